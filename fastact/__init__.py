@@ -1,0 +1,30 @@
+"""fastact: fast, exact CPU activation functions for NumPy arrays.
+
+Every activation NAME in ``fastact.ACTIVATIONS`` comes as four functions:
+``NAME(x)`` (new array, or ``out=``), ``NAME_(x)`` (in place),
+``NAME_backward(grad, x=... | y=...)`` and ``NAME_backward_(grad, ...)`` (in place
+into grad).  See the README for semantics, threads and speed.
+"""
+
+__version__ = "0.1.0"
+
+from ._api import build_api as _build_api
+from ._config import show_config
+from ._table import ACTIVATIONS, Activation
+from ._threads import get_num_threads, num_threads, set_num_threads
+
+globals().update(_build_api())
+del _build_api
+
+__all__ = [
+    "ACTIVATIONS",
+    "Activation",
+    "get_num_threads",
+    "num_threads",
+    "set_num_threads",
+    "show_config",
+] + sorted(
+    n for n in globals() if not n.startswith("_") and callable(globals()[n])
+    and n not in ("Activation", "get_num_threads", "num_threads", "set_num_threads",
+                  "show_config")
+)

@@ -1,0 +1,149 @@
+"""Builds the public functions from the table; no per-activation code here.
+
+For each elementwise activation NAME four functions are made:
+``NAME(x, /, *, out=None, **params)``, ``NAME_(x, /, **params)``,
+``NAME_backward(grad, /, *, x=None, y=None, out=None, **params)`` and
+``NAME_backward_(grad, /, *, x=None, y=None, **params)``.
+Argument checking happens once, in the compiled module (pyx/_kernels.pyx.tp);
+this layer only resolves keyword parameters and picks the kernel.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from . import _kernels
+from ._table import ACTIVATIONS, PARALLEL_GRAIN, Activation
+
+_P = inspect.Parameter
+
+
+def _signature(positional, keywords, params):
+    items = [_P(n, _P.POSITIONAL_ONLY) for n in positional]
+    items += [_P(n, _P.KEYWORD_ONLY, default=d) for n, d in keywords]
+    items += [_P(n, _P.KEYWORD_ONLY, default=d) for n, d in params.items()]
+    return inspect.Signature(items)
+
+
+def _finish(func, name, signature, doc):
+    func.__name__ = func.__qualname__ = name
+    func.__module__ = "fastact"
+    func.__signature__ = signature
+    func.__doc__ = doc
+    return func
+
+
+def _kernel(name):
+    return _kernels.KERNELS[name] if name else None
+
+
+def _elementwise(spec: Activation):
+    """The four entry points of one elementwise activation."""
+    name = spec.name
+    k_fwd, k_bwd, k_bwd_y = (_kernel(n) for n in spec.kernels)
+    for k in (k_fwd, k_bwd, k_bwd_y):
+        if k is not None:
+            k.grain = PARALLEL_GRAIN[spec.family]
+    default_packed = spec.pack(spec.params)
+    unary, unary_, binary = _kernels.run_unary, _kernels.run_unary_, _kernels.run_binary
+
+    def packed(fname, params):
+        return spec.pack(spec.resolve(fname, params)) if params else default_packed
+
+    def pick(fname, x, y, params):
+        """(kernel, array, its name, packed params) for a backward call."""
+        if (x is None) == (y is None):
+            raise TypeError(
+                f"{fname}(): pass exactly one of x= (the forward input) or "
+                f"y= (the forward output)"
+            )
+        p = packed(fname, params)
+        if x is not None:
+            return k_bwd, x, "x", p
+        if k_bwd_y is None:
+            raise ValueError(
+                f"{fname}(): {name}'s derivative cannot be computed from the output y; "
+                f"pass the forward input as x="
+            )
+        if spec.from_y_condition is not None and not spec.accepts_y(**params):
+            raise ValueError(
+                f"{fname}(): the derivative can be computed from y only when "
+                f"{spec.from_y_condition}; pass the forward input as x="
+            )
+        return k_bwd_y, y, "y", p
+
+    fname, fname_ = name, name + "_"
+    bname, bname_ = name + "_backward", name + "_backward_"
+
+    def forward(x, /, *, out=None, **params):
+        return unary(k_fwd, fname, x, out, packed(fname, params))
+
+    def forward_(x, /, **params):
+        return unary_(k_fwd, fname_, x, packed(fname_, params))
+
+    def backward(grad, /, *, x=None, y=None, out=None, **params):
+        k, v, vname, p = pick(bname, x, y, params)
+        return binary(k, bname, grad, "grad", v, vname, out, False, p)
+
+    def backward_(grad, /, *, x=None, y=None, **params):
+        k, v, vname, p = pick(bname_, x, y, params)
+        return binary(k, bname_, grad, "grad", v, vname, None, True, p)
+
+    ps = spec.params
+    what = f"{name}: {spec.formula}"
+    y_note = (
+        "y (the forward output) is accepted"
+        + (f" when {spec.from_y_condition}" if spec.from_y_condition else "")
+        + "; from x is the more accurate path."
+        if spec.backward_from_y
+        else "Needs x (the forward input); y is not accepted."
+    )
+    return {
+        fname: _finish(forward, fname, _signature(["x"], [("out", None)], ps),
+                       f"{what}.\n\nReturns a new array, or writes ``out`` (which may be x)."),
+        fname_: _finish(forward_, fname_, _signature(["x"], [], ps),
+                        f"{what}, in place.\n\nWrites into x and returns it."),
+        bname: _finish(backward, bname,
+                       _signature(["grad"], [("x", None), ("y", None), ("out", None)], ps),
+                       f"grad * {name}'(x).\n\n{y_note}"),
+        bname_: _finish(backward_, bname_,
+                        _signature(["grad"], [("x", None), ("y", None)], ps),
+                        f"grad * {name}'(x), written into grad.\n\n{y_note}"),
+    }
+
+
+def _prelu(spec: Activation):
+    k_fwd, k_bwd = _kernel(spec.kernels[0]), _kernel(spec.kernels[1])
+    k_fwd.grain = k_bwd.grain = PARALLEL_GRAIN[spec.family]
+    run, run_backward = _kernels.run_prelu, _kernels.run_prelu_backward
+
+    def prelu(x, weight, /, *, out=None):
+        return run(k_fwd, "prelu", x, weight, out, False)
+
+    def prelu_(x, weight, /):
+        return run(k_fwd, "prelu_", x, weight, None, True)
+
+    def prelu_backward(grad, x, weight, /):
+        return run_backward(k_bwd, "prelu_backward", grad, x, weight)
+
+    doc = ("prelu: x if x > 0 else weight[c] * x; weight has 1 value or one per channel "
+           "(axis 1 for ndim >= 2, axis 0 for 1-d input).")
+    return {
+        "prelu": _finish(prelu, "prelu", inspect.signature(prelu), doc),
+        "prelu_": _finish(prelu_, "prelu_", inspect.signature(prelu_), doc + " In place."),
+        "prelu_backward": _finish(
+            prelu_backward, "prelu_backward", inspect.signature(prelu_backward),
+            "(dx, dweight) for prelu: dx = grad * prelu'(x), "
+            "dweight[c] = sum of grad * x over x <= 0 in channel c (summed in float64)."),
+    }
+
+
+_BUILDERS = {"elementwise": _elementwise, "prelu": _prelu}
+
+
+def build_api():
+    """name -> function for every activation in the table."""
+    funcs = {}
+    for spec in ACTIVATIONS.values():
+        funcs.update(_BUILDERS[spec.api](spec))
+    return funcs

@@ -1,0 +1,154 @@
+"""The one table of activations.
+
+Every public function, the tests and the benchmarks are generated from
+``ACTIVATIONS``.  Adding an activation = its formula in pyx/ (one inline
+function per direction), one row in pyx/_kernels.pyx.tp, one row here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Callable, Mapping, Optional, Tuple
+
+FAMILIES = ("piecewise", "exponential", "rowwise")
+
+
+def _real(name: str, value: Any) -> float:
+    """A parameter as a finite float, or a clear error."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(
+        value, "__float__"
+    ):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {v}")
+    return v
+
+
+@dataclass(frozen=True)
+class Activation:
+    """What fastact knows about one activation.
+
+    name:            public name (``fastact.<name>``, ``<name>_``, ``<name>_backward`` ...)
+    family:          "piecewise", "exponential" or "rowwise"
+    params:          parameter names and defaults (read-only mapping), in call order
+    backward_from_y: whether the backward pass accepts the forward output ``y`` at
+                     the default parameters (see ``accepts_y`` for other values)
+    from_y_condition: when ``y`` is accepted only for some parameters, the rule
+    formula:         the forward formula, as SPEC.md states it (for docs and reports)
+    api:             "elementwise", or "prelu" (weight is a second array)
+    kernels:         names of the compiled kernels: forward, backward from x,
+                     backward from y (None when y is never accepted)
+    """
+
+    name: str
+    family: str
+    formula: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    backward_from_y: bool = True
+    from_y_condition: Optional[str] = None
+    api: str = "elementwise"
+    kernels: Tuple[str, str, Optional[str]] = ("", "", None)
+    # params (complete dict, already validated as reals) -> the kernel's p0, p1, p2
+    pack: Callable[[Mapping[str, float]], Tuple[float, ...]] = field(
+        default=lambda p: (), repr=False, compare=False
+    )
+    # params -> whether y is a valid backward input (the rule in from_y_condition)
+    _y_rule: Optional[Callable[[Mapping[str, float]], bool]] = field(
+        default=None, repr=False, compare=False
+    )
+
+    def __post_init__(self):
+        if self.family not in FAMILIES:
+            raise ValueError(f"unknown family {self.family!r}")
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+
+    def resolve(self, fname: str, given: Mapping[str, Any]) -> dict:
+        """Defaults overlaid with ``given``; unknown names and bad values raise."""
+        for key in given:
+            if key not in self.params:
+                takes = ", ".join(self.params) or "no parameters"
+                raise TypeError(
+                    f"{fname}() got an unexpected keyword argument {key!r} "
+                    f"({self.name} takes {takes})"
+                )
+        merged = dict(self.params)
+        for key, value in given.items():
+            merged[key] = _real(f"{fname}(): {key}", value)
+        return merged
+
+    def accepts_y(self, **params) -> bool:
+        """True if ``<name>_backward(grad, y=...)`` is valid with these parameters."""
+        if not self.backward_from_y:
+            return False
+        if self._y_rule is None:
+            return True
+        return bool(self._y_rule(self.resolve(self.name + "_backward", params)))
+
+
+def _hardtanh_pack(p):
+    if p["min_val"] > p["max_val"]:
+        raise ValueError(
+            f"hardtanh: min_val ({p['min_val']}) must not exceed max_val ({p['max_val']})"
+        )
+    return (p["min_val"], p["max_val"])
+
+
+def _piecewise(name, formula, params=None, *, y_kernel="backward", **kw):
+    """A row whose kernels follow the naming <name>_forward / <name>_backward[_y]."""
+    from_y = kw.pop("backward_from_y", True)
+    y = None if not from_y else f"{name}_{y_kernel}"
+    return Activation(
+        name=name,
+        family="piecewise",
+        formula=formula,
+        params=params or {},
+        backward_from_y=from_y,
+        kernels=(f"{name}_forward", f"{name}_backward", y),
+        **kw,
+    )
+
+
+_ROWS = [
+    _piecewise("identity", "x"),
+    _piecewise("relu", "max(0, x)"),
+    _piecewise("relu6", "min(max(0, x), 6)"),
+    _piecewise(
+        "leaky_relu",
+        "x if x > 0 else negative_slope * x",
+        {"negative_slope": 0.01},
+        from_y_condition="negative_slope > 0",
+        pack=lambda p: (p["negative_slope"],),
+        _y_rule=lambda p: p["negative_slope"] > 0,
+    ),
+    _piecewise(
+        "prelu",
+        "x if x > 0 else weight[c] * x (c = channel, axis 1 for ndim >= 2)",
+        backward_from_y=False,
+        api="prelu",
+    ),
+    _piecewise(
+        "hardtanh",
+        "clip(x, min_val, max_val)",
+        {"min_val": -1.0, "max_val": 1.0},
+        pack=_hardtanh_pack,
+    ),
+    _piecewise(
+        "hardsigmoid",
+        "clip(slope * x + offset, 0, 1)",
+        {"slope": 1.0 / 6.0, "offset": 0.5},
+        y_kernel="backward_y",
+        pack=lambda p: (p["slope"], p["offset"]),
+    ),
+    _piecewise("hardswish", "x * clip(x + 3, 0, 6) / 6", backward_from_y=False),
+    _piecewise("softsign", "x / (1 + |x|)", y_kernel="backward_y"),
+]
+
+ACTIVATIONS: Mapping[str, Activation] = MappingProxyType({a.name: a for a in _ROWS})
+
+# Minimum elements per thread before a call is split across threads, per family.
+# Measured on 2 cores (benchmarks/test_threading.py, README "Threads"): below
+# this, OpenMP's fork/join costs more than the second core saves.
+PARALLEL_GRAIN = MappingProxyType({"piecewise": 1 << 16, "exponential": 1 << 13, "rowwise": 1 << 13})

@@ -1,0 +1,140 @@
+# The piecewise-linear family: each activation is its formula and nothing else.
+#
+# Every function here is an inline, branch-free (after if-conversion) scalar
+# formula over a fused float type; pyx/_kernels.pyx.tp instantiates the one
+# shared loop driver around it for float32 and float64, so the compiler sees the
+# formula inside a plain counted loop and emits packed SIMD.
+#
+# Conventions (see SPEC.md and README "Semantics"):
+# * signature: forward f(x, p0, p1, p2); backward f(g, v, p0, p1, p2) where v is
+#   the forward input x, or the output y for the *_backward_y variants.
+#   p0..p2 are the activation's parameters, already rounded to the array dtype.
+# * NaN propagates: comparisons with NaN are false, so each select is written
+#   such that a NaN input falls through to an expression that returns it.
+# * Backward is a select, as in PyTorch: where f' is 0 the gradient is exactly
+#   +0 (even for an infinite g); where f' is 1 it is g itself; a NaN input gives
+#   NaN.
+# * Kinks take PyTorch's one-sided derivative (relu'(0) = 0, relu6'(6) = 0).
+
+from cython cimport floating
+from _scalar cimport fa_abs, fa_copysign, INFINITY
+
+
+# identity ---------------------------------------------------------------
+cdef inline floating identity_forward(floating x, floating p0, floating p1,
+                                      floating p2) noexcept nogil:
+    return x
+
+cdef inline floating identity_backward(floating g, floating v, floating p0, floating p1,
+                                       floating p2) noexcept nogil:
+    return g
+
+
+# relu: max(0, x); relu(-0) = +0 --------------------------------------------
+cdef inline floating relu_forward(floating x, floating p0, floating p1,
+                                  floating p2) noexcept nogil:
+    return 0 if x <= 0 else x
+
+# y > 0 exactly where x > 0, and y is NaN where x is, so one formula serves
+# both the from-x and the from-y backward.
+cdef inline floating relu_backward(floating g, floating v, floating p0, floating p1,
+                                   floating p2) noexcept nogil:
+    return g if v > 0 else (0 if v <= 0 else v)
+
+
+# relu6: min(max(0, x), 6) ----------------------------------------------------
+cdef inline floating relu6_forward(floating x, floating p0, floating p1,
+                                   floating p2) noexcept nogil:
+    return 0 if x <= 0 else (6 if x >= 6 else x)
+
+cdef inline floating relu6_backward(floating g, floating v, floating p0, floating p1,
+                                    floating p2) noexcept nogil:
+    return g if (v > 0) & (v < 6) else (0 if (v <= 0) | (v >= 6) else v)
+
+
+# leaky_relu(negative_slope = p0) -------------------------------------------
+cdef inline floating leaky_relu_forward(floating x, floating p0, floating p1,
+                                        floating p2) noexcept nogil:
+    return x if x > 0 else p0 * x
+
+# Valid from y only when p0 > 0 (then sign(y) = sign(x)); the API enforces it.
+cdef inline floating leaky_relu_backward(floating g, floating v, floating p0, floating p1,
+                                         floating p2) noexcept nogil:
+    return g if v > 0 else (p0 * g if v <= 0 else v)
+
+
+# prelu: leaky_relu whose slope w is a second (broadcast) input ---------------
+cdef inline floating prelu_forward(floating x, floating w, floating p0, floating p1,
+                                   floating p2) noexcept nogil:
+    return x if x > 0 else w * x
+
+cdef inline floating prelu_backward(floating g, floating x, floating w, floating p0,
+                                    floating p1, floating p2) noexcept nogil:
+    return g if x > 0 else (w * g if x <= 0 else x)
+
+# One term of dL/dw = sum(g * x * [x <= 0]); NaN in x reaches the sum.
+cdef inline floating prelu_weight_term(floating g, floating x) noexcept nogil:
+    return 0 if x > 0 else g * x
+
+
+# hardtanh(min_val = p0, max_val = p1) ---------------------------------------
+cdef inline floating hardtanh_forward(floating x, floating p0, floating p1,
+                                      floating p2) noexcept nogil:
+    return p0 if x < p0 else (p1 if x > p1 else x)
+
+cdef inline floating hardtanh_backward(floating g, floating v, floating p0, floating p1,
+                                       floating p2) noexcept nogil:
+    return g if (v > p0) & (v < p1) else (0 if (v <= p0) | (v >= p1) else v)
+
+
+# hardsigmoid(slope = p0, offset = p1): clip(p0*x + p1, 0, 1) ----------------
+cdef inline floating hardsigmoid_forward(floating x, floating p0, floating p1,
+                                         floating p2) noexcept nogil:
+    cdef floating t = p0 * x + p1
+    return 0 if t <= 0 else (1 if t >= 1 else t)
+
+# From x, the test 0 < t < 1 uses the very t the forward pass clipped, so the
+# from-x and from-y gradients agree bit for bit.
+cdef inline floating hardsigmoid_backward(floating g, floating v, floating p0, floating p1,
+                                          floating p2) noexcept nogil:
+    cdef floating t = p0 * v + p1
+    return p0 * g if (t > 0) & (t < 1) else (0 if (t <= 0) | (t >= 1) else t)
+
+cdef inline floating hardsigmoid_backward_y(floating g, floating y, floating p0,
+                                            floating p1, floating p2) noexcept nogil:
+    return p0 * g if (y > 0) & (y < 1) else (0 if (y <= 0) | (y >= 1) else y)
+
+
+# hardswish: x * clip(x + 3, 0, 6) / 6 -----------------------------------------
+# Written per region rather than as x * clip(...) so that x = -inf gives 0, not
+# -inf * 0 = NaN.  Below -3 the result is +0 (PyTorch returns x * 0 = -0 there).
+cdef inline floating hardswish_forward(floating x, floating p0, floating p1,
+                                       floating p2) noexcept nogil:
+    return 0 if x <= -3 else (x if x >= 3 else x * (x + 3) / 6)
+
+# f'(x) = 0 below -3, 1 above 3, (2x + 3)/6 on [-3, 3] (PyTorch's choice at both ends).
+cdef inline floating hardswish_backward(floating g, floating x, floating p0, floating p1,
+                                        floating p2) noexcept nogil:
+    return 0 if x < -3 else (g if x > 3 else g * ((2 * x + 3) / 6))
+
+
+# softsign: x / (1 + |x|) --------------------------------------------------------
+# inf/inf would be NaN; for every finite |x| >= 2**24 (float32) the quotient is
+# already exactly +-1, so only the infinities need the select.
+cdef inline floating softsign_forward(floating x, floating p0, floating p1,
+                                      floating p2) noexcept nogil:
+    cdef floating a = fa_abs(x)
+    return fa_copysign(1, x) if a == INFINITY else x / (1 + a)
+
+# 1/(1+|x|)^2 as (g*r)*r with r = 1/(1+|x|): no overflow of (1+|x|)^2 for
+# |x| > 1.8e19 (float32), and one division.
+cdef inline floating softsign_backward(floating g, floating x, floating p0, floating p1,
+                                       floating p2) noexcept nogil:
+    cdef floating r = 1 / (1 + fa_abs(x))
+    return (g * r) * r
+
+# (1 - |y|)^2 cancels badly as |y| -> 1: accurate from y only for moderate |x|.
+cdef inline floating softsign_backward_y(floating g, floating y, floating p0, floating p1,
+                                         floating p2) noexcept nogil:
+    cdef floating r = 1 - fa_abs(y)
+    return (g * r) * r
