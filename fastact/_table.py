@@ -149,6 +149,8 @@ _ROWS = [
 ACTIVATIONS: Mapping[str, Activation] = MappingProxyType({a.name: a for a in _ROWS})
 
 # Minimum elements per thread before a call is split across threads, per family.
-# Measured on 2 cores (benchmarks/test_threading.py, README "Threads"): below
+# Measured with tools/measure_grain.py (2 cores, Sapphire Rapids): below
 # this, OpenMP's fork/join costs more than the second core saves.
-PARALLEL_GRAIN = MappingProxyType({"piecewise": 1 << 16, "exponential": 1 << 13, "rowwise": 1 << 13})
+PARALLEL_GRAIN = MappingProxyType(
+    {"piecewise": 1 << 15, "exponential": 1 << 13, "rowwise": 1 << 13}
+)

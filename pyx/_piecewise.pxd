@@ -15,6 +15,9 @@
 #   +0 (even for an infinite g); where f' is 1 it is g itself; a NaN input gives
 #   NaN.
 # * Kinks take PyTorch's one-sided derivative (relu'(0) = 0, relu6'(6) = 0).
+# * Every literal is cast to the formula's type (<floating>6): Cython writes a
+#   bare 6 as the double 6.0, and C would then compute float32 in double.  The
+#   casts keep float32 kernels in float32 (vaddps, not vcvtps2pd + vaddpd).
 
 from cython cimport floating
 from _scalar cimport fa_abs, fa_copysign, INFINITY
@@ -33,23 +36,24 @@ cdef inline floating identity_backward(floating g, floating v, floating p0, floa
 # relu: max(0, x); relu(-0) = +0 --------------------------------------------
 cdef inline floating relu_forward(floating x, floating p0, floating p1,
                                   floating p2) noexcept nogil:
-    return 0 if x <= 0 else x
+    return <floating>0 if x <= 0 else x
 
 # y > 0 exactly where x > 0, and y is NaN where x is, so one formula serves
 # both the from-x and the from-y backward.
 cdef inline floating relu_backward(floating g, floating v, floating p0, floating p1,
                                    floating p2) noexcept nogil:
-    return g if v > 0 else (0 if v <= 0 else v)
+    return g if v > 0 else (<floating>0 if v <= 0 else v)
 
 
 # relu6: min(max(0, x), 6) ----------------------------------------------------
 cdef inline floating relu6_forward(floating x, floating p0, floating p1,
                                    floating p2) noexcept nogil:
-    return 0 if x <= 0 else (6 if x >= 6 else x)
+    return <floating>0 if x <= 0 else (<floating>6 if x >= <floating>6 else x)
 
 cdef inline floating relu6_backward(floating g, floating v, floating p0, floating p1,
                                     floating p2) noexcept nogil:
-    return g if (v > 0) & (v < 6) else (0 if (v <= 0) | (v >= 6) else v)
+    return g if (v > 0) & (v < <floating>6) else (
+        <floating>0 if (v <= 0) | (v >= <floating>6) else v)
 
 
 # leaky_relu(negative_slope = p0) -------------------------------------------
@@ -74,7 +78,7 @@ cdef inline floating prelu_backward(floating g, floating x, floating w, floating
 
 # One term of dL/dw = sum(g * x * [x <= 0]); NaN in x reaches the sum.
 cdef inline floating prelu_weight_term(floating g, floating x) noexcept nogil:
-    return 0 if x > 0 else g * x
+    return <floating>0 if x > 0 else g * x
 
 
 # hardtanh(min_val = p0, max_val = p1) ---------------------------------------
@@ -84,38 +88,45 @@ cdef inline floating hardtanh_forward(floating x, floating p0, floating p1,
 
 cdef inline floating hardtanh_backward(floating g, floating v, floating p0, floating p1,
                                        floating p2) noexcept nogil:
-    return g if (v > p0) & (v < p1) else (0 if (v <= p0) | (v >= p1) else v)
+    return g if (v > p0) & (v < p1) else (<floating>0 if (v <= p0) | (v >= p1) else v)
 
 
 # hardsigmoid(slope = p0, offset = p1): clip(p0*x + p1, 0, 1) ----------------
 cdef inline floating hardsigmoid_forward(floating x, floating p0, floating p1,
                                          floating p2) noexcept nogil:
     cdef floating t = p0 * x + p1
-    return 0 if t <= 0 else (1 if t >= 1 else t)
+    return <floating>0 if t <= 0 else (<floating>1 if t >= <floating>1 else t)
 
 # From x, the test 0 < t < 1 uses the very t the forward pass clipped, so the
 # from-x and from-y gradients agree bit for bit.
 cdef inline floating hardsigmoid_backward(floating g, floating v, floating p0, floating p1,
                                           floating p2) noexcept nogil:
     cdef floating t = p0 * v + p1
-    return p0 * g if (t > 0) & (t < 1) else (0 if (t <= 0) | (t >= 1) else t)
+    return p0 * g if (t > 0) & (t < <floating>1) else (
+        <floating>0 if (t <= 0) | (t >= <floating>1) else t)
 
 cdef inline floating hardsigmoid_backward_y(floating g, floating y, floating p0,
                                             floating p1, floating p2) noexcept nogil:
-    return p0 * g if (y > 0) & (y < 1) else (0 if (y <= 0) | (y >= 1) else y)
+    return p0 * g if (y > 0) & (y < <floating>1) else (
+        <floating>0 if (y <= 0) | (y >= <floating>1) else y)
 
 
 # hardswish: x * clip(x + 3, 0, 6) / 6 -----------------------------------------
 # Written per region rather than as x * clip(...) so that x = -inf gives 0, not
 # -inf * 0 = NaN.  Below -3 the result is +0 (PyTorch returns x * 0 = -0 there).
+# The division by 6 is a multiplication by the rounded 1/6: a packed divide
+# costs 4-8x a multiply, and the product stays within 2 ULP of x(x+3)/6
+# (x + 3 and 2x + 3 are exact near the zero crossings, by Sterbenz's lemma).
 cdef inline floating hardswish_forward(floating x, floating p0, floating p1,
                                        floating p2) noexcept nogil:
-    return 0 if x <= -3 else (x if x >= 3 else x * (x + 3) / 6)
+    return <floating>0 if x <= -<floating>3 else (
+        x if x >= <floating>3 else x * (x + <floating>3) * <floating>(1.0 / 6.0))
 
 # f'(x) = 0 below -3, 1 above 3, (2x + 3)/6 on [-3, 3] (PyTorch's choice at both ends).
 cdef inline floating hardswish_backward(floating g, floating x, floating p0, floating p1,
                                         floating p2) noexcept nogil:
-    return 0 if x < -3 else (g if x > 3 else g * ((2 * x + 3) / 6))
+    return <floating>0 if x < -<floating>3 else (
+        g if x > <floating>3 else g * ((<floating>2 * x + <floating>3) * <floating>(1.0 / 6.0)))
 
 
 # softsign: x / (1 + |x|) --------------------------------------------------------
@@ -124,17 +135,17 @@ cdef inline floating hardswish_backward(floating g, floating x, floating p0, flo
 cdef inline floating softsign_forward(floating x, floating p0, floating p1,
                                       floating p2) noexcept nogil:
     cdef floating a = fa_abs(x)
-    return fa_copysign(1, x) if a == INFINITY else x / (1 + a)
+    return fa_copysign(<floating>1, x) if a == INFINITY else x / (<floating>1 + a)
 
 # 1/(1+|x|)^2 as (g*r)*r with r = 1/(1+|x|): no overflow of (1+|x|)^2 for
 # |x| > 1.8e19 (float32), and one division.
 cdef inline floating softsign_backward(floating g, floating x, floating p0, floating p1,
                                        floating p2) noexcept nogil:
-    cdef floating r = 1 / (1 + fa_abs(x))
+    cdef floating r = <floating>1 / (<floating>1 + fa_abs(x))
     return (g * r) * r
 
 # (1 - |y|)^2 cancels badly as |y| -> 1: accurate from y only for moderate |x|.
 cdef inline floating softsign_backward_y(floating g, floating y, floating p0, floating p1,
                                          floating p2) noexcept nogil:
-    cdef floating r = 1 - fa_abs(y)
+    cdef floating r = <floating>1 - fa_abs(y)
     return (g * r) * r
