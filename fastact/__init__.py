@@ -8,6 +8,15 @@ into grad).  See the README for semantics, threads and speed.
 
 __version__ = "0.1.0"
 
+try:
+    from . import _kernels  # noqa: F401  (the compiled extension)
+except ImportError as exc:  # pragma: no cover - only without a build
+    raise ImportError(
+        "fastact's compiled extension is missing: this is the unbuilt source tree. "
+        "Install with `pip install -e .` (or `pip install .` and run from another "
+        "directory)."
+    ) from exc
+
 from ._api import build_api as _build_api
 from ._config import show_config
 from ._table import ACTIVATIONS, Activation
