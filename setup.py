@@ -8,7 +8,7 @@ The compiler flags are probed, not assumed:
 * ``-march=native`` (plus ``-mprefer-vector-width=512`` where AVX-512 exists) by
   default; ``FASTACT_PORTABLE=1`` builds for the architecture's baseline instead.
 * ``-fopenmp`` when the compiler has OpenMP; otherwise the build still succeeds,
-  single-threaded, and says so.
+  single-threaded, and says so (``FASTACT_OPENMP=0`` forces that build).
 """
 
 import os
@@ -81,7 +81,10 @@ class FastactBuildExt(build_ext):
                     cflags.append("-mprefer-vector-width=512")
             elif compiler_accepts(cc, ["-mcpu=native"]):
                 cflags.append("-mcpu=native")
-        openmp = compiler_accepts(cc, ["-fopenmp"], OPENMP_PROBE, link=True)
+        # FASTACT_OPENMP=0 forces the single-threaded build (as on a compiler
+        # without OpenMP), e.g. to check that the fallback still builds.
+        openmp = os.environ.get("FASTACT_OPENMP", "1") != "0" and compiler_accepts(
+            cc, ["-fopenmp"], OPENMP_PROBE, link=True)
         ldflags = []
         if openmp:
             cflags.append("-fopenmp")
