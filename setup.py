@@ -65,6 +65,9 @@ int main(void) { int n = 0;
 """
 
 
+AVX512_PROBE = "#ifndef __AVX512F__\n#error no AVX-512\n#endif\nint main(void) { return 0; }\n"
+
+
 class FastactBuildExt(build_ext):
     def build_extensions(self):
         cc = self.compiler
@@ -74,8 +77,8 @@ class FastactBuildExt(build_ext):
         if not portable:
             if compiler_accepts(cc, ["-march=native"]):
                 cflags.append("-march=native")
-                avx512 = "#ifndef __AVX512F__\n#error no avx512\n#endif\nint main(void){return 0;}\n"
-                if compiler_accepts(cc, ["-march=native", "-mprefer-vector-width=512"], avx512):
+                wide = ["-march=native", "-mprefer-vector-width=512"]
+                if compiler_accepts(cc, wide, AVX512_PROBE):
                     # GCC defaults to 256-bit vectors on AVX-512 parts; our kernels are
                     # simple enough that full-width vectors win (measured in benchmarks/).
                     cflags.append("-mprefer-vector-width=512")

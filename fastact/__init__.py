@@ -25,15 +25,10 @@ from ._threads import get_num_threads, num_threads, set_num_threads
 globals().update(_build_api())
 del _build_api
 
-__all__ = [
-    "ACTIVATIONS",
-    "Activation",
-    "get_num_threads",
-    "num_threads",
-    "set_num_threads",
-    "show_config",
-] + sorted(
-    n for n in globals() if not n.startswith("_") and callable(globals()[n])
-    and n not in ("Activation", "get_num_threads", "num_threads", "set_num_threads",
-                  "show_config")
+_EXTRAS = ["ACTIVATIONS", "Activation", "get_num_threads", "num_threads", "set_num_threads",
+           "show_config"]
+__all__ = _EXTRAS + sorted(
+    n for n, v in list(globals().items())
+    if callable(v) and not n.startswith("_") and n not in _EXTRAS
+    and getattr(v, "__module__", None) == "fastact"
 )
