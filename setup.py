@@ -79,8 +79,9 @@ class FastactBuildExt(build_ext):
                 cflags.append("-march=native")
                 wide = ["-march=native", "-mprefer-vector-width=512"]
                 if compiler_accepts(cc, wide, AVX512_PROBE):
-                    # GCC defaults to 256-bit vectors on AVX-512 parts; our kernels are
-                    # simple enough that full-width vectors win (measured in benchmarks/).
+                    # GCC defaults to 256-bit vectors on AVX-512 parts.  Measured on
+                    # Sapphire Rapids: 512-bit relu/hardtanh ~15% faster on in-L1
+                    # arrays (4 K elements), equal once memory-bound.
                     cflags.append("-mprefer-vector-width=512")
             elif compiler_accepts(cc, ["-mcpu=native"]):
                 cflags.append("-mcpu=native")
