@@ -20,26 +20,27 @@ from setuptools.command.build_ext import build_ext
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PYX = os.path.join("pyx", "_kernels.pyx")
-TEMPLATE = PYX + ".tp"
+TEMPLATES = [PYX + ".tp", os.path.join("pyx", "_rowwise.pxi.tp")]
 
 
 def render_templates():
-    """Expand pyx/_kernels.pyx.tp (Tempita) into pyx/_kernels.pyx."""
+    """Expand the Tempita templates pyx/*.tp (the .tp suffix dropped)."""
     from Cython import Tempita
 
-    src = os.path.join(HERE, TEMPLATE)
-    dst = os.path.join(HERE, PYX)
-    with open(src) as f:
-        text = Tempita.sub(f.read())
-    header = "# GENERATED from %s by setup.py -- edit the template, not this file.\n" % TEMPLATE
-    text = header + text
-    old = None
-    if os.path.exists(dst):
-        with open(dst) as f:
-            old = f.read()
-    if old != text:  # keep the timestamp (and Cython's cache) when nothing changed
-        with open(dst, "w") as f:
-            f.write(text)
+    for template in TEMPLATES:
+        src = os.path.join(HERE, template)
+        dst = src[: -len(".tp")]
+        with open(src) as f:
+            text = Tempita.sub(f.read())
+        header = "# GENERATED from %s by setup.py -- edit the template.\n" % template
+        text = header + text
+        old = None
+        if os.path.exists(dst):
+            with open(dst) as f:
+                old = f.read()
+        if old != text:  # keep the timestamp (and Cython's cache) when unchanged
+            with open(dst, "w") as f:
+                f.write(text)
 
 
 def compiler_accepts(compiler, flags, code="int main(void) { return 0; }\n", link=False):

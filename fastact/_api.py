@@ -138,7 +138,77 @@ def _prelu(spec: Activation):
     }
 
 
-_BUILDERS = {"elementwise": _elementwise, "prelu": _prelu}
+def _axis(fname, axis):
+    if isinstance(axis, bool) or not hasattr(axis, "__index__"):
+        raise TypeError(f"{fname}(): axis must be an int, got {type(axis).__name__}")
+    return axis.__index__()
+
+
+def _rowwise(spec: Activation):
+    """softmax-like: reduce along ``axis``; backward from the output y."""
+    name = spec.name
+    k_fwd, k_bwd = _kernel(spec.kernels[0]), _kernel(spec.kernels[2])
+    k_fwd.grain = k_bwd.grain = PARALLEL_GRAIN[spec.family]
+    (sign,) = spec.pack(spec.params)
+    run = _kernels.run_rowwise
+    fname, fname_ = name, name + "_"
+    bname, bname_ = name + "_backward", name + "_backward_"
+
+    def forward(x, /, *, axis=-1, out=None):
+        return run(k_fwd, fname, x, "x", out, False, _axis(fname, axis), sign)
+
+    def forward_(x, /, *, axis=-1):
+        return run(k_fwd, fname_, x, "x", None, True, _axis(fname_, axis), sign)
+
+    def backward(grad, /, *, y, axis=-1, out=None):
+        return run(k_bwd, bname, y, "y", out, False, _axis(bname, axis), sign, grad)
+
+    def backward_(grad, /, *, y, axis=-1):
+        return run(k_bwd, bname_, y, "y", None, True, _axis(bname_, axis), sign, grad)
+
+    what = f"{name} along axis: {spec.formula}"
+    return {
+        fname: _finish(forward, fname, inspect.signature(forward),
+                       f"{what}.\n\nReturns a new array, or writes ``out`` (which may be x)."),
+        fname_: _finish(forward_, fname_, inspect.signature(forward_), f"{what}, in place."),
+        bname: _finish(backward, bname, inspect.signature(backward),
+                       f"Gradient of {name} from its output y (all a caller that ran the "
+                       "forward pass in place still has)."),
+        bname_: _finish(backward_, bname_, inspect.signature(backward_),
+                        f"Gradient of {name} from its output y, written into grad."),
+    }
+
+
+def _maxout(spec: Activation):
+    k_fwd, k_bwd = _kernel(spec.kernels[0]), _kernel(spec.kernels[1])
+    k_fwd.grain = k_bwd.grain = PARALLEL_GRAIN[spec.family]
+    run = _kernels.run_maxout
+
+    def _pieces(fname, pieces):
+        if isinstance(pieces, bool) or not hasattr(pieces, "__index__"):
+            raise TypeError(f"{fname}(): pieces must be an int, got {type(pieces).__name__}")
+        return pieces.__index__()
+
+    def maxout(x, /, pieces, *, axis=-1, out=None):
+        return run(k_fwd, "maxout", x, _pieces("maxout", pieces), _axis("maxout", axis), out)
+
+    def maxout_backward(grad, /, *, x, pieces, axis=-1, out=None):
+        fname = "maxout_backward"
+        return run(k_bwd, fname, x, _pieces(fname, pieces), _axis(fname, axis), out, grad)
+
+    return {
+        "maxout": _finish(maxout, "maxout", inspect.signature(maxout),
+                          "Maximum of each group of `pieces` consecutive entries along axis "
+                          "(that axis shrinks by the factor pieces; NaN wins)."),
+        "maxout_backward": _finish(
+            maxout_backward, "maxout_backward", inspect.signature(maxout_backward),
+            "Routes each gradient to the first arg-max of its group (zeros elsewhere); "
+            "the result has x's shape."),
+    }
+
+
+_BUILDERS = {"elementwise": _elementwise, "prelu": _prelu, "rowwise": _rowwise,
+             "maxout": _maxout}
 
 
 def build_api():

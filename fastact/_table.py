@@ -38,7 +38,8 @@ class Activation:
                      the default parameters (see ``accepts_y`` for other values)
     from_y_condition: when ``y`` is accepted only for some parameters, the rule
     formula:         the forward formula, as SPEC.md states it (for docs and reports)
-    api:             "elementwise", or "prelu" (weight is a second array)
+    api:             "elementwise"; "prelu" (weight is a second array); "rowwise"
+                     (reduces along ``axis``, backward from y); "maxout"
     kernels:         names of the compiled kernels: forward, backward from x,
                      backward from y (None when y is never accepted)
     """
@@ -144,6 +145,33 @@ _ROWS = [
     ),
     _piecewise("hardswish", "x * clip(x + 3, 0, 6) / 6", backward_from_y=False),
     _piecewise("softsign", "x / (1 + |x|)", y_kernel="backward_y"),
+]
+
+def _rowwise(name, formula, kernel, sign):
+    return Activation(
+        name=name,
+        family="rowwise",
+        formula=formula,
+        params={"axis": -1},
+        api="rowwise",
+        kernels=(f"{kernel}_forward", f"{kernel}_backward", f"{kernel}_backward"),
+        pack=lambda p: (sign,),
+    )
+
+
+_ROWS += [
+    _rowwise("softmax", "exp(x_i - m) / sum_j exp(x_j - m), m = max_j x_j", "softmax", 1.0),
+    _rowwise("log_softmax", "x_i - m - log(sum_j exp(x_j - m))", "log_softmax", 1.0),
+    _rowwise("softmin", "softmax(-x)", "softmax", -1.0),
+    Activation(
+        name="maxout",
+        family="rowwise",
+        formula="max over each group of pieces consecutive entries along axis",
+        params={"pieces": None, "axis": -1},
+        backward_from_y=False,
+        api="maxout",
+        kernels=("maxout_forward", "maxout_backward", None),
+    ),
 ]
 
 ACTIVATIONS: Mapping[str, Activation] = MappingProxyType({a.name: a for a in _ROWS})

@@ -73,6 +73,27 @@ def stubs(table) -> str:
                 "",
             ]
             continue
+        if spec.api == "rowwise":
+            lines += [
+                f"def {n}(x: ArrayLike, /, *, axis: int = -1, out: Optional[_Array] = None)"
+                " -> _Array: ...",
+                f"def {n}_(x: _Array, /, *, axis: int = -1) -> _Array: ...",
+                f"def {n}_backward(grad: ArrayLike, /, *, y: ArrayLike, axis: int = -1, "
+                "out: Optional[_Array] = None) -> _Array: ...",
+                f"def {n}_backward_(grad: _Array, /, *, y: ArrayLike, axis: int = -1)"
+                " -> _Array: ...",
+                "",
+            ]
+            continue
+        if spec.api == "maxout":
+            lines += [
+                f"def {n}(x: ArrayLike, /, pieces: int, *, axis: int = -1, "
+                "out: Optional[_Array] = None) -> _Array: ...",
+                f"def {n}_backward(grad: ArrayLike, /, *, x: ArrayLike, pieces: int, "
+                "axis: int = -1, out: Optional[_Array] = None) -> _Array: ...",
+                "",
+            ]
+            continue
         kw = _kw(spec.params)
         tail = "".join(", " + k for k in kw)
         lines += [
@@ -98,7 +119,11 @@ def readme_table(table) -> str:
         params = ", ".join(f"`{k}={v!r}`" for k, v in spec.params.items()) or "—"
         if spec.api == "prelu":
             params = "`weight` (1 value or one per channel)"
+        elif spec.api == "maxout":
+            params = "`pieces` (required), `axis=-1`"
         y = "yes" if spec.backward_from_y else "no (needs x)"
+        if spec.api == "rowwise":
+            y = "only from y"
         if spec.from_y_condition:
             y = f"when {spec.from_y_condition}"
         formula = spec.formula.replace("|", "\\|")  # a bare | would split the cell
