@@ -421,13 +421,18 @@ def run_report(args) -> dict:
                             if lib == "numpy" and t != 1:
                                 continue
                             jobs.append((name, direction, dtype, n, t, lib))
-    stream_sizes = sorted({max(256 << 20, max(settings["sizes"]) * 4)})
-    progress = Progress(len(jobs) + len(threads), enabled=not args.no_progress)
+    # The in-place stream over as many bytes as each memory-sized row (256 MiB
+    # when no row is that large), so that each row is compared with its own floor.
+    stream_bytes = sorted({n * np.dtype(d).itemsize for n in settings["sizes"] for d in dtypes
+                           if n * np.dtype(d).itemsize >= LARGE_BYTES}) or [256 << 20]
+    progress = Progress(len(jobs) + len(threads) * len(stream_bytes),
+                        enabled=not args.no_progress)
 
     bandwidth = {}
-    for t in threads:
-        progress.step(f"stream bandwidth, {t} thread(s)")
-        bandwidth[t] = stream_bandwidth(stream_sizes[0], t, repeats=settings["repeats"])
+    for nbytes in stream_bytes:
+        for t in threads:
+            progress.step(f"stream bandwidth, {nbytes >> 20} MiB, {t} thread(s)")
+            bandwidth[nbytes, t] = stream_bandwidth(nbytes, t, repeats=settings["repeats"])
 
     # Group jobs by data set so each set of arrays is made once.
     results = []
@@ -454,8 +459,9 @@ def run_report(args) -> dict:
         )
         large = prep.elements * np.dtype(dtype).itemsize >= LARGE_BYTES
         rec["large"] = large
-        if large and direction == "forward_" and lib == "fastact":
-            rec["bandwidth_fraction"] = (prep.bytes_moved / sec) / bandwidth[t]
+        stream = bandwidth.get((prep.elements * np.dtype(dtype).itemsize, t))
+        if large and direction == "forward_" and stream:
+            rec["bandwidth_fraction"] = (prep.bytes_moved / sec) / stream
         results.append(rec)
     _INPUTS.clear()
     progress.finish()
@@ -467,15 +473,23 @@ def run_report(args) -> dict:
         "settings": dict(settings, dtypes=dtypes, threads=threads, activations=names,
                          libraries=libraries),
         "bandwidth": {
-            "method": "np.multiply(a, 1.0, out=a), 8 bytes per float32 element, "
-                      f"{stream_sizes[0] >> 20} MiB, split across threads",
-            "bytes": stream_sizes[0],
-            "gb_per_s": {str(t): bw / 1e9 for t, bw in bandwidth.items()},
+            "method": "in-place stream np.multiply(a, 1.0, out=a) over a float32 array "
+                      "(8 bytes moved per element), split across threads",
+            "streams": [dict(bytes=b, threads=t, gb_per_s=bw / 1e9)
+                        for (b, t), bw in bandwidth.items()],
         },
+        "load_average": _load(),
         "results": results,
     }
     report["cost_ordering"] = cost_ordering(results, names)
     return report
+
+
+def _load() -> Optional[float]:
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
 
 
 def _lookup(results, **key):
@@ -536,10 +550,16 @@ def _fmt(v, width, spec):
 def print_tables(report: dict, file=sys.stdout):
     results = report["results"]
     libs = report["settings"]["libraries"]
-    bw = report["bandwidth"]["gb_per_s"]
-    print("", file=file)
-    print("memory-bandwidth limit (" + report["bandwidth"]["method"] + "): " + ", ".join(
-        f"{float(g):.1f} GB/s with {t} thread(s)" for t, g in bw.items()), file=file)
+    print("\nmemory-bandwidth limit, " + report["bandwidth"]["method"] + ":", file=file)
+    for st in report["bandwidth"]["streams"]:
+        t = st["threads"]
+        print(f"  {st['bytes'] >> 20:5d} MiB, {t} thread{'s' if t > 1 else ' '}: "
+              f"{st['gb_per_s']:6.1f} GB/s = {8 / st['gb_per_s']:.3f} ns per float32 "
+              f"element in place", file=file)
+    load, cpus = report.get("load_average"), report["config"].get("cpus") or 1
+    if load is not None and load > 0.5 * cpus:
+        print(f"  note: load average {load:.1f} on {cpus} CPUs before this run: other "
+              f"processes compete for the cores, multi-threaded rows suffer most", file=file)
     keys = []
     for r in results:
         k = (r["dtype"], r["direction"], r["size"], r["threads"])
@@ -586,17 +606,30 @@ def print_tables(report: dict, file=sys.stdout):
 
 
 def print_verdict(report: dict, file=sys.stdout):
-    print("\ncost ordering (SPEC.md: piecewise-linear < exponential < two transcendental "
-          "calls; \"ReLU is 6x or more faster than Sigmoid\")", file=file)
+    print("\ncost ordering, measured (SPEC.md: piecewise-linear < exponential < two "
+          "transcendental calls;\nthe sources: \"ReLU is 6x or more faster than Sigmoid\")",
+          file=file)
+    groups = []
     for v in report["cost_ordering"]:
-        t = v["threads"]
-        what = (f"{v['impl']:<8} {v['dtype']} {DIRECTIONS[v['direction']].split(' (')[0]}, "
-                f"{size_label(v['size'])} elements, {t} thread{'s' if t > 1 else ''}")
-        print(f"\n  {what}", file=file)
-        rank = " < ".join(f"{a}" for a, _ in v["ranking"])
-        print(f"    rank by cost:  {rank}", file=file)
-        print(f"    ReLU 6x faster than Sigmoid: {v['relu_sigmoid']}", file=file)
-        print(f"    tiers: {v['tiers']}", file=file)
+        k = (v["dtype"], v["direction"])
+        if k not in groups:
+            groups.append(k)
+    for dtype, direction in groups:
+        print(f"\n  {dtype}, {DIRECTIONS[direction]}", file=file)
+        print(f"  {'impl':<8} {'size':>5} {'thr':>3}  {'ReLU 6x faster than Sigmoid':<30} "
+              f"tiers (median ns/element)", file=file)
+        rows = [v for v in report["cost_ordering"]
+                if (v["dtype"], v["direction"]) == (dtype, direction)]
+        rows.sort(key=lambda v: (v["size"], v["threads"], v["impl"] != "fastact", v["impl"]))
+        for v in rows:
+            print(f"  {v['impl']:<8} {size_label(v['size']):>5} {v['threads']:>3}  "
+                  f"{v['relu_sigmoid']:<30} {v['tiers']}", file=file)
+        print("  rank by cost, cheapest first:", file=file)
+        for v in rows:
+            if v["threads"] != 1:
+                continue
+            print(f"    {v['impl']:<8} {size_label(v['size']):>5}: "
+                  + " < ".join(a for a, _ in v["ranking"]), file=file)
 
 
 def plot(report: dict, path: str):
