@@ -20,12 +20,11 @@ hold ``stream``: ``np.multiply(a, 1.0, out=a)``, the memory-bandwidth floor.
 
 import numpy as np
 import pytest
+from conftest import large_enabled
 
 import fastact
 from fastact import _baselines as B
 from fastact._report import Unavailable, parse_size, prepare, size_label
-
-from conftest import large_enabled
 
 SIZES = ["4K", "256K", "4M"]
 LARGE = "64M"

@@ -31,8 +31,9 @@ so the benchmarks compare implementations of the same function.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Callable
 
 import numpy as np
 
@@ -81,16 +82,16 @@ class Impl:
     """One library's implementation of one activation (see the module docstring)."""
 
     library: str
-    forward: Optional[Callable] = None
-    forward_: Optional[Callable] = None
-    backward: Optional[Callable] = None
+    forward: Callable | None = None
+    forward_: Callable | None = None
+    backward: Callable | None = None
     backward_input: str = "x"
     note: str = ""
     wrap: Callable[[np.ndarray], Any] = _identity
     # n -> None: how many threads the library may use (None: it has no threads)
-    set_threads: Optional[Callable[[int], None]] = None
+    set_threads: Callable[[int], None] | None = None
     # p -> (forward, forward_, backward) with p bound; replaces the three above
-    binder: Optional[Callable[[Mapping[str, Any]], tuple]] = None
+    binder: Callable[[Mapping[str, Any]], tuple] | None = None
 
 
 # --------------------------------------------------------------------------
@@ -106,7 +107,7 @@ def family_of(name: str) -> str:
     return "exponential"
 
 
-def input_shape(name: str, n: int, family: Optional[str] = None) -> tuple:
+def input_shape(name: str, n: int, family: str | None = None) -> tuple:
     """The array shape used to time ``name`` on about ``n`` elements.
 
     Elementwise activations get a flat array (layout does not matter to them);
@@ -122,7 +123,7 @@ def input_shape(name: str, n: int, family: Optional[str] = None) -> tuple:
     return (n,)
 
 
-def make_inputs(name: str, n: int, dtype, *, family: Optional[str] = None, seed: int = 0):
+def make_inputs(name: str, n: int, dtype, *, family: str | None = None, seed: int = 0):
     """(x, g, weight) for a benchmark: x ~ 3*N(0, 1) reaches every kink; g ~ N(0, 1).
 
     ``g`` has x's shape except for maxout (one gradient per group); ``weight`` is
@@ -149,7 +150,7 @@ def make_inputs(name: str, n: int, dtype, *, family: Optional[str] = None, seed:
 def _scipy_special():
     """scipy.special, or None when SciPy is not installed."""
     try:
-        import scipy.special as special
+        from scipy import special
     except ImportError:
         return None
     return special
@@ -319,10 +320,10 @@ def _prelu_backward_np(g, x, w):
     return dx, dw.astype(w.dtype)
 
 
-def _numpy_table() -> Dict[str, Impl]:
+def _numpy_table() -> dict[str, Impl]:
     """NumPy as a competent user writes it, for every SPEC.md activation."""
     special = _scipy_special()
-    T: Dict[str, Impl] = {}
+    T: dict[str, Impl] = {}
 
     def add(name, forward, forward_=None, backward=None, backward_input="x", note=""):
         T[name] = Impl("numpy", forward, forward_, backward, backward_input, note)
@@ -576,11 +577,11 @@ def _numpy_table() -> Dict[str, Impl]:
 # SciPy (scipy.special) where it has the function
 # --------------------------------------------------------------------------
 
-def _scipy_table() -> Dict[str, Impl]:
+def _scipy_table() -> dict[str, Impl]:
     special = _scipy_special()
     if special is None:
         return {}
-    T: Dict[str, Impl] = {}
+    T: dict[str, Impl] = {}
 
     def add(name, forward, forward_=None, backward=None, backward_input="x", note=""):
         T[name] = Impl("scipy", forward, forward_, backward, backward_input, note)
@@ -661,13 +662,13 @@ def _torch():
     return torch
 
 
-def _torch_table() -> Dict[str, Impl]:
+def _torch_table() -> dict[str, Impl]:
     torch = _torch()
     if torch is None:
         return {}
     aten = torch.ops.aten
     F = torch.nn.functional
-    T: Dict[str, Impl] = {}
+    T: dict[str, Impl] = {}
 
     def add(name, forward, forward_=None, backward=None, backward_input="x", note=""):
         T[name] = Impl("torch", forward, forward_, backward, backward_input, note,
@@ -817,18 +818,18 @@ def _torch_table() -> Dict[str, Impl]:
     return T
 
 
-_TABLES: Dict[str, Dict[str, Impl]] = {}
+_TABLES: dict[str, dict[str, Impl]] = {}
 _LOADERS = {"numpy": _numpy_table, "scipy": _scipy_table, "torch": _torch_table}
 LIBRARIES = tuple(_LOADERS)
 
 
-def _table(library: str) -> Dict[str, Impl]:
+def _table(library: str) -> dict[str, Impl]:
     if library not in _TABLES:
         _TABLES[library] = _LOADERS[library]()
     return _TABLES[library]
 
 
-def library_version(library: str) -> Optional[str]:
+def library_version(library: str) -> str | None:
     """The installed version of a baseline library, or None when it is absent."""
     if library == "numpy":
         return np.__version__
@@ -842,18 +843,18 @@ def library_version(library: str) -> Optional[str]:
     return mod.__version__
 
 
-def implementation(name: str, library: str) -> Optional[Impl]:
+def implementation(name: str, library: str) -> Impl | None:
     """``library``'s implementation of activation ``name``, or None."""
     return _table(library).get(name)
 
 
-def implementations(name: str, libraries=LIBRARIES) -> List[Impl]:
+def implementations(name: str, libraries=LIBRARIES) -> list[Impl]:
     """The available baselines for ``name``, NumPy first."""
     found = (implementation(name, lib) for lib in libraries)
     return [impl for impl in found if impl is not None]
 
 
-def params_for(name: str, table_params: Optional[Mapping[str, Any]] = None,
+def params_for(name: str, table_params: Mapping[str, Any] | None = None,
                **overrides) -> dict:
     """SPEC.md defaults, overlaid with fastact's table defaults and ``overrides``."""
     p = dict(DEFAULT_PARAMS.get(name, {}))
@@ -868,7 +869,7 @@ def params_for(name: str, table_params: Optional[Mapping[str, Any]] = None,
 # fastact itself, behind the same interface, and binding parameters once
 # --------------------------------------------------------------------------
 
-def fastact_impl(name: str, backward_input: str = "x") -> Optional[Impl]:
+def fastact_impl(name: str, backward_input: str = "x") -> Impl | None:
     """fastact's entry points for ``name`` as an :class:`Impl`, or None if absent.
 
     The backward pass reads x (the accurate path, always accepted) unless

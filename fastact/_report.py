@@ -30,7 +30,7 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional
+from typing import Callable
 
 import numpy as np
 
@@ -51,7 +51,7 @@ TIER_NAMES = {1: "piecewise-linear", 2: "exponential", 3: "two transcendental ca
 RELU_SIGMOID_CLAIM = 6.0
 
 
-def tier(name: str, family: str) -> Optional[int]:
+def tier(name: str, family: str) -> int | None:
     """SPEC.md's cost tier of an activation (None for the row-wise family)."""
     if family == "piecewise":
         return 1
@@ -73,16 +73,16 @@ class Inputs:
     x: np.ndarray  # pristine input, never written
     g: np.ndarray  # upstream gradient (output-shaped)
     y: np.ndarray  # f(x), for backward passes that read the output
-    weight: Optional[np.ndarray]
+    weight: np.ndarray | None
     out: np.ndarray  # output-shaped scratch for out-of-place forward
     dx: np.ndarray  # input-shaped scratch for backward
     work: np.ndarray  # copy of x that in-place calls overwrite
 
 
-_INPUTS: Dict[tuple, Inputs] = {}
+_INPUTS: dict[tuple, Inputs] = {}
 
 
-def inputs(name: str, n: int, dtype, family: Optional[str] = None) -> Inputs:
+def inputs(name: str, n: int, dtype, family: str | None = None) -> Inputs:
     """The arrays for one (activation, size, dtype), cached for the last one asked."""
     key = (name, n, np.dtype(dtype).str)
     if key not in _INPUTS:
@@ -109,13 +109,13 @@ class Prepared:
     """A zero-argument call to time, and what to do before each in-place call."""
 
     call: Callable[[], object]
-    restore: Optional[Callable[[], object]]
+    restore: Callable[[], object] | None
     elements: int
     bytes_moved: int
-    set_threads: Optional[Callable[[int], None]]
+    set_threads: Callable[[int], None] | None
 
 
-def impl_for(name: str, library: str) -> Optional[B.Impl]:
+def impl_for(name: str, library: str) -> B.Impl | None:
     """``library`` ("fastact", "numpy", "scipy", "torch") for ``name``, or None."""
     if library == "fastact":
         return B.fastact_impl(name)
@@ -125,7 +125,7 @@ def impl_for(name: str, library: str) -> Optional[B.Impl]:
 
 
 def prepare(name: str, impl: B.Impl, direction: str, n: int, dtype,
-            params: Optional[dict] = None, family: Optional[str] = None) -> Prepared:
+            params: dict | None = None, family: str | None = None) -> Prepared:
     """A timed call of ``impl`` (one direction) on ``n`` elements; raises Unavailable."""
     import fastact
 
@@ -199,7 +199,7 @@ def measure(prep: Prepared, *, threads: int = 1, repeats: int = 5,
             t0 = timer()
             call()
             first = timer() - t0
-            samples: List[float] = []
+            samples: list[float] = []
             spent = first
             if restore is not None:
                 # One call per sample; as many samples as fit in min_sample * repeats.
@@ -269,12 +269,12 @@ def stream_bandwidth(nbytes: int, threads: int, repeats: int = 5) -> float:
 
 MODES = {
     # sizes (elements), repeats, min seconds per sample, max seconds per measurement
-    "quick": dict(sizes=[1 << 18, 1 << 24], repeats=3, min_sample=0.001, max_time=0.15,
-                  directions=["forward_"]),
-    "default": dict(sizes=[1 << 18, 1 << 26], repeats=5, min_sample=0.002, max_time=0.6,
-                    directions=["forward_"]),
-    "full": dict(sizes=[1 << 12, 1 << 18, 1 << 22, 1 << 26], repeats=7, min_sample=0.005,
-                 max_time=2.0, directions=list(DIRECTIONS)),
+    "quick": {"sizes": [1 << 18, 1 << 24], "repeats": 3, "min_sample": 0.001, "max_time": 0.15,
+                  "directions": ["forward_"]},
+    "default": {"sizes": [1 << 18, 1 << 26], "repeats": 5, "min_sample": 0.002, "max_time": 0.6,
+                    "directions": ["forward_"]},
+    "full": {"sizes": [1 << 12, 1 << 18, 1 << 22, 1 << 26], "repeats": 7, "min_sample": 0.005,
+                 "max_time": 2.0, "directions": list(DIRECTIONS)},
 }
 
 # A size whose arrays reach past this many bytes is called a memory-sized row and
@@ -305,7 +305,7 @@ def size_label(n: int) -> str:
     return str(n)
 
 
-def _cache_bytes(level: int) -> Optional[int]:
+def _cache_bytes(level: int) -> int | None:
     """Size of the CPU's cache of a level, from sysfs (None where unknown)."""
     base = "/sys/devices/system/cpu/cpu0/cache"
     try:
@@ -359,7 +359,7 @@ class Progress:
             sys.stderr.flush()
 
 
-def header_lines(cfg: dict, versions: dict) -> List[str]:
+def header_lines(cfg: dict, versions: dict) -> list[str]:
     l2, l3 = _cache_bytes(2), _cache_bytes(3)
     caches = ", ".join(f"L{lv} {b >> 20 if b >= 1 << 20 else b >> 10} "
                        f"{'MiB' if b >= 1 << 20 else 'KiB'}"
@@ -367,10 +367,10 @@ def header_lines(cfg: dict, versions: dict) -> List[str]:
     libs = ", ".join(f"{k} {v}" for k, v in versions.items() if v)
     return [
         f"fastact {cfg['fastact']} speed report",
-        f"CPU:      {cfg['cpu']} ({cfg['machine']}, {cfg['cpus']} CPUs"
-        + (f"; {caches}" if caches else "") + ")",
-        f"SIMD:     {cfg['simd']}; OpenMP {'on' if cfg['openmp'] else 'off'}; "
-        f"fastact threads {cfg['threads']}",
+        (f"CPU:      {cfg['cpu']} ({cfg['machine']}, {cfg['cpus']} CPUs"
+         + (f"; {caches}" if caches else "") + ")"),
+        (f"SIMD:     {cfg['simd']}; OpenMP {'on' if cfg['openmp'] else 'off'}; "
+         f"fastact threads {cfg['threads']}"),
         f"build:    {cfg['compiler']} {cfg['flags']}",
         f"versions: Python {cfg['python']}, {libs}",
     ]
@@ -378,6 +378,7 @@ def header_lines(cfg: dict, versions: dict) -> List[str]:
 
 def run_report(args) -> dict:
     import fastact
+
     from ._config import config
 
     mode = "quick" if args.quick else "full" if args.full else "default"
@@ -441,8 +442,8 @@ def run_report(args) -> dict:
         progress.step(f"{name} {DIRECTIONS[direction].split(' (')[0]} {dtype} "
                       f"{size_label(n)} {t}T {lib}")
         impl = impl_for(name, lib)
-        rec = dict(activation=name, family=fastact.ACTIVATIONS[name].family,
-                   direction=direction, dtype=dtype, size=n, threads=t, impl=lib)
+        rec = {"activation": name, "family": fastact.ACTIVATIONS[name].family,
+                   "direction": direction, "dtype": dtype, "size": n, "threads": t, "impl": lib}
         if impl is None:
             continue
         try:
@@ -475,7 +476,7 @@ def run_report(args) -> dict:
         "bandwidth": {
             "method": "in-place stream np.multiply(a, 1.0, out=a) over a float32 array "
                       "(8 bytes moved per element), split across threads",
-            "streams": [dict(bytes=b, threads=t, gb_per_s=bw / 1e9)
+            "streams": [{"bytes": b, "threads": t, "gb_per_s": bw / 1e9}
                         for (b, t), bw in bandwidth.items()],
         },
         "load_average": _load(),
@@ -485,7 +486,7 @@ def run_report(args) -> dict:
     return report
 
 
-def _load() -> Optional[float]:
+def _load() -> float | None:
     try:
         return os.getloadavg()[0]
     except (AttributeError, OSError):
@@ -499,7 +500,7 @@ def _lookup(results, **key):
     return None
 
 
-def cost_ordering(results: list, names: List[str]) -> list:
+def cost_ordering(results: list, names: list[str]) -> list:
     """Per (direction, dtype, size, threads, impl): ranking, ReLU/Sigmoid ratio, tiers."""
     import fastact
 
@@ -510,8 +511,8 @@ def cost_ordering(results: list, names: List[str]) -> list:
         rows = [r for r in results if (r["direction"], r["dtype"], r["size"], r["threads"],
                                        r["impl"]) == (direction, dtype, n, t, lib)]
         ranked = sorted(rows, key=lambda r: r["ns_per_element"])
-        v = dict(direction=direction, dtype=dtype, size=n, threads=t, impl=lib,
-                 ranking=[(r["activation"], round(r["ns_per_element"], 4)) for r in ranked])
+        v = {"direction": direction, "dtype": dtype, "size": n, "threads": t, "impl": lib,
+                 "ranking": [(r["activation"], round(r["ns_per_element"], 4)) for r in ranked]}
         relu = _lookup(rows, activation="relu")
         sig = _lookup(rows, activation="sigmoid")
         if "sigmoid" not in fastact.ACTIVATIONS:
@@ -524,7 +525,7 @@ def cost_ordering(results: list, names: List[str]) -> list:
             v["relu_sigmoid"] = (
                 f"holds ({ratio:.1f}x)" if ratio >= RELU_SIGMOID_CLAIM
                 else f"does not hold ({ratio:.1f}x)")
-        tiers: Dict[int, List[float]] = {}
+        tiers: dict[int, list[float]] = {}
         for r in rows:
             k = tier(r["activation"], r["family"])
             if k is not None:
