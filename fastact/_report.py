@@ -1,0 +1,755 @@
+"""``python -m fastact``: how fast fastact is here, against NumPy (and PyTorch).
+
+For every activation in ``fastact.ACTIVATIONS`` the report times fastact, NumPy
+as a competent user writes it, and PyTorch's CPU kernels when torch is
+installed (fastact/_baselines.py), side by side in one run, at an in-cache and
+a memory-sized array, with 1 thread and with all threads.  It measures the
+memory-bandwidth limit in the same run (an in-place stream over a large array,
+``np.multiply(a, 1.0, out=a)``) and states how close each large-array row comes
+to it, then checks the cost ordering that SPEC.md quotes ("ReLU is 6x or more
+faster than Sigmoid"; piecewise < exponential < two transcendental calls).
+
+Timing: every measurement is the median of several samples taken with
+``time.perf_counter`` after a warm-up call; each sample repeats the call enough
+times to last ``min_sample`` seconds, except in-place calls, which are timed
+one call at a time on an input restored before each call (repeating an
+activation on its own output would change the data: leaky_relu would walk
+negative values into subnormals).
+
+The pieces that prepare a timed call (:func:`prepare`) are shared with the
+pytest-benchmark suite in benchmarks/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import os
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from . import _baselines as B
+
+DIRECTIONS = {
+    "forward_": "forward in place",
+    "forward": "forward into a preallocated out",
+    "backward": "backward (from x) into a preallocated out",
+}
+
+# SPEC.md's cost tiers: piecewise-linear < one exponential < two transcendental
+# calls.  logsigmoid (= -softplus(-x)) needs exp and log like softplus.
+TWO_TRANSCENDENTAL = frozenset({"softplus", "mish", "gelu", "logsigmoid"})
+TIER_NAMES = {1: "piecewise-linear", 2: "exponential", 3: "two transcendental calls"}
+
+# The sources' claim the report checks.
+RELU_SIGMOID_CLAIM = 6.0
+
+
+def tier(name: str, family: str) -> int | None:
+    """SPEC.md's cost tier of an activation (None for the row-wise family)."""
+    if family == "piecewise":
+        return 1
+    if family == "exponential":
+        return 3 if name in TWO_TRANSCENDENTAL else 2
+    return None
+
+
+class Unavailable(Exception):
+    """This implementation cannot run this case (reason in the message)."""
+
+
+# --------------------------------------------------------------------------
+# Preparing one timed call
+# --------------------------------------------------------------------------
+
+@dataclass
+class Inputs:
+    x: np.ndarray  # pristine input, never written
+    g: np.ndarray  # upstream gradient (output-shaped)
+    y: np.ndarray  # f(x), for backward passes that read the output
+    weight: np.ndarray | None
+    out: np.ndarray  # output-shaped scratch for out-of-place forward
+    dx: np.ndarray  # input-shaped scratch for backward
+    work: np.ndarray  # copy of x that in-place calls overwrite
+
+
+_INPUTS: dict[tuple, Inputs] = {}
+
+
+def inputs(name: str, n: int, dtype, family: str | None = None) -> Inputs:
+    """The arrays for one (activation, size, dtype), cached for the last one asked."""
+    key = (name, n, np.dtype(dtype).str)
+    if key not in _INPUTS:
+        _INPUTS.clear()  # large arrays: keep one set alive at a time
+        x, g, w = B.make_inputs(name, n, dtype, family=family)
+        ref = B.implementation(name, "numpy")
+        p = B.params_for(name, weight=w)
+        y = np.empty(g.shape, x.dtype)
+        if ref is not None and ref.forward is not None:
+            with np.errstate(all="ignore"):
+                B.bind(ref, p)[0](x, y)
+        else:
+            y[...] = 0
+        out = np.empty_like(y)
+        dx = np.empty_like(x)
+        out.fill(0)  # touch the pages now, not inside the first timed call
+        dx.fill(0)
+        _INPUTS[key] = Inputs(x, g, y, w, out, dx, x.copy())
+    return _INPUTS[key]
+
+
+@dataclass
+class Prepared:
+    """A zero-argument call to time, and what to do before each in-place call."""
+
+    call: Callable[[], object]
+    restore: Callable[[], object] | None
+    elements: int
+    bytes_moved: int
+    set_threads: Callable[[int], None] | None
+
+
+def impl_for(name: str, library: str) -> B.Impl | None:
+    """``library`` ("fastact", "numpy", "scipy", "torch") for ``name``, or None."""
+    if library == "fastact":
+        return B.fastact_impl(name)
+    if library == "fastact(y)":
+        return B.fastact_impl(name, backward_input="y")
+    return B.implementation(name, library)
+
+
+def prepare(name: str, impl: B.Impl, direction: str, n: int, dtype,
+            params: dict | None = None, family: str | None = None) -> Prepared:
+    """A timed call of ``impl`` (one direction) on ``n`` elements; raises Unavailable."""
+    import fastact
+
+    spec = fastact.ACTIVATIONS.get(name)
+    family = family or (spec.family if spec else B.family_of(name))
+    data = inputs(name, n, dtype, family)
+    p = B.params_for(name, spec.params if spec else None, **(params or {}))
+    wrap = impl.wrap
+    if data.weight is not None:
+        p["weight"] = wrap(data.weight)
+    fwd, fwd_, bwd = B.bind(impl, p)
+    x, g, y, out, dx, work = (wrap(a) for a in (data.x, data.g, data.y, data.out,
+                                                 data.dx, data.work))
+    pristine = data.x
+    if direction == "forward":
+        if fwd is None:
+            raise Unavailable(f"{impl.library} has no out-of-place {name}")
+
+        def call():
+            return fwd(x, out)
+
+        restore = None
+        moved = data.x.nbytes + data.out.nbytes
+    elif direction == "forward_":
+        if fwd_ is None:
+            raise Unavailable(f"{impl.library} has no in-place {name}")
+
+        def call():
+            return fwd_(work)
+
+        def restore():
+            np.copyto(data.work, pristine)
+
+        moved = 2 * data.x.nbytes
+    elif direction == "backward":
+        if bwd is None:
+            raise Unavailable(f"{impl.library} has no {name} backward")
+
+        def call():
+            return bwd(g, x, y, dx)
+
+        restore = None
+        moved = data.g.nbytes + data.x.nbytes + data.dx.nbytes
+    else:
+        raise ValueError(f"unknown direction {direction!r}")
+    try:  # one call checks the implementation runs here (and warms it up)
+        with np.errstate(all="ignore"):
+            call()
+    except NotImplementedError as exc:
+        raise Unavailable(str(exc)) from None
+    if restore is not None:
+        restore()
+    return Prepared(call, restore, data.x.size, moved, impl.set_threads)
+
+
+# --------------------------------------------------------------------------
+# Timing
+# --------------------------------------------------------------------------
+
+def measure(prep: Prepared, *, threads: int = 1, repeats: int = 5,
+            min_sample: float = 0.002, max_time: float = 1.0) -> float:
+    """Median seconds per call: warm-up, then ``repeats`` samples (more when cheap)."""
+    timer = time.perf_counter
+    call, restore = prep.call, prep.restore
+    if prep.set_threads is not None:
+        prep.set_threads(threads)
+    try:
+        with np.errstate(all="ignore"):
+            if restore is not None:
+                restore()
+            t0 = timer()
+            call()
+            first = timer() - t0
+            samples: list[float] = []
+            spent = first
+            if restore is not None:
+                # One call per sample; as many samples as fit in min_sample * repeats.
+                count = max(repeats, min(200, int(min_sample * repeats / max(first, 1e-9))))
+                for _ in range(count):
+                    restore()
+                    t0 = timer()
+                    call()
+                    dt = timer() - t0
+                    samples.append(dt)
+                    spent += dt
+                    if spent > max_time and len(samples) >= 3:
+                        break
+                return statistics.median(samples)
+            loops = max(1, int(min_sample / max(first, 1e-9)))
+            for _ in range(repeats):
+                t0 = timer()
+                for _ in range(loops):
+                    call()
+                dt = timer() - t0
+                samples.append(dt / loops)
+                spent += dt
+                if spent > max_time and len(samples) >= 3:
+                    break
+            return statistics.median(samples)
+    finally:
+        if prep.set_threads is not None:
+            prep.set_threads(B.thread_count() if threads != 1 else 1)
+
+
+def stream_bandwidth(nbytes: int, threads: int, repeats: int = 5) -> float:
+    """Bytes/s of ``np.multiply(a, 1.0, out=a)`` over ``nbytes`` of float32, 8 B/element.
+
+    With several threads the array is split into one chunk per thread (NumPy
+    releases the GIL inside ufunc loops), which is what a multi-threaded
+    in-place kernel can at best reach.
+    """
+    a = np.ones(nbytes // 4, dtype=np.float32)
+    chunks = np.array_split(a, threads)
+
+    def one(c):
+        np.multiply(c, 1.0, out=c)
+
+    pool = concurrent.futures.ThreadPoolExecutor(threads) if threads > 1 else None
+    try:
+        def run():
+            if pool is None:
+                one(a)
+            else:
+                list(pool.map(one, chunks))
+
+        run()
+        samples = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            run()
+            samples.append(time.perf_counter() - t0)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return 8 * a.size / statistics.median(samples)
+
+
+# --------------------------------------------------------------------------
+# The report
+# --------------------------------------------------------------------------
+
+MODES = {
+    # sizes (elements), repeats, min seconds per sample, max seconds per measurement
+    "quick": {"sizes": [1 << 18, 1 << 24], "repeats": 3, "min_sample": 0.001, "max_time": 0.15,
+                  "directions": ["forward_"]},
+    "default": {"sizes": [1 << 18, 1 << 26], "repeats": 5, "min_sample": 0.002, "max_time": 0.4,
+                    "directions": ["forward_"]},
+    "full": {"sizes": [1 << 12, 1 << 18, 1 << 22, 1 << 26], "repeats": 7, "min_sample": 0.005,
+                 "max_time": 2.0, "directions": list(DIRECTIONS)},
+}
+
+# A size whose arrays reach past this many bytes is called a memory-sized row and
+# compared with the bandwidth limit (L2 caches are a few MiB; LLCs can be far larger,
+# which the header states).
+LARGE_BYTES = 32 << 20
+
+
+def parse_size(text: str) -> int:
+    t = text.strip().upper()
+    scale = 1
+    if t.endswith("K"):
+        scale, t = 1 << 10, t[:-1]
+    elif t.endswith("M"):
+        scale, t = 1 << 20, t[:-1]
+    elif t.endswith("G"):
+        scale, t = 1 << 30, t[:-1]
+    n = int(float(t) * scale)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"size must be positive, got {text!r}")
+    return n
+
+
+def size_label(n: int) -> str:
+    for unit, scale in (("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
+        if n >= scale and n % scale == 0:
+            return f"{n // scale}{unit}"
+    return str(n)
+
+
+def _cache_bytes(level: int) -> int | None:
+    """Size of the CPU's cache of a level, from sysfs (None where unknown)."""
+    base = "/sys/devices/system/cpu/cpu0/cache"
+    try:
+        for entry in sorted(os.listdir(base)):
+            d = os.path.join(base, entry)
+            with open(os.path.join(d, "level")) as f:
+                if int(f.read()) != level:
+                    continue
+            with open(os.path.join(d, "type")) as f:
+                if f.read().strip() == "Instruction":
+                    continue
+            with open(os.path.join(d, "size")) as f:
+                s = f.read().strip().upper()
+            mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(s[-1:], 1)
+            return int(s.rstrip("KMG")) * mult
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+class Progress:
+    """One line on stderr, rewritten in place on a terminal."""
+
+    def __init__(self, total: int, enabled: bool = True):
+        self.total, self.done, self.enabled = total, 0, enabled
+        self.tty = sys.stderr.isatty()
+        self.start = time.perf_counter()
+        self.last_line = ""
+
+    def step(self, what: str):
+        self.done += 1
+        if not self.enabled:
+            return
+        elapsed = time.perf_counter() - self.start
+        line = f"[{self.done:4d}/{self.total}] {elapsed:5.1f}s  {what}"
+        if self.tty:
+            sys.stderr.write("\r" + line.ljust(len(self.last_line)))
+            self.last_line = line
+        else:
+            label = what.split()[0]
+            if label != self.last_line:  # one line per activation when piped
+                sys.stderr.write(line + "\n")
+                self.last_line = label
+        sys.stderr.flush()
+
+    def finish(self):
+        if self.enabled and self.tty:
+            sys.stderr.write("\r" + " " * len(self.last_line) + "\r")
+        if self.enabled:
+            sys.stderr.write(f"measured in {time.perf_counter() - self.start:.1f} s\n")
+            sys.stderr.flush()
+
+
+def header_lines(cfg: dict, versions: dict) -> list[str]:
+    l2, l3 = _cache_bytes(2), _cache_bytes(3)
+    caches = ", ".join(f"L{lv} {b >> 20 if b >= 1 << 20 else b >> 10} "
+                       f"{'MiB' if b >= 1 << 20 else 'KiB'}"
+                       for lv, b in ((2, l2), (3, l3)) if b)
+    libs = ", ".join(f"{k} {v}" for k, v in versions.items() if v)
+    return [
+        f"fastact {cfg['fastact']} speed report",
+        (f"CPU:      {cfg['cpu']} ({cfg['machine']}, {cfg['cpus']} CPUs"
+         + (f"; {caches}" if caches else "") + ")"),
+        (f"SIMD:     {cfg['simd']}; OpenMP {'on' if cfg['openmp'] else 'off'}; "
+         f"fastact threads {cfg['threads']}"),
+        f"build:    {cfg['compiler']} {cfg['flags']}",
+        f"versions: Python {cfg['python']}, {libs}",
+    ]
+
+
+def run_report(args) -> dict:
+    import fastact
+
+    from ._config import config
+
+    mode = "quick" if args.quick else "full" if args.full else "default"
+    settings = dict(MODES[mode])
+    if args.sizes:
+        settings["sizes"] = args.sizes
+    if args.direction:
+        settings["directions"] = args.direction
+    dtypes = args.dtype or (["float32", "float64"] if mode == "full" else ["float32"])
+    all_threads = B.thread_count() if fastact._config.config()["openmp"] else 1
+    threads = args.threads or sorted({1, all_threads})
+    names = list(fastact.ACTIVATIONS)
+    if args.only:
+        unknown = [n for n in args.only if n not in fastact.ACTIVATIONS]
+        if unknown:
+            raise SystemExit(
+                f"--only: not in fastact.ACTIVATIONS: {', '.join(unknown)} "
+                f"(have: {', '.join(names)})")
+        names = [n for n in names if n in args.only]
+    libraries = ["fastact", "numpy"] + (["torch"] if not args.no_torch and
+                                        B.library_version("torch") else [])
+
+    cfg = config()
+    versions = {lib: B.library_version(lib) for lib in ("numpy", "scipy", "torch")}
+    out = sys.stdout
+    if not args.json_only:
+        for line in header_lines(cfg, versions):
+            print(line, file=out)
+        print(f"mode:     {mode} (median of timed runs after a warm-up; numbers vary "
+              f"from run to run and machine to machine)", file=out)
+        out.flush()
+
+    # Jobs: (name, direction, dtype, n, threads, library); NumPy has no threads.
+    jobs = []
+    for dtype in dtypes:
+        for direction in settings["directions"]:
+            for n in settings["sizes"]:
+                for t in threads:
+                    for name in names:
+                        for lib in libraries:
+                            if lib == "numpy" and t != 1:
+                                continue
+                            jobs.append((name, direction, dtype, n, t, lib))
+    # The in-place stream over as many bytes as each memory-sized row (256 MiB
+    # when no row is that large), so that each row is compared with its own floor.
+    stream_bytes = sorted({n * np.dtype(d).itemsize for n in settings["sizes"] for d in dtypes
+                           if n * np.dtype(d).itemsize >= LARGE_BYTES}) or [256 << 20]
+    progress = Progress(len(jobs) + len(threads) * len(stream_bytes),
+                        enabled=not args.no_progress)
+
+    bandwidth = {}
+    for nbytes in stream_bytes:
+        for t in threads:
+            progress.step(f"stream bandwidth, {nbytes >> 20} MiB, {t} thread(s)")
+            bandwidth[nbytes, t] = stream_bandwidth(nbytes, t, repeats=settings["repeats"])
+
+    # Group jobs by data set so each set of arrays is made once.
+    results = []
+    jobs.sort(key=lambda j: (j[2], j[3], j[0], j[1], j[4]))
+    for name, direction, dtype, n, t, lib in jobs:
+        progress.step(f"{name} {DIRECTIONS[direction].split(' (')[0]} {dtype} "
+                      f"{size_label(n)} {t}T {lib}")
+        impl = impl_for(name, lib)
+        rec = {"activation": name, "family": fastact.ACTIVATIONS[name].family,
+                   "direction": direction, "dtype": dtype, "size": n, "threads": t, "impl": lib}
+        if impl is None:
+            continue
+        try:
+            prep = prepare(name, impl, direction, n, dtype)
+        except Unavailable:
+            continue
+        sec = measure(prep, threads=t, repeats=settings["repeats"],
+                      min_sample=settings["min_sample"], max_time=settings["max_time"])
+        rec.update(
+            seconds=sec,
+            elements=prep.elements,
+            ns_per_element=sec * 1e9 / prep.elements,
+            gb_per_s=prep.bytes_moved / sec / 1e9,
+        )
+        large = prep.elements * np.dtype(dtype).itemsize >= LARGE_BYTES
+        rec["large"] = large
+        stream = bandwidth.get((prep.elements * np.dtype(dtype).itemsize, t))
+        if large and direction == "forward_" and stream:
+            rec["bandwidth_fraction"] = (prep.bytes_moved / sec) / stream
+        results.append(rec)
+    _INPUTS.clear()
+    progress.finish()
+
+    report = {
+        "config": cfg,
+        "versions": versions,
+        "mode": mode,
+        "settings": dict(settings, dtypes=dtypes, threads=threads, activations=names,
+                         libraries=libraries),
+        "bandwidth": {
+            "method": "in-place stream np.multiply(a, 1.0, out=a) over a float32 array "
+                      "(8 bytes moved per element), split across threads",
+            "streams": [{"bytes": b, "threads": t, "gb_per_s": bw / 1e9}
+                        for (b, t), bw in bandwidth.items()],
+        },
+        "load_average": _load(),
+        "results": results,
+    }
+    report["cost_ordering"] = cost_ordering(results, names)
+    return report
+
+
+def _load() -> float | None:
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
+def _lookup(results, **key):
+    for r in results:
+        if all(r.get(k) == v for k, v in key.items()):
+            return r
+    return None
+
+
+def cost_ordering(results: list, names: list[str]) -> list:
+    """Per (direction, dtype, size, threads, impl): ranking, ReLU/Sigmoid ratio, tiers."""
+    import fastact
+
+    verdicts = []
+    keys = sorted({(r["direction"], r["dtype"], r["size"], r["threads"], r["impl"])
+                   for r in results})
+    for direction, dtype, n, t, lib in keys:
+        rows = [r for r in results if (r["direction"], r["dtype"], r["size"], r["threads"],
+                                       r["impl"]) == (direction, dtype, n, t, lib)]
+        ranked = sorted(rows, key=lambda r: r["ns_per_element"])
+        v = {"direction": direction, "dtype": dtype, "size": n, "threads": t, "impl": lib,
+                 "ranking": [(r["activation"], round(r["ns_per_element"], 4)) for r in ranked]}
+        relu = _lookup(rows, activation="relu")
+        sig = _lookup(rows, activation="sigmoid")
+        if "sigmoid" not in fastact.ACTIVATIONS:
+            v["relu_sigmoid"] = "n/a: sigmoid not in table"
+        elif relu is None or sig is None:
+            v["relu_sigmoid"] = "n/a: not measured"
+        else:
+            ratio = sig["ns_per_element"] / relu["ns_per_element"]
+            v["relu_sigmoid_ratio"] = ratio
+            v["relu_sigmoid"] = (
+                f"holds ({ratio:.1f}x)" if ratio >= RELU_SIGMOID_CLAIM
+                else f"does not hold ({ratio:.1f}x)")
+        tiers: dict[int, list[float]] = {}
+        for r in rows:
+            k = tier(r["activation"], r["family"])
+            if k is not None:
+                tiers.setdefault(k, []).append(r["ns_per_element"])
+        medians = {k: statistics.median(vs) for k, vs in sorted(tiers.items())}
+        v["tier_median_ns"] = {TIER_NAMES[k]: m for k, m in medians.items()}
+        if len(medians) < 2:
+            v["tiers"] = "n/a: only the " + " and ".join(
+                TIER_NAMES[k] for k in medians) + " tier in table"
+        else:
+            ms = [medians[k] for k in sorted(medians)]
+            ok = all(a < b for a, b in zip(ms, ms[1:]))
+            v["tiers"] = ("holds" if ok else "does not hold") + ": " + " < ".join(
+                f"{TIER_NAMES[k]} {medians[k]:.3g}" for k in sorted(medians)) + " ns/el (median)"
+        verdicts.append(v)
+    return verdicts
+
+
+def _fmt(v, width, spec):
+    return ("-" if v is None else format(v, spec)).rjust(width)
+
+
+def print_tables(report: dict, file=sys.stdout):
+    results = report["results"]
+    libs = report["settings"]["libraries"]
+    print("\nmemory-bandwidth limit, " + report["bandwidth"]["method"] + ":", file=file)
+    for st in report["bandwidth"]["streams"]:
+        t = st["threads"]
+        print(f"  {st['bytes'] >> 20:5d} MiB, {t} thread{'s' if t > 1 else ' '}: "
+              f"{st['gb_per_s']:6.1f} GB/s = {8 / st['gb_per_s']:.3f} ns per float32 "
+              f"element in place", file=file)
+    load, cpus = report.get("load_average"), report["config"].get("cpus") or 1
+    if load is not None and load > 0.5 * cpus:
+        print(f"  note: load average {load:.1f} on {cpus} CPUs before this run: other "
+              f"processes compete for the cores, multi-threaded rows suffer most", file=file)
+    keys = []
+    for r in results:
+        k = (r["dtype"], r["direction"], r["size"], r["threads"])
+        if k not in keys:
+            keys.append(k)
+    for dtype, direction, n, t in sorted(keys, key=lambda k: (k[0], list(DIRECTIONS).index(
+            k[1]), k[2], k[3])):
+        rows = [r for r in results if (r["dtype"], r["direction"], r["size"], r["threads"])
+                == (dtype, direction, n, t)]
+        nbytes = n * np.dtype(dtype).itemsize
+        large = rows[0].get("large", False)
+        where = "memory-sized" if large else "in cache"
+        print(f"\n{dtype}, {DIRECTIONS[direction]}, {n:,} elements "
+              f"({nbytes / (1 << 20):.3g} MiB, {where}), {t} thread{'s' if t > 1 else ''}"
+              + ("  [NumPy: 1 thread]" if t > 1 else ""), file=file)
+        cols = ["activation", "fastact"] + [lib for lib in libs if lib != "fastact"]
+        head = f"{'activation':<14}" + "".join(f"{c:>9}" for c in cols[1:])
+        head += "".join(f"{'x' + c:>9}" for c in cols[2:]) + f"{'GB/s':>8}"
+        if large and direction == "forward_":
+            head += f"{'%BW':>6}"
+        print("  ns/element" + " " * (len(cols) - 1), file=file)
+        print(head, file=file)
+        for name in report["settings"]["activations"]:
+            fa = _lookup(rows, activation=name, impl="fastact")
+            others = {}
+            for lib in cols[2:]:
+                rr = _lookup(rows, activation=name, impl=lib)
+                if rr is None and lib == "numpy" and t > 1:  # NumPy is single-threaded
+                    rr = _lookup(results, activation=name, impl="numpy", dtype=dtype,
+                                 direction=direction, size=n, threads=1)
+                others[lib] = rr
+            if fa is None and not any(others.values()):
+                continue
+            line = f"{name:<14}" + _fmt(fa and fa["ns_per_element"], 9, ".3f")
+            line += "".join(_fmt(o and o["ns_per_element"], 9, ".3f") for o in others.values())
+            for o in others.values():
+                sp = (o["ns_per_element"] / fa["ns_per_element"]) if (o and fa) else None
+                line += _fmt(sp, 8, ".2f") + ("x" if sp is not None else " ")
+            line += _fmt(fa and fa["gb_per_s"], 8, ".1f")
+            if large and direction == "forward_":
+                line += _fmt(fa and 100 * fa.get("bandwidth_fraction", float("nan")), 5,
+                             ".0f") + ("%" if fa else " ")
+            print(line, file=file)
+
+
+def print_verdict(report: dict, file=sys.stdout):
+    print("\ncost ordering, measured (SPEC.md: piecewise-linear < exponential < two "
+          "transcendental calls;\nthe sources: \"ReLU is 6x or more faster than Sigmoid\")",
+          file=file)
+    groups = []
+    for v in report["cost_ordering"]:
+        k = (v["dtype"], v["direction"])
+        if k not in groups:
+            groups.append(k)
+    for dtype, direction in groups:
+        print(f"\n  {dtype}, {DIRECTIONS[direction]}", file=file)
+        print(f"  {'impl':<8} {'size':>5} {'thr':>3}  {'ReLU 6x faster than Sigmoid':<30} "
+              f"tiers (median ns/element)", file=file)
+        rows = [v for v in report["cost_ordering"]
+                if (v["dtype"], v["direction"]) == (dtype, direction)]
+        rows.sort(key=lambda v: (v["size"], v["threads"], v["impl"] != "fastact", v["impl"]))
+        for v in rows:
+            print(f"  {v['impl']:<8} {size_label(v['size']):>5} {v['threads']:>3}  "
+                  f"{v['relu_sigmoid']:<30} {v['tiers']}", file=file)
+        print("  rank by cost, cheapest first:", file=file)
+        for v in rows:
+            if v["threads"] != 1:
+                continue
+            print(f"    {v['impl']:<8} {size_label(v['size']):>5}: "
+                  + " < ".join(a for a, _ in v["ranking"]), file=file)
+
+
+def plot(report: dict, path: str):
+    """ns/element against size, one panel per family, log axes."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise SystemExit(
+            "--plot needs matplotlib, which is not installed: pip install matplotlib "
+            "(or pip install fastact[plot]); the report itself ran without it.") from None
+    results = report["results"]
+    families = [f for f in ("piecewise", "exponential", "rowwise")
+                if any(r["family"] == f for r in results)]
+    fig, axes = plt.subplots(1, len(families), figsize=(6 * len(families), 4.5), squeeze=False)
+    styles = {"fastact": "-", "numpy": "--", "torch": ":", "scipy": "-."}
+    direction = report["settings"]["directions"][0]
+    dtype = report["settings"]["dtypes"][0]
+    for ax, family in zip(axes[0], families):
+        names = [n for n in report["settings"]["activations"]
+                 if any(r["family"] == family and r["activation"] == n for r in results)]
+        colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+        for i, name in enumerate(names):
+            for lib, style in styles.items():
+                pts = sorted((r["size"], r["ns_per_element"]) for r in results
+                             if r["activation"] == name and r["impl"] == lib
+                             and r["threads"] == 1 and r["direction"] == direction
+                             and r["dtype"] == dtype)
+                if pts:
+                    ax.plot(*zip(*pts), style, marker="o", color=colors[i % len(colors)],
+                            label=f"{name} ({lib})")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(f"{family}: {dtype}, {DIRECTIONS[direction].split(' (')[0]}, 1 thread")
+        ax.set_xlabel("elements")
+        ax.set_ylabel("ns per element")
+        ax.legend(fontsize=6, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    def csv(kind):
+        def parse(text):
+            return [kind(t) for t in text.split(",") if t.strip()]
+        return parse
+
+    def thread_list(text):
+        out = []
+        for t in text.split(","):
+            t = t.strip().lower()
+            out.append(B.thread_count() if t == "all" else int(t))
+        return sorted(set(out))
+
+    def direction_list(text):
+        out = csv(str)(text)
+        bad = [d for d in out if d not in DIRECTIONS]
+        if bad:
+            raise argparse.ArgumentTypeError(
+                f"unknown direction {bad[0]!r}; choose from {', '.join(DIRECTIONS)}")
+        return out
+
+    def dtype_list(text):
+        out = csv(str)(text)
+        bad = [d for d in out if d not in ("float32", "float64")]
+        if bad:
+            raise argparse.ArgumentTypeError(f"dtype must be float32 or float64, got {bad[0]!r}")
+        return out
+
+    p = argparse.ArgumentParser(
+        prog="python -m fastact",
+        description="Time every activation in fastact.ACTIVATIONS against NumPy (and "
+                    "PyTorch if installed), measure the memory-bandwidth limit, and check "
+                    "the cost ordering. Default: about a minute on 2 cores.")
+    speed = p.add_mutually_exclusive_group()
+    speed.add_argument("--quick", action="store_true", help="about 10 s: fewer, shorter runs")
+    speed.add_argument("--full", action="store_true",
+                       help="every size (4K..64M), direction and dtype (several minutes)")
+    p.add_argument("--dtype", type=dtype_list, help="float32,float64 (default float32)")
+    p.add_argument("--sizes", type=csv(parse_size),
+                   help="element counts, e.g. 4096,256K,64M (default 256K,64M)")
+    p.add_argument("--threads", type=thread_list,
+                   help="thread counts, e.g. 1,2 or 1,all (default 1,all)")
+    p.add_argument("--only", type=csv(str), help="activations, e.g. relu,sigmoid")
+    p.add_argument("--direction", type=direction_list,
+                   help="forward_ (in place, default), forward (into out=), backward")
+    p.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if installed")
+    p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    p.add_argument("--plot", metavar="FILE.png", help="draw ns/element vs size (matplotlib)")
+    p.add_argument("--no-progress", action="store_true", help="no progress lines on stderr")
+    p.add_argument("--config", action="store_true", help="print fastact.show_config() and exit")
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.config:
+        from ._config import show_config
+
+        show_config()
+        return 0
+    if args.plot:  # fail before the run, not after it
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            print("--plot needs matplotlib, which is not installed: pip install matplotlib "
+                  "(or pip install 'fastact[plot]').", file=sys.stderr)
+            return 2
+    args.json_only = False
+    report = run_report(args)
+    print_tables(report)
+    print_verdict(report)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(report, f, indent=1, default=str)
+        print(f"\nJSON written to {args.json}", file=sys.stdout)
+    if args.plot:
+        plot(report, args.plot)
+        print(f"plot written to {args.plot}", file=sys.stdout)
+    return 0
