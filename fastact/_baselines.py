@@ -884,6 +884,17 @@ def fastact_impl(name: str, backward_input: str = "x") -> Impl | None:
         return None
 
     def binder(p):
+        if spec.api == "rowwise":  # backward always from y (all softmax keeps)
+            f, f_, b = (getattr(fastact, name + s) for s in ("", "_", "_backward"))
+            ax = p.get("axis", -1)
+            return (lambda x, o: f(x, axis=ax, out=o),
+                    lambda x: f_(x, axis=ax),
+                    lambda g, x, y, o: b(g, y=y, axis=ax, out=o))
+        if spec.api == "maxout":
+            f, b = fastact.maxout, fastact.maxout_backward
+            k, ax = p["pieces"], p.get("axis", -1)
+            return (lambda x, o: f(x, k, axis=ax, out=o), None,
+                    lambda g, x, y, o: b(g, x=x, pieces=k, axis=ax, out=o))
         if spec.api == "prelu":
             w = p["weight"]
             return (lambda x, o: fastact.prelu(x, w, out=o),
