@@ -70,6 +70,7 @@ DEFAULT_PARAMS: Mapping[str, Mapping[str, Any]] = {
 
 # Benchmark layout: channels of PReLU (axis 1) and row length of the row-wise family.
 PRELU_CHANNELS = 16
+PRELU_PLANE = 256   # PReLU is timed on conv-style (N, C, H*W) activations
 ROW_LENGTH = 1024
 
 
@@ -111,12 +112,15 @@ def input_shape(name: str, n: int, family: str | None = None) -> tuple:
     """The array shape used to time ``name`` on about ``n`` elements.
 
     Elementwise activations get a flat array (layout does not matter to them);
-    PReLU an (n/16, 16) batch whose channel axis is 1; the row-wise family rows
+    PReLU an (N, 16, 256) batch of conv activations (channel axis 1, as
+    PyTorch's PReLU), or (n/16, 16) below 4 K elements; the row-wise family rows
     of ROW_LENGTH (fewer when n is smaller), reduced along the last axis.
     """
     family = family or family_of(name)
     if name == "prelu":
-        return (max(1, n // PRELU_CHANNELS), PRELU_CHANNELS)
+        plane = PRELU_PLANE if n >= PRELU_CHANNELS * PRELU_PLANE else 1
+        return (max(1, n // (PRELU_CHANNELS * plane)), PRELU_CHANNELS) + (
+            (plane,) if plane > 1 else ())
     if family == "rowwise":
         row = min(ROW_LENGTH, n)
         return (max(1, n // row), row)
