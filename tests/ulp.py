@@ -39,7 +39,7 @@ def round_params(params: Mapping[str, float], dtype, work) -> dict:
 
 
 def bits(a: np.ndarray) -> np.ndarray:
-    a = np.ascontiguousarray(a)
+    a = np.asarray(a, order="C")  # (ascontiguousarray would make 0-d arrays 1-d)
     return a.view(_UINT[a.dtype.itemsize])
 
 
