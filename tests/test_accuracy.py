@@ -138,10 +138,11 @@ def test_special_values_everywhere(name, dtype):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", [n for n in NAMES if REFERENCES[n].forward_ulp > 0])
 def test_every_float32_forward(name):
-    """Exhaustive: every float32 bit pattern (slow; run with -m slow)."""
-    chunk = 1 << 24
+    """Exhaustive: every float32 bit pattern, for the activations whose forward
+    is not bitwise exact (minutes each; run with -m slow)."""
+    chunk = 1 << 22
     for start in range(0, 1 << 32, chunk):
         x = np.arange(start, start + chunk, dtype=np.uint64).astype(np.uint32).view(np.float32)
         check_forward(name, x)

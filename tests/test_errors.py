@@ -217,15 +217,13 @@ def test_unknown_keyword(name):
     expect_error(lambda: f(name)(x, None), [x], TypeError, [], f"{name}(x, out positional)")
 
 
-@names
+@pytest.mark.parametrize("name", [n for n in NAMES if fastact.ACTIVATIONS[n].params])
 @pytest.mark.parametrize("value,exc", [
     (float("nan"), ValueError), (float("inf"), ValueError), (-float("inf"), ValueError),
     ("0.5", TypeError), (None, TypeError), ([0.5], TypeError), (1 + 1j, TypeError),
 ], ids=["nan", "inf", "-inf", "str", "None", "list", "complex"])
 def test_bad_parameter_value(name, value, exc):
     spec = fastact.ACTIVATIONS[name]
-    if not spec.params:
-        pytest.skip(f"{name} has no parameters")
     x, g = good(), good(seed=8)
     for p in spec.params:
         kw = {p: value}
