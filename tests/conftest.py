@@ -1,0 +1,42 @@
+"""Shared pytest setup.
+
+Tests marked ``slow`` (exhaustive checks) are skipped unless a marker
+expression is given, e.g. ``pytest -m slow`` or ``pytest -m "slow or not slow"``.
+"""
+
+import pytest
+
+import fastact
+
+
+# Tests that fail because of a known kernel bug (reported, not yet fixed):
+# node id -> reason.  Strict: once the kernel is fixed the test XPASSes, which
+# fails the run until the entry is removed.
+KNOWN_BUGS = {
+    "tests/test_accuracy.py::test_backward_random[normal-softsign-float64]":
+        "softsign_backward float64 is off by up to 4 ULP (contract: 3): "
+        "(g * r) * r with r = 1/(1 + |x|) rounds four times",
+    "tests/test_accuracy.py::test_lengths_and_offsets[softsign-4097-float64]":
+        "softsign_backward float64 is off by up to 4 ULP (contract: 3)",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        reason = KNOWN_BUGS.get(item.nodeid)
+        if reason:
+            item.add_marker(pytest.mark.xfail(strict=True, reason=reason))
+    if config.getoption("markexpr"):
+        return
+    skip = pytest.mark.skip(reason="slow: select with -m slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _restore_thread_count():
+    """No test leaks a thread-count change into the next one."""
+    before = fastact.get_num_threads()
+    yield
+    fastact.set_num_threads(before)

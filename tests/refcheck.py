@@ -1,0 +1,95 @@
+"""Run a fastact function and check it against tests/references.py.
+
+The table (``fastact.ACTIVATIONS``) says which activations exist; the
+reference registry says what they compute.  These helpers join the two.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Optional
+
+import numpy as np
+
+import fastact
+from references import REFERENCES
+from ulp import assert_matches_reference, round_params, working_dtype
+
+
+def elementwise_names():
+    """Every activation with the four-function elementwise API."""
+    return sorted(n for n, s in fastact.ACTIVATIONS.items() if s.api == "elementwise")
+
+
+def referenced_elementwise_names():
+    return [n for n in elementwise_names() if n in REFERENCES]
+
+
+def reference_cases():
+    """(name, params) for every elementwise activation with a reference, over
+    its reference's parameter sets."""
+    return [(n, dict(p)) for n in referenced_elementwise_names()
+            for p in REFERENCES[n].param_sets]
+
+
+def case_id(name, params: Mapping) -> str:
+    if not params:
+        return name
+    return name + "[" + ",".join(f"{k}={v:g}" for k, v in params.items()) + "]"
+
+
+def full_params(name, params: Mapping) -> dict:
+    p = dict(fastact.ACTIVATIONS[name].params)
+    p.update(params)
+    return p
+
+
+def _prepare(name, params, dtype, ulp):
+    ref = REFERENCES[name]
+    work = working_dtype(dtype, bitwise=ulp == 0)
+    return ref, work, round_params(full_params(name, params), dtype, work)
+
+
+def check_forward(name, x, params: Mapping = {}, result: Optional[np.ndarray] = None):
+    """fastact.NAME(x, **params) (or ``result``) against the reference."""
+    ref = REFERENCES[name]
+    dtype = x.dtype
+    ref, work, p = _prepare(name, params, dtype, ref.forward_ulp)
+    if result is None:
+        result = getattr(fastact, name)(x, **params)
+    with np.errstate(all="ignore"):
+        xw = x.astype(work)
+        expected = ref.forward(xw, **p)
+        slack = ref.forward_slack(xw, dtype, **p) if ref.forward_slack else None
+    assert_matches_reference(result, expected, dtype, ref.forward_ulp,
+                             f"{case_id(name, params)} forward, {dtype}",
+                             inputs={"x": x}, slack=slack)
+
+
+def check_backward(name, g, x, params: Mapping = {}, result: Optional[np.ndarray] = None):
+    """fastact.NAME_backward(g, x=x, **params) (or ``result``) against the reference."""
+    ref = REFERENCES[name]
+    dtype = x.dtype
+    ref, work, p = _prepare(name, params, dtype, ref.backward_ulp)
+    if result is None:
+        result = getattr(fastact, name + "_backward")(g, x=x, **params)
+    with np.errstate(all="ignore"):
+        gw, xw = g.astype(work), x.astype(work)
+        expected = ref.backward(gw, xw, **p)
+        either = ref.backward_either(gw, xw, dtype, **p) if ref.backward_either else None
+    assert_matches_reference(result, expected, dtype, ref.backward_ulp,
+                             f"{case_id(name, params)} backward from x, {dtype}",
+                             inputs={"grad": g, "x": x}, either=either)
+
+
+def check_backward_y(name, g, y, params: Mapping = {}, result: Optional[np.ndarray] = None):
+    """fastact.NAME_backward(g, y=y, **params) against the reference from y."""
+    ref = REFERENCES[name]
+    dtype = y.dtype
+    ref, work, p = _prepare(name, params, dtype, ref.backward_ulp)
+    if result is None:
+        result = getattr(fastact, name + "_backward")(g, y=y, **params)
+    with np.errstate(all="ignore"):
+        expected = ref.backward_y(g.astype(work), y.astype(work), **p)
+    assert_matches_reference(result, expected, dtype, ref.backward_ulp,
+                             f"{case_id(name, params)} backward from y, {dtype}",
+                             inputs={"grad": g, "y": y})

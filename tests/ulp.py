@@ -1,0 +1,148 @@
+"""ULP distances and the comparisons every accuracy test uses.
+
+``ulp_distance(a, b)`` counts the representable values of the dtype between a
+and b: +0 and -0 are the same point, the smallest subnormal is one step from
+zero, the largest finite value one step from infinity, and NaN is at distance 0
+from NaN and infinitely far from everything else (so NaNs must match in
+position).
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Optional, Tuple
+
+import numpy as np
+
+_UINT = {4: np.uint32, 8: np.uint64}
+
+# Working precision of the references for float64 kernels: long double when it
+# really has more bits than float64 (x86-64 Linux: 64-bit mantissa).
+EXTENDED = np.longdouble if np.finfo(np.longdouble).nmant > 52 else np.float64
+
+
+def working_dtype(dtype, bitwise: bool):
+    """Precision to evaluate a reference in, for a kernel of ``dtype``.
+
+    Bitwise-exact checks use float64 (one correctly rounded float64 operation
+    rounded to float32 equals the float32 operation, as the product of two
+    float32 values is exact in float64); ULP-tolerance checks of float64 kernels
+    use EXTENDED."""
+    if np.dtype(dtype) == np.float64 and not bitwise:
+        return EXTENDED
+    return np.float64
+
+
+def round_params(params: Mapping[str, float], dtype, work) -> dict:
+    """Parameters as the kernels see them: rounded to the dtype, then held in the
+    working precision."""
+    return {k: work(np.dtype(dtype).type(v)) for k, v in params.items()}
+
+
+def bits(a: np.ndarray) -> np.ndarray:
+    a = np.asarray(a, order="C")  # (ascontiguousarray would make 0-d arrays 1-d)
+    return a.view(_UINT[a.dtype.itemsize])
+
+
+def ulp_distance(a, b) -> np.ndarray:
+    """Distance in ULPs between same-dtype float32/float64 arrays (float64 result)."""
+    a = np.asarray(a)
+    b = np.asarray(b)
+    if a.dtype != b.dtype or a.dtype not in (np.float32, np.float64):
+        raise TypeError(f"ulp_distance needs two float32 or two float64 arrays, "
+                        f"got {a.dtype} and {b.dtype}")
+    a, b = np.broadcast_arrays(a, b)
+    width = a.dtype.itemsize * 8
+    ua = bits(a).astype(np.uint64)
+    ub = bits(b).astype(np.uint64)
+    mask = np.uint64((1 << (width - 1)) - 1)
+    sa, sb = ua >> np.uint64(width - 1), ub >> np.uint64(width - 1)
+    ma, mb = ua & mask, ub & mask
+    same_sign = np.where(ma > mb, ma - mb, mb - ma)
+    d = np.where(sa == sb, same_sign, ma + mb).astype(np.float64)
+    na, nb = np.isnan(a), np.isnan(b)
+    d = np.where(na | nb, np.inf, d)
+    d = np.where(na & nb, 0.0, d)
+    return d
+
+
+def same_bits(a, b) -> np.ndarray:
+    """Elementwise: identical bit patterns, or both NaN (any payload)."""
+    a, b = np.broadcast_arrays(np.asarray(a), np.asarray(b))
+    return (bits(a) == bits(b)) | (np.isnan(a) & np.isnan(b))
+
+
+def _describe(mask, result, expected, inputs, dist, limit=8):
+    idx = np.argwhere(mask)[:limit]
+    lines = []
+    for i in map(tuple, idx):
+        where = ", ".join(f"{k}={np.asarray(v)[i]!r}" for k, v in inputs.items())
+        lines.append(f"  at {i}: {where} -> got {result[i]!r}, expected {expected[i]!r} "
+                     f"({dist[i]:g} ULP)")
+    return "\n".join(lines)
+
+
+def assert_bitwise_equal(result, expected, what="", inputs: Optional[Mapping] = None):
+    """Same dtype, shape and bits (any NaN matches any NaN)."""
+    result = np.asarray(result)
+    expected = np.asarray(expected)
+    assert result.dtype == expected.dtype, f"{what}: dtype {result.dtype} != {expected.dtype}"
+    assert result.shape == expected.shape, f"{what}: shape {result.shape} != {expected.shape}"
+    bad = ~same_bits(result, expected)
+    if bad.any():
+        dist = ulp_distance(result, expected)
+        raise AssertionError(
+            f"{what}: {int(bad.sum())} of {bad.size} elements differ bitwise\n"
+            + _describe(bad, result, expected, inputs or {}, dist))
+
+
+def assert_matches_reference(
+    result,
+    reference,
+    dtype,
+    ulp: int,
+    what: str,
+    inputs: Optional[Mapping] = None,
+    slack=None,
+    either: Optional[Tuple[np.ndarray, np.ndarray]] = None,
+):
+    """``result`` (dtype) against ``reference`` (working precision).
+
+    ulp == 0: bitwise equal to the reference rounded to the dtype (sign of zero
+    included).  ulp > 0: within that many ULPs of it; where the reference
+    itself is infinite the result must equal it.
+    Either way NaN must match NaN in position.  ``slack`` (absolute, array) is
+    accepted in addition; ``either = (mask, other)`` accepts ``other`` rounded
+    to the dtype where mask holds.
+    """
+    dtype = np.dtype(dtype)
+    result = np.asarray(result)
+    assert result.dtype == dtype, f"{what}: result dtype {result.dtype}, expected {dtype}"
+    assert result.shape == np.shape(reference), (
+        f"{what}: result shape {result.shape}, expected {np.shape(reference)}")
+    with np.errstate(all="ignore"):
+        expected = np.asarray(reference).astype(dtype)
+    dist = ulp_distance(result, expected)
+    if ulp == 0:
+        ok = same_bits(result, expected)
+    else:
+        # Overflow at the rounding boundary may go either way (max finite is
+        # one ULP from inf), but a mathematically infinite result must be inf.
+        ok = dist <= ulp
+        ok &= ~np.isinf(np.asarray(reference)) | (result == expected)
+    if slack is not None:
+        with np.errstate(all="ignore"):
+            err = np.abs(np.asarray(reference, dtype=np.longdouble)
+                         - result.astype(np.longdouble))
+        ok |= np.isfinite(result) & (err <= np.asarray(slack))
+    if either is not None:
+        mask, other = either
+        with np.errstate(all="ignore"):
+            other = np.asarray(other).astype(dtype)
+        ok |= mask & same_bits(result, other)
+    bad = ~ok
+    if bad.any():
+        raise AssertionError(
+            f"{what}: {int(bad.sum())} of {bad.size} elements off "
+            f"(allowed {ulp} ULP{'' if ulp else ' = bitwise'}, worst "
+            f"{np.max(np.where(bad, dist, 0)):g})\n"
+            + _describe(bad, result, expected, inputs or {}, dist))
