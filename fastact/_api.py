@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import inspect
 
+import numpy as np
+
 from . import _kernels
 from ._table import ACTIVATIONS, PARALLEL_GRAIN, Activation
 
@@ -33,6 +35,20 @@ def _finish(func, name, signature, doc):
     return func
 
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _check_float32_range(fname, given, resolved, arr):
+    """Parameters are rounded to the array's dtype: 1e39 is finite in float64
+    but would silently become inf inside a float32 kernel."""
+    if getattr(arr, "dtype", None) != np.float32:
+        return
+    for key in given:
+        if abs(resolved[key]) > _FLOAT32_MAX:
+            raise ValueError(f"{fname}(): {key}={resolved[key]!r} does not fit in float32 "
+                             f"(|{key}| <= {_FLOAT32_MAX:.4g}); use float64 arrays for it")
+
+
 def _kernel(name):
     return _kernels.KERNELS[name] if name else None
 
@@ -47,17 +63,21 @@ def _elementwise(spec: Activation):
     default_packed = spec.pack(spec.params)
     unary, unary_, binary = _kernels.run_unary, _kernels.run_unary_, _kernels.run_binary
 
-    def packed(fname, params):
-        return spec.pack(spec.resolve(fname, params)) if params else default_packed
+    def packed(fname, params, arr):
+        if not params:
+            return default_packed
+        resolved = spec.resolve(fname, params)
+        _check_float32_range(fname, params, resolved, arr)
+        return spec.pack(resolved)
 
-    def pick(fname, x, y, params):
+    def pick(fname, grad, x, y, params):
         """(kernel, array, its name, packed params) for a backward call."""
         if (x is None) == (y is None):
             raise TypeError(
                 f"{fname}(): pass exactly one of x= (the forward input) or "
                 f"y= (the forward output)"
             )
-        p = packed(fname, params)
+        p = packed(fname, params, grad)
         if x is not None:
             return k_bwd, x, "x", p
         if k_bwd_y is None:
@@ -76,17 +96,17 @@ def _elementwise(spec: Activation):
     bname, bname_ = name + "_backward", name + "_backward_"
 
     def forward(x, /, *, out=None, **params):
-        return unary(k_fwd, fname, x, out, packed(fname, params))
+        return unary(k_fwd, fname, x, out, packed(fname, params, x))
 
     def forward_(x, /, **params):
-        return unary_(k_fwd, fname_, x, packed(fname_, params))
+        return unary_(k_fwd, fname_, x, packed(fname_, params, x))
 
     def backward(grad, /, *, x=None, y=None, out=None, **params):
-        k, v, vname, p = pick(bname, x, y, params)
+        k, v, vname, p = pick(bname, grad, x, y, params)
         return binary(k, bname, grad, "grad", v, vname, out, False, p)
 
     def backward_(grad, /, *, x=None, y=None, **params):
-        k, v, vname, p = pick(bname_, x, y, params)
+        k, v, vname, p = pick(bname_, grad, x, y, params)
         return binary(k, bname_, grad, "grad", v, vname, None, True, p)
 
     ps = spec.params

@@ -939,7 +939,9 @@ def fastact_impl(name: str, backward_input: str = "x") -> Impl | None:
 
 
 def bind(impl: Impl, p: Mapping[str, Any]):
-    """(forward(x, out), forward_(x), backward(g, x, y, out)) with ``p`` bound; None where absent."""
+    """(forward(x, out), forward_(x), backward(g, x, y, out)) with ``p`` bound.
+
+    None where the implementation lacks that entry point."""
     if impl.binder is not None:
         return impl.binder(p)
     f, f_, b = impl.forward, impl.forward_, impl.backward

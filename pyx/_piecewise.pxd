@@ -137,12 +137,13 @@ cdef inline floating softsign_forward(floating x, floating p0, floating p1,
     cdef floating a = fa_abs(x)
     return fa_copysign(<floating>1, x) if a == INFINITY else x / (<floating>1 + a)
 
-# 1/(1+|x|)^2 as (g*r)*r with r = 1/(1+|x|): no overflow of (1+|x|)^2 for
-# |x| > 1.8e19 (float32), and one division.
+# g/(1+|x|)^2 as (g/d)/d: two roundings plus d's, <= 2 ULP.  (g*r)*r with
+# r = 1/d is cheaper but counts r's rounding twice (measured 4 ULP), and
+# g/(d*d) overflows d*d for |x| > 1.8e19 in float32 while the result is not 0.
 cdef inline floating softsign_backward(floating g, floating x, floating p0, floating p1,
                                        floating p2) noexcept nogil:
-    cdef floating r = <floating>1 / (<floating>1 + fa_abs(x))
-    return (g * r) * r
+    cdef floating d = <floating>1 + fa_abs(x)
+    return (g / d) / d
 
 # (1 - |y|)^2 cancels badly as |y| -> 1: accurate from y only for moderate |x|.
 cdef inline floating softsign_backward_y(floating g, floating y, floating p0, floating p1,

@@ -8,17 +8,10 @@ import pytest
 
 import fastact
 
-
 # Tests that fail because of a known kernel bug (reported, not yet fixed):
 # node id -> reason.  Strict: once the kernel is fixed the test XPASSes, which
 # fails the run until the entry is removed.
-KNOWN_BUGS = {
-    "tests/test_accuracy.py::test_backward_random[normal-softsign-float64]":
-        "softsign_backward float64 is off by up to 4 ULP (contract: 3): "
-        "(g * r) * r with r = 1/(1 + |x|) rounds four times",
-    "tests/test_accuracy.py::test_lengths_and_offsets[softsign-4097-float64]":
-        "softsign_backward float64 is off by up to 4 ULP (contract: 3)",
-}
+KNOWN_BUGS = {}
 
 
 def pytest_collection_modifyitems(config, items):

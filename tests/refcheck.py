@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Mapping, Optional
 
 import numpy as np
-
-import fastact
 from references import REFERENCES
 from ulp import assert_matches_reference, round_params, working_dtype
+
+import fastact
 
 
 def elementwise_names():

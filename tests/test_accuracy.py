@@ -8,14 +8,28 @@ misaligned starts, in float32 and float64.
 
 import numpy as np
 import pytest
+from inputs import (
+    DTYPES,
+    LENGTHS,
+    edge_values,
+    grad_edge_values,
+    random_values,
+    rng_for,
+    special_values,
+)
+from refcheck import (
+    case_id,
+    check_backward,
+    check_backward_y,
+    check_forward,
+    full_params,
+    reference_cases,
+    referenced_elementwise_names,
+)
+from references import REFERENCES
+from ulp import assert_bitwise_equal
 
 import fastact
-from inputs import (DTYPES, LENGTHS, edge_values, grad_edge_values, random_values,
-                    rng_for, special_values)
-from references import REFERENCES
-from refcheck import (case_id, check_backward, check_backward_y, check_forward,
-                      full_params, reference_cases, referenced_elementwise_names)
-from ulp import assert_bitwise_equal
 
 CASES = reference_cases()
 CASE_IDS = [case_id(n, p) for n, p in CASES]

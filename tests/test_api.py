@@ -10,14 +10,14 @@ from collections.abc import Mapping
 
 import numpy as np
 import pytest
+from refcheck import elementwise_names
+from references import REFERENCES
 
 import fastact
-from references import REFERENCES
-from refcheck import elementwise_names
 
 NAMES = elementwise_names()
 SPEC_PARAM_NAMES = {"negative_slope", "min_val", "max_val", "slope", "offset", "alpha",
-                    "beta", "threshold", "approximate"}
+                    "beta", "threshold", "approximate", "axis", "pieces"}
 
 # SPEC.md's piecewise-linear table: parameters with defaults, backward from y.
 SPEC_PIECEWISE = {
@@ -159,9 +159,8 @@ def test_num_threads_context_restores():
     with fastact.num_threads(1):
         assert fastact.get_num_threads() == 1
     assert fastact.get_num_threads() == before
-    with pytest.raises(RuntimeError):
-        with fastact.num_threads(1):
-            raise RuntimeError("inside")
+    with pytest.raises(RuntimeError), fastact.num_threads(1):
+        raise RuntimeError("inside")
     assert fastact.get_num_threads() == before
 
 
@@ -171,9 +170,8 @@ def test_bad_thread_counts(bad, exc):
     before = fastact.get_num_threads()
     with pytest.raises(exc):
         fastact.set_num_threads(bad)
-    with pytest.raises(exc):
-        with fastact.num_threads(bad):
-            pass
+    with pytest.raises(exc), fastact.num_threads(bad):
+        pass
     assert fastact.get_num_threads() == before
 
 

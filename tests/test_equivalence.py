@@ -5,12 +5,12 @@ Parametrized over every elementwise activation in ``fastact.ACTIVATIONS``.
 
 import numpy as np
 import pytest
+from inputs import DTYPES, moderate, rng_for, special_values
+from refcheck import check_backward_y, elementwise_names
+from references import REFERENCES
+from ulp import assert_bitwise_equal
 
 import fastact
-from inputs import DTYPES, moderate, rng_for, special_values
-from references import REFERENCES
-from refcheck import check_backward_y, elementwise_names
-from ulp import assert_bitwise_equal
 
 NAMES = elementwise_names()
 dtypes = pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)

@@ -7,11 +7,11 @@ contiguous result itself is checked against it in test_accuracy.py.
 
 import numpy as np
 import pytest
-
-import fastact
 from inputs import DTYPES, moderate, rng_for, special_values
 from refcheck import elementwise_names
 from ulp import assert_bitwise_equal
+
+import fastact
 
 NAMES = elementwise_names()
 dtypes = pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)

@@ -5,9 +5,9 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from refcheck import elementwise_names
 
 import fastact
-from refcheck import elementwise_names
 
 N = 4 << 20                      # 4M float32 = 16 MiB
 SMALL = 1 << 20                  # "no temporary": well under 1 MiB
