@@ -16,7 +16,8 @@
 from cython cimport floating
 from _scalar cimport fa_abs, fa_copysign, INFINITY
 from _vmath cimport (fa_fma, v_exp, v_exp_split, v_expm1, v_log1p, v_tanh,
-                     v_tanh_tail, v_div_1p_exp, v_tanhshrink_small)
+                     v_tanh_tail, v_div_1p_exp, v_tanhshrink_small,
+                     v_silu_deriv_root, v_silu_root_window)
 
 
 # sigmoid: 1 / (1 + e^-x) ---------------------------------------------------
@@ -105,7 +106,7 @@ cdef inline floating tanhshrink_backward(floating g, floating x, floating p0, fl
 # elu(alpha = p0): x if x > 0 else alpha * expm1(x) ---------------------------------
 cdef inline floating elu_forward(floating x, floating p0, floating p1,
                                  floating p2) noexcept nogil:
-    return x if x > 0 else p0 * v_expm1(x)
+    return x if x >= 0 else p0 * v_expm1(x)
 
 # From x the negative side is alpha * e^x (y + alpha would cancel as x -> -inf).
 cdef inline floating elu_backward(floating g, floating x, floating p0, floating p1,
@@ -121,11 +122,15 @@ cdef inline floating elu_backward_y(floating g, floating y, floating p0, floatin
 # selu: lambda * elu(x, alpha) with SPEC's constants -------------------------------
 # lambda and lambda*alpha are each carried as hi + lo in the array's type, so the
 # constant itself adds no rounding error: c*v = fma(c_hi, v, c_lo * v).
+# (v = +-inf: hi*inf + lo*inf is NaN when lo < 0, hence the NaN check.)
 cdef inline floating _selu_scale(floating v) noexcept nogil:        # lambda * v
+    cdef floating r
     if floating is float:
-        return fa_fma(<float>1.0507010221481323, v, <float>-3.479265231476347e-08 * v)
+        r = fa_fma(<float>1.0507010221481323, v, <float>-3.479265231476347e-08 * v)
+        return r if r == r else <float>1.0507010221481323 * v
     else:
-        return fa_fma(1.0507009873554805, v, 3.9874847667154144e-17 * v)
+        r = fa_fma(1.0507009873554805, v, 3.9874847667154144e-17 * v)
+        return r if r == r else 1.0507009873554805 * v
 
 cdef inline floating _selu_scale_alpha(floating v) noexcept nogil:  # lambda*alpha * v
     if floating is float:
@@ -135,7 +140,7 @@ cdef inline floating _selu_scale_alpha(floating v) noexcept nogil:  # lambda*alp
 
 cdef inline floating selu_forward(floating x, floating p0, floating p1,
                                   floating p2) noexcept nogil:
-    return _selu_scale(x) if x > 0 else _selu_scale_alpha(v_expm1(x))
+    return _selu_scale(x) if x >= 0 else _selu_scale_alpha(v_expm1(x))
 
 cdef inline floating selu_backward(floating g, floating x, floating p0, floating p1,
                                    floating p2) noexcept nogil:
@@ -155,7 +160,7 @@ cdef inline floating selu_backward_y(floating g, floating y, floating p0, floati
 # celu(alpha = p0): x if x > 0 else alpha * expm1(x / alpha) ------------------------
 cdef inline floating celu_forward(floating x, floating p0, floating p1,
                                   floating p2) noexcept nogil:
-    return x if x > 0 else p0 * v_expm1(x / p0)
+    return x if x >= 0 else p0 * v_expm1(x / p0)
 
 cdef inline floating celu_backward(floating g, floating x, floating p0, floating p1,
                                    floating p2) noexcept nogil:
@@ -195,8 +200,7 @@ cdef inline floating swish_forward(floating x, floating p0, floating p1,
 # f' = sigma(a) (1 + a (1 - sigma(a))), a = bx.  With z = e^-|a|, s = 1 + z
 # (+ its exact rounding error e), sq = (1 + z)^2 compensated:
 #   a >= 0: (1 + z + a z) / sq;     a < 0: z (1 + z + a) / sq,
-# and s + a is exact (Sterbenz) around the root a = -1.2785, where the rest
-# cancels.  z is kept split (z = zs * s2) so x e^x rounds once into subnormals.
+# and near the root a = -1.2785, where the sum cancels, a polynomial in a - a0.  z is kept split (z = zs * s2) so x e^x rounds once into subnormals.
 cdef inline floating swish_backward(floating g, floating x, floating p0, floating p1,
                                     floating p2) noexcept nogil:
     cdef floating a = p0 * x
@@ -209,5 +213,16 @@ cdef inline floating swish_backward(floating g, floating x, floating p0, floatin
     # |a| = inf would meet z = 0 in 0 * inf; past 1e4 the result no longer changes.
     cdef floating ac = -1e4 if a < -1e4 else (1e4 if a > 1e4 else a)
     cdef floating pos = (fa_fma(ac, z, s) + e) / sq
-    cdef floating neg = ((zs * ((s + ac) + e)) / sq) * s2
-    return g * (pos if a >= 0 else neg)
+    # 1 + a is exact for a <= -1/2 (Sterbenz, or |1 + a| < |a| with a's ulp), so
+    # 1 + a + z rounds once.
+    cdef floating neg = ((zs * ((1 + ac) + z)) / sq) * s2
+    cdef floating d
+    cdef floating near = v_silu_deriv_root(a, &d)
+    # e^a (1 + a) is below half the smallest subnormal from here on (e^a was clamped)
+    cdef floating lim
+    if floating is float:
+        lim = -120
+    else:
+        lim = -760
+    neg = -0.0 if a < lim else neg
+    return g * (near if fa_abs(d) < v_silu_root_window(a) else (pos if a >= 0 else neg))

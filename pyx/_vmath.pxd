@@ -129,13 +129,14 @@ cdef inline double _reduce_f64(double x, int64_t* n) noexcept nogil:
 #   float32: max 0.52 ULP (normal results), subnormal results rounded once.
 #   float64: max 0.51 ULP.
 # p = e^r in [0.70, 1.42]; 2^n = s1 * s2 with s1 = 2^clamp(n, -64, 127) (p*s1 is
-# normal, exact) and s2 = 2^(n - n1) in [2^-86, 2]: the one rounding into the
+# normal, exact) and s2 = 2^(n - n1) in [2^-109, 2]: the one rounding into the
 # subnormal range happens at the last multiply.  x is clamped first (NaN passes
-# the clamps): above 89 every result overflows to inf, below -104 to +0.
+# the clamps): above 89 every result overflows to inf, below -120 (-760) to +0 (the clamp leaves room for
+# callers that multiply e^x by up to ~2^20 before the last scaling).
 # ---------------------------------------------------------------------------
 cdef inline float v_exp_split_f32(float x, float* s2) noexcept nogil:
     cdef int32_t n, n1
-    cdef float xc = 89.0 if x > 89.0 else (-104.0 if x < -104.0 else x)
+    cdef float xc = 89.0 if x > 89.0 else (-120.0 if x < -120.0 else x)
     cdef float r = _reduce_f32(xc, &n)
     cdef float p = 1.0 + _expm1_kernel_f32(r)
     n1 = _imin32(_imax32(n, -64), 127)
@@ -149,7 +150,7 @@ cdef inline float v_exp_f32(float x) noexcept nogil:
 
 cdef inline double v_exp_split_f64(double x, double* s2) noexcept nogil:
     cdef int64_t n, n1
-    cdef double xc = 710.0 if x > 710.0 else (-746.0 if x < -746.0 else x)
+    cdef double xc = 710.0 if x > 710.0 else (-760.0 if x < -760.0 else x)
     cdef double r = _reduce_f64(xc, &n)
     cdef double p = 1.0 + _expm1_kernel_f64(r)
     n1 = _imin64(_imax64(n, -512), 1023)
@@ -176,7 +177,8 @@ cdef inline float v_expm1_f32(float x) noexcept nogil:
     cdef float t = _expm1_kernel_f32(_reduce_f32(xc, &n))
     nc = _imin32(n, 127)
     cdef float s = _pow2i_f32(nc)
-    return fa_fma_f32(s, t, s - 1.0) * _pow2i_f32(n - nc)
+    # x = -0 would come back as +0 from the polynomial: pass zeros through
+    return x if x == 0 else fa_fma_f32(s, t, s - 1.0) * _pow2i_f32(n - nc)
 
 cdef inline double v_expm1_f64(double x) noexcept nogil:
     cdef int64_t n, nc
@@ -184,7 +186,7 @@ cdef inline double v_expm1_f64(double x) noexcept nogil:
     cdef double t = _expm1_kernel_f64(_reduce_f64(xc, &n))
     nc = _imin64(n, 1023)
     cdef double s = _pow2i_f64(nc)
-    return fa_fma_f64(s, t, s - 1.0) * _pow2i_f64(n - nc)
+    return x if x == 0 else fa_fma_f64(s, t, s - 1.0) * _pow2i_f64(n - nc)
 
 
 # ---------------------------------------------------------------------------
@@ -208,7 +210,7 @@ cdef inline float v_div_1p_exp_f32(float num, float t) noexcept nogil:
     m1 = m >> 1
     cdef float q = num / (1.0 + p * _pow2i_f32(nc))
     q = (q * _pow2i_f32(-m1)) * _pow2i_f32(m1 - m)
-    return 0.0 * num if t > 195.0 else q
+    return fa_copysign(<float>0.0, num) if t > 195.0 else q
 
 cdef inline double v_div_1p_exp_f64(double num, double t) noexcept nogil:
     cdef int64_t n, nc, m, m1
@@ -219,7 +221,7 @@ cdef inline double v_div_1p_exp_f64(double num, double t) noexcept nogil:
     m1 = m >> 1
     cdef double q = num / (1.0 + p * _pow2i_f64(nc))
     q = (q * _pow2i_f64(-m1)) * _pow2i_f64(m1 - m)
-    return 0.0 * num if t > 1455.0 else q
+    return fa_copysign(0.0, num) if t > 1455.0 else q
 
 
 # ---------------------------------------------------------------------------
@@ -378,12 +380,13 @@ cdef inline double v_tanh_tail_f64(double a) noexcept nogil:
 cdef inline float v_tanh_f32(float x) noexcept nogil:
     cdef float a = fa_abs(x)
     cdef float big = fa_copysign(1.0 - v_tanh_tail_f32(a), x)
-    return _tanh_poly_f32(x) if a < 0.625 else big
+    # the odd polynomial on |x|, sign from x: tanh(-0) = -0
+    return fa_copysign(_tanh_poly_f32(a), x) if a < 0.625 else big
 
 cdef inline double v_tanh_f64(double x) noexcept nogil:
     cdef double a = fa_abs(x)
     cdef double big = fa_copysign(1.0 - v_tanh_tail_f64(a), x)
-    return _tanh_poly_f64(x) if a < 0.625 else big
+    return fa_copysign(_tanh_poly_f64(a), x) if a < 0.625 else big
 
 
 # ---------------------------------------------------------------------------
@@ -436,3 +439,65 @@ cdef inline floating v_div_1p_exp(floating num, floating t) noexcept nogil:
         return v_div_1p_exp_f32(num, t)
     else:
         return v_div_1p_exp_f64(num, t)
+
+
+# ---------------------------------------------------------------------------
+# silu'(a) = sigma(a) (1 + a (1 - sigma(a))) near its root a0 = -1.27846454276...,
+# where the general formula cancels: d Q(d), d = (a - a0_hi) - a0_lo (a - a0_hi is
+# exact by Sterbenz on most of the window), Q minimax of degree 12 on |d| <= 1
+# (float32) / 18 on |d| <= 0.5 (float64) (gen_coeffs.py silu_root: 0.16 * 2^-24 /
+# 0.17 * 2^-53).  Callers select it where |d| < the window (v_silu_root_window).
+# ---------------------------------------------------------------------------
+cdef inline float _silu_deriv_root_f32(float a, float* d_out) noexcept nogil:
+    cdef float d = (a - <float>-1.2784645557403564) - <float>1.2979282537628478e-08
+    cdef float Q = -1.118882551054412e-06
+    Q = fa_fma_f32(Q, d, 3.1226229566527763e-06)
+    Q = fa_fma_f32(Q, d, 3.2961213491944363e-06)
+    Q = fa_fma_f32(Q, d, -3.1882140319794416e-05)
+    Q = fa_fma_f32(Q, d, -4.8779849748825654e-05)
+    Q = fa_fma_f32(Q, d, 0.000187661440577358)
+    Q = fa_fma_f32(Q, d, 0.0008031870238482952)
+    Q = fa_fma_f32(Q, d, 0.0001259076816495508)
+    Q = fa_fma_f32(Q, d, -0.00660784961655736)
+    Q = fa_fma_f32(Q, d, -0.015222559683024883)
+    Q = fa_fma_f32(Q, d, 0.018874939531087875)
+    Q = fa_fma_f32(Q, d, 0.14664879441261292)
+    Q = fa_fma_f32(Q, d, 0.2178117036819458)
+    d_out[0] = d
+    return d * Q
+
+cdef inline double _silu_deriv_root_f64(double a, double* d_out) noexcept nogil:
+    cdef double d = (a - -1.2784645427610737) - -1.0946994183093437e-16
+    cdef double Q = -8.928067234793185e-08
+    Q = fa_fma_f64(Q, d, 1.385092260858641e-08)
+    Q = fa_fma_f64(Q, d, 1.097470286416874e-07)
+    Q = fa_fma_f64(Q, d, -2.982257100874969e-08)
+    Q = fa_fma_f64(Q, d, -1.4417646921938626e-07)
+    Q = fa_fma_f64(Q, d, -2.6089509713270162e-08)
+    Q = fa_fma_f64(Q, d, 8.735940439287299e-07)
+    Q = fa_fma_f64(Q, d, 2.345097497083734e-06)
+    Q = fa_fma_f64(Q, d, -2.944734264319593e-06)
+    Q = fa_fma_f64(Q, d, -2.9733432654280957e-05)
+    Q = fa_fma_f64(Q, d, -4.090515163029332e-05)
+    Q = fa_fma_f64(Q, d, 0.00018570723651299738)
+    Q = fa_fma_f64(Q, d, 0.0007985218721102701)
+    Q = fa_fma_f64(Q, d, 0.00012662741031514046)
+    Q = fa_fma_f64(Q, d, -0.006606589138107912)
+    Q = fa_fma_f64(Q, d, -0.015222655223191276)
+    Q = fa_fma_f64(Q, d, 0.018874814223779863)
+    Q = fa_fma_f64(Q, d, 0.1466487969969469)
+    Q = fa_fma_f64(Q, d, 0.2178117057198001)
+    d_out[0] = d
+    return d * Q
+
+cdef inline floating v_silu_root_window(floating a) noexcept nogil:
+    if floating is float:
+        return 1.0
+    else:
+        return 0.5
+
+cdef inline floating v_silu_deriv_root(floating a, floating* d) noexcept nogil:
+    if floating is float:
+        return _silu_deriv_root_f32(a, d)
+    else:
+        return _silu_deriv_root_f64(a, d)

@@ -158,9 +158,9 @@ TABLES = {
     "expm1": lambda: (expm1_table(4, to_f32, "f32"), expm1_table(10, to_f64, "f64")),
     "log1p": lambda: (log1p_table(7, to_f32, "f32"), log1p_table(17, to_f64, "f64")),
     "tanh": lambda: (tanh_table(4, 0.625, to_f32, "f32"), tanh_table(10, 0.625, to_f64, "f64")),
-    "tanhshrink": lambda: (tanhshrink_table(8, 1.0, to_f32, "f32"),
+    "tanhshrink": lambda: (tanhshrink_table(7, 1.0, to_f32, "f32"),
                            tanhshrink_table(16, 1.0, to_f64, "f64")),
-    "silu_root": lambda: (root_table("silu'", silu_deriv, -1.28, 0.5, 8, to_f32, "f32"),
+    "silu_root": lambda: (root_table("silu'", silu_deriv, -1.28, 1.0, 12, to_f32, "f32"),
                           root_table("silu'", silu_deriv, -1.28, 0.5, 18, to_f64, "f64")),
 }
 
