@@ -100,10 +100,17 @@ class FastactBuildExt(build_ext):
                 "(install libgomp/libomp and rebuild for multi-threaded kernels).",
                 file=sys.stderr,
             )
+        # The math layer (pyx/_vmath.pxd) is many small inline functions; GCC's
+        # default unit-growth limit stops inlining them part-way through the
+        # module, leaving calls (and scalar code) in some kernel loops.
+        inline_params = [f for f in ("--param=max-inline-insns-single=1000",
+                                     "--param=inline-unit-growth=1000",
+                                     "--param=large-function-growth=1000")
+                         if compiler_accepts(cc, [f])]
         shown = " ".join(cflags) + (" [portable build]" if portable else "")
         print("fastact: compiling kernels with " + shown, file=sys.stderr)
         for ext in self.extensions:
-            ext.extra_compile_args = cflags + ["-Wno-unreachable-code"]
+            ext.extra_compile_args = cflags + ["-Wno-unreachable-code"] + inline_params
             ext.extra_link_args = ldflags
             ext.define_macros.append(("FASTACT_BUILD_FLAGS", '"%s"' % shown))
         super().build_extensions()

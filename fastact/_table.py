@@ -147,6 +147,74 @@ _ROWS = [
     _piecewise("softsign", "x / (1 + |x|)", y_kernel="backward_y"),
 ]
 
+
+def _nonzero(name, key):
+    def pack(p):
+        if p[key] == 0:
+            raise ValueError(f"{name}: {key} must be nonzero")
+        return (p[key],)
+    return pack
+
+
+def _softplus_pack(p):
+    if p["beta"] == 0:
+        raise ValueError("softplus: beta must be nonzero")
+    return (p["beta"], p["threshold"])
+
+
+def _exponential(name, formula, params=None, *, kernel=None, from_y=True, **kw):
+    """A row of the exponential family (kernels in pyx/_exponential.pxd)."""
+    k = kernel or name
+    return Activation(
+        name=name,
+        family="exponential",
+        formula=formula,
+        params=params or {},
+        backward_from_y=from_y,
+        kernels=(f"{k}_forward", f"{k}_backward", f"{k}_backward_y" if from_y else None),
+        **kw,
+    )
+
+
+_ROWS += [
+    _exponential("sigmoid", "1 / (1 + exp(-x))"),
+    _exponential("logsigmoid", "log(sigmoid(x)) = -softplus(-x)"),
+    _exponential("tanh", "tanh(x)"),
+    _exponential("tanhshrink", "x - tanh(x)", from_y=False),
+    _exponential(
+        "elu",
+        "x if x > 0 else alpha * (exp(x) - 1)",
+        {"alpha": 1.0},
+        from_y_condition="alpha > 0",
+        pack=lambda p: (p["alpha"],),
+        _y_rule=lambda p: p["alpha"] > 0,
+    ),
+    _exponential(
+        "selu",
+        "scale * elu(x, alpha), alpha = 1.6732632423543772848170429916717, "
+        "scale = 1.0507009873554804934193349852946",
+    ),
+    _exponential(
+        "celu",
+        "max(0, x) + min(0, alpha * (exp(x / alpha) - 1))",
+        {"alpha": 1.0},
+        from_y_condition="alpha > 0",
+        pack=_nonzero("celu", "alpha"),
+        _y_rule=lambda p: p["alpha"] > 0,
+    ),
+    _exponential(
+        "softplus",
+        "log(1 + exp(beta * x)) / beta, or x where beta * x > threshold",
+        {"beta": 1.0, "threshold": 20.0},
+        pack=_softplus_pack,
+    ),
+    _exponential("silu", "x * sigmoid(x)", kernel="swish", from_y=False,
+                 pack=lambda p: (1.0,)),
+    _exponential("swish", "x * sigmoid(beta * x)", {"beta": 1.0}, from_y=False,
+                 pack=lambda p: (p["beta"],)),
+]
+
+
 def _rowwise(name, formula, kernel, sign):
     return Activation(
         name=name,

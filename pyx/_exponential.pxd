@@ -1,0 +1,228 @@
+# The exponential family: each activation is its formula over the math layer
+# (_vmath.pxd) and nothing else; pyx/_kernels.pyx.tp wraps each in the shared
+# loop, so every activation and its derivative is ONE fused pass over memory.
+#
+# Same conventions as _piecewise.pxd: forward f(x, p0, p1, p2), backward
+# f(g, v, p0, p1, p2) with v = x (NAME_backward) or y (NAME_backward_y); params
+# arrive rounded to the array's dtype.  Selects evaluate both sides (the loop is
+# branch-free), so each side must be harmless for every input: no trap, and NaN
+# reaching the result only when the input is NaN.
+#
+# Accuracy (measured; see fastact/accuracy.py and tests/test_exponential.py):
+# float32 <= 2 ULP forward, <= 3 ULP backward with grad = 1, vs float64; float64
+# <= 4 ULP vs long double.  "From y" formulas are exact functions of y but y has
+# already been rounded: the from-x backward is the accurate path.
+
+from cython cimport floating
+from _scalar cimport fa_abs, fa_copysign, INFINITY
+from _vmath cimport (fa_fma, v_exp, v_exp_split, v_expm1, v_log1p, v_tanh,
+                     v_tanh_tail, v_div_1p_exp, v_tanhshrink_small,
+                     v_silu_deriv_root, v_silu_root_window)
+
+
+# sigmoid: 1 / (1 + e^-x) ---------------------------------------------------
+cdef inline floating sigmoid_forward(floating x, floating p0, floating p1,
+                                     floating p2) noexcept nogil:
+    return v_div_1p_exp(<floating>1, -x)
+
+# sigma'(x) = z / (1 + z)^2 with z = e^-|x| (even function: no overflow).  The
+# square is compensated: s = 1 + z rounded, e = the exact rounding error
+# (Fast2Sum), (1 + z)^2 = s^2 + 2 s e to one rounding.
+cdef inline floating _sigmoid_deriv(floating x) noexcept nogil:
+    cdef floating z = v_exp(-fa_abs(x))
+    cdef floating s = 1 + z
+    cdef floating e = z - (s - 1)
+    return z / fa_fma(s, s, 2 * s * e)
+
+cdef inline floating sigmoid_backward(floating g, floating x, floating p0, floating p1,
+                                      floating p2) noexcept nogil:
+    return g * _sigmoid_deriv(x)
+
+cdef inline floating sigmoid_backward_y(floating g, floating y, floating p0, floating p1,
+                                        floating p2) noexcept nogil:
+    return g * (y * (1 - y))
+
+
+# logsigmoid: log sigma(x) = min(x, 0) - log1p(e^-|x|) ---------------------------
+cdef inline floating logsigmoid_forward(floating x, floating p0, floating p1,
+                                        floating p2) noexcept nogil:
+    return (0 if x > 0 else x) - v_log1p(v_exp(-fa_abs(x)))
+
+# d/dx = 1 - sigma(x) = sigma(-x) = 1 / (1 + e^x).
+cdef inline floating logsigmoid_backward(floating g, floating x, floating p0, floating p1,
+                                         floating p2) noexcept nogil:
+    return g * v_div_1p_exp(<floating>1, x)
+
+# From y = log sigma(x): 1 - sigma = 1 - e^y = -expm1(y) (accurate for every y <= 0).
+cdef inline floating logsigmoid_backward_y(floating g, floating y, floating p0,
+                                           floating p1, floating p2) noexcept nogil:
+    return g * -v_expm1(y)
+
+
+# tanh ------------------------------------------------------------------------
+cdef inline floating tanh_forward(floating x, floating p0, floating p1,
+                                  floating p2) noexcept nogil:
+    return v_tanh(x)
+
+# 1 - tanh^2: near 0 as fma(-t, t, 1); from |x| = 0.625 on as q (2 - q) with
+# q = 1 - |tanh x| = 2/(e^2|x| + 1), which keeps full relative accuracy in the
+# tails (1 - t*t would cancel to 0 there).
+cdef inline floating tanh_backward(floating g, floating x, floating p0, floating p1,
+                                   floating p2) noexcept nogil:
+    cdef floating a = fa_abs(x)
+    cdef floating t = v_tanh(x)
+    cdef floating q = v_tanh_tail(a)
+    # q (2 - q) = 2 (2 - q) / (1 + e^2a), scaled so that it stays exact into the
+    # subnormal range (e^2a overflows long before sech^2 underflows).
+    return g * (fa_fma(-t, t, <floating>1) if a < <floating>0.625
+                else v_div_1p_exp(2 * (2 - q), a + a))
+
+cdef inline floating tanh_backward_y(floating g, floating y, floating p0, floating p1,
+                                     floating p2) noexcept nogil:
+    return g * fa_fma(-y, y, <floating>1)
+
+
+# tanhshrink: x - tanh(x) -----------------------------------------------------
+# |x| < 1: x^3 P(x^2) (no cancellation near 0); beyond, (x - sign x) + sign(x) q,
+# where x - sign x is exact and q = 1 - |tanh x| < 0.24.
+cdef inline floating tanhshrink_forward(floating x, floating p0, floating p1,
+                                        floating p2) noexcept nogil:
+    cdef floating a = fa_abs(x)
+    cdef floating big = (x - fa_copysign(<floating>1, x)) + fa_copysign(v_tanh_tail(a), x)
+    return v_tanhshrink_small(x) if a < 1 else big
+
+cdef inline floating tanhshrink_backward(floating g, floating x, floating p0, floating p1,
+                                         floating p2) noexcept nogil:
+    # tanh^2: below |x| = 1 from t = x - (x - tanh x) (the tanhshrink polynomial:
+    # t to ~0.6 ULP); beyond, 1 - q (2 - q), q = 1 - |tanh x| < 0.24.
+    cdef floating a = fa_abs(x)
+    cdef floating c = v_tanhshrink_small(x)
+    cdef floating t = x - c
+    cdef floating t_lo = (x - t) - c          # exact (Fast2Sum, |x| >= |c|)
+    cdef floating q = v_tanh_tail(a)
+    return g * (fa_fma(t, t, 2 * t * t_lo) if a < 1 else fa_fma(-q, 2 - q, <floating>1))
+
+
+# elu(alpha = p0): x if x > 0 else alpha * expm1(x) ---------------------------------
+cdef inline floating elu_forward(floating x, floating p0, floating p1,
+                                 floating p2) noexcept nogil:
+    return x if x >= 0 else p0 * v_expm1(x)
+
+# From x the negative side is alpha * e^x (y + alpha would cancel as x -> -inf).
+cdef inline floating elu_backward(floating g, floating x, floating p0, floating p1,
+                                  floating p2) noexcept nogil:
+    return g if x > 0 else g * (p0 * v_exp(x))
+
+# From y (valid when alpha > 0, so that y > 0 exactly where x > 0).
+cdef inline floating elu_backward_y(floating g, floating y, floating p0, floating p1,
+                                    floating p2) noexcept nogil:
+    return g if y > 0 else g * (y + p0)
+
+
+# selu: lambda * elu(x, alpha) with SPEC's constants -------------------------------
+# lambda and lambda*alpha are each carried as hi + lo in the array's type, so the
+# constant itself adds no rounding error: c*v = fma(c_hi, v, c_lo * v).
+# (v = +-inf: hi*inf + lo*inf is NaN when lo < 0, hence the NaN check.)
+cdef inline floating _selu_scale(floating v) noexcept nogil:        # lambda * v
+    cdef floating r
+    if floating is float:
+        r = fa_fma(<float>1.0507010221481323, v, <float>-3.479265231476347e-08 * v)
+        return r if r == r else <float>1.0507010221481323 * v
+    else:
+        r = fa_fma(1.0507009873554805, v, 3.9874847667154144e-17 * v)
+        return r if r == r else 1.0507009873554805 * v
+
+cdef inline floating _selu_scale_alpha(floating v) noexcept nogil:  # lambda*alpha * v
+    if floating is float:
+        return fa_fma(<float>1.7580993175506592, v, <float>2.3296717444054593e-08 * v)
+    else:
+        return fa_fma(1.7580993408473768, v, 1.41535193800845e-17 * v)
+
+cdef inline floating selu_forward(floating x, floating p0, floating p1,
+                                  floating p2) noexcept nogil:
+    return _selu_scale(x) if x >= 0 else _selu_scale_alpha(v_expm1(x))
+
+cdef inline floating selu_backward(floating g, floating x, floating p0, floating p1,
+                                   floating p2) noexcept nogil:
+    return g * (_selu_scale(<floating>1) if x > 0 else _selu_scale_alpha(v_exp(x)))
+
+# y + lambda*alpha: y + hi is exact where it cancels (Sterbenz), then + lo.
+cdef inline floating selu_backward_y(floating g, floating y, floating p0, floating p1,
+                                     floating p2) noexcept nogil:
+    cdef floating d
+    if floating is float:
+        d = (y + <float>1.7580993175506592) + <float>2.3296717444054593e-08
+    else:
+        d = (y + 1.7580993408473768) + 1.41535193800845e-17
+    return g * _selu_scale(<floating>1) if y > 0 else g * d
+
+
+# celu(alpha = p0): x if x > 0 else alpha * expm1(x / alpha) ------------------------
+cdef inline floating celu_forward(floating x, floating p0, floating p1,
+                                  floating p2) noexcept nogil:
+    return x if x >= 0 else p0 * v_expm1(x / p0)
+
+cdef inline floating celu_backward(floating g, floating x, floating p0, floating p1,
+                                   floating p2) noexcept nogil:
+    return g if x > 0 else g * v_exp(x / p0)
+
+cdef inline floating celu_backward_y(floating g, floating y, floating p0, floating p1,
+                                     floating p2) noexcept nogil:
+    return g if y > 0 else g * (y / p0 + 1)
+
+
+# softplus(beta = p0, threshold = p1) ---------------------------------------------
+# (max(bx, 0) + log1p(e^-|bx|)) / b, or x itself where bx > threshold.
+cdef inline floating softplus_forward(floating x, floating p0, floating p1,
+                                      floating p2) noexcept nogil:
+    cdef floating bx = p0 * x
+    cdef floating sp = ((bx if bx > 0 else 0) + v_log1p(v_exp(-fa_abs(bx)))) / p0
+    return x if bx > p1 else sp
+
+cdef inline floating softplus_backward(floating g, floating x, floating p0, floating p1,
+                                       floating p2) noexcept nogil:
+    cdef floating bx = p0 * x
+    return g if bx > p1 else g * v_div_1p_exp(<floating>1, -bx)
+
+# From y: sigma(bx) = 1 - e^(-by) = -expm1(-by); by > threshold exactly where bx is
+# (up to the rounding of y near the threshold, where both give 1 to the last bit).
+cdef inline floating softplus_backward_y(floating g, floating y, floating p0,
+                                         floating p1, floating p2) noexcept nogil:
+    cdef floating by = p0 * y
+    return g if by > p1 else g * -v_expm1(-by)
+
+
+# swish(beta = p0): x sigma(bx); silu is beta = 1 ---------------------------------
+cdef inline floating swish_forward(floating x, floating p0, floating p1,
+                                   floating p2) noexcept nogil:
+    return v_div_1p_exp(x, -(p0 * x))
+
+# f' = sigma(a) (1 + a (1 - sigma(a))), a = bx.  With z = e^-|a|, s = 1 + z
+# (+ its exact rounding error e), sq = (1 + z)^2 compensated:
+#   a >= 0: (1 + z + a z) / sq;     a < 0: z (1 + z + a) / sq,
+# and near the root a = -1.2785, where the sum cancels, a polynomial in a - a0.  z is kept split (z = zs * s2) so x e^x rounds once into subnormals.
+cdef inline floating swish_backward(floating g, floating x, floating p0, floating p1,
+                                    floating p2) noexcept nogil:
+    cdef floating a = p0 * x
+    cdef floating s2
+    cdef floating zs = v_exp_split(-fa_abs(a), &s2)
+    cdef floating z = zs * s2
+    cdef floating s = 1 + z
+    cdef floating e = z - (s - 1)
+    cdef floating sq = fa_fma(s, s, 2 * s * e)
+    # |a| = inf would meet z = 0 in 0 * inf; past 1e4 the result no longer changes.
+    cdef floating ac = -1e4 if a < -1e4 else (1e4 if a > 1e4 else a)
+    cdef floating pos = (fa_fma(ac, z, s) + e) / sq
+    # 1 + a is exact for a <= -1/2 (Sterbenz, or |1 + a| < |a| with a's ulp), so
+    # 1 + a + z rounds once.
+    cdef floating neg = ((zs * ((1 + ac) + z)) / sq) * s2
+    cdef floating d
+    cdef floating near = v_silu_deriv_root(a, &d)
+    # e^a (1 + a) is below half the smallest subnormal from here on (e^a was clamped)
+    cdef floating lim
+    if floating is float:
+        lim = -120
+    else:
+        lim = -760
+    neg = -0.0 if a < lim else neg
+    return g * (near if fa_abs(d) < v_silu_root_window(a) else (pos if a >= 0 else neg))

@@ -1,0 +1,503 @@
+# fastact's vectorizable math layer: exp, expm1, log1p, tanh (and the pieces the
+# exponential family builds on) for float32 and float64.
+#
+# Why not libm: a call to expf/tanhf per element stops GCC from vectorizing the
+# loop.  Everything here is inline, branch-free (selects, which GCC if-converts
+# into masked AVX-512 / blend instructions) and call-free, so the kernels'
+# contiguous loops compile to packed zmm code (check: objdump -d on
+# fastact/_kernels*.so shows no call to exp/expf/log1p/tanh inside _k_* loops).
+#
+# Conventions
+# * Each function exists as _f32 (computes in float32 only: float32 is never
+#   widened to double) and _f64, plus a fused wrapper (v_exp, ...) for the
+#   formulas in _exponential.pxd.
+# * fma() is written out (fa_fma, a GCC builtin: one vfmadd instruction with
+#   -march=native) wherever the result depends on it, so the SIMD body and the
+#   scalar remainder of a loop round identically (bitwise determinism).
+# * Powers of two are built by integer arithmetic on the bit pattern (memcpy bit
+#   casts below; GCC turns them into register moves).  The integer n of a range
+#   reduction is read from the low mantissa bits of x*log2(e) + 1.5*2^p (the
+#   "shifter" trick), so no float->int conversion of NaN/inf ever happens.
+# * Specials are explicit selects: NaN in -> NaN out, +-inf -> the limit,
+#   overflow -> inf, underflow -> gradual (subnormal results are rounded once or,
+#   where stated, twice: at most 1 subnormal ULP off).  No flush-to-zero.
+#
+# Coefficients: tools/gen_coeffs.py (near-minimax by Lawson's algorithm in
+# 60-digit mpmath, rounded to the target type one coefficient at a time).  The
+# "max error" quoted for each function is measured in float arithmetic against
+# mpmath / float64 (fastact/accuracy.py, tests/test_exponential.py): for float32
+# over every float32 input, for float64 on dense samples vs np.longdouble.
+
+from cython cimport floating
+from libc.stdint cimport int32_t, int64_t
+from _scalar cimport INFINITY, fa_abs, fa_copysign
+
+cdef extern from *:
+    """
+    #include <stdint.h>
+    #include <string.h>
+    static inline int32_t fa_bits_f32(float x) { int32_t i; memcpy(&i, &x, 4); return i; }
+    static inline float fa_from_bits_f32(int32_t i) { float x; memcpy(&x, &i, 4); return x; }
+    static inline int64_t fa_bits_f64(double x) { int64_t i; memcpy(&i, &x, 8); return i; }
+    static inline double fa_from_bits_f64(int64_t i) { double x; memcpy(&x, &i, 8); return x; }
+    /* __builtin_fma: one instruction where the target has FMA (x86-64-v3+, AArch64),
+       a correctly rounded libm call elsewhere: same bits either way. */
+    #define fa_fma_f32(a, b, c) __builtin_fmaf((a), (b), (c))
+    #define fa_fma_f64(a, b, c) __builtin_fma((a), (b), (c))
+    """
+    int32_t fa_bits_f32(float x) nogil
+    float fa_from_bits_f32(int32_t i) nogil
+    int64_t fa_bits_f64(double x) nogil
+    double fa_from_bits_f64(int64_t i) nogil
+    float fa_fma_f32(float a, float b, float c) nogil
+    double fa_fma_f64(double a, double b, double c) nogil
+
+
+cdef inline floating fa_fma(floating a, floating b, floating c) noexcept nogil:
+    if floating is float:
+        return fa_fma_f32(a, b, c)
+    else:
+        return fa_fma_f64(a, b, c)
+
+
+# 2^k for k in the normal exponent range (float32: -126..127, float64: -1022..1023).
+cdef inline float _pow2i_f32(int32_t k) noexcept nogil:
+    return fa_from_bits_f32((k + 127) << 23)
+
+cdef inline double _pow2i_f64(int64_t k) noexcept nogil:
+    return fa_from_bits_f64((k + 1023) << 52)
+
+
+cdef inline int32_t _imin32(int32_t a, int32_t b) noexcept nogil:
+    return a if a < b else b
+
+cdef inline int32_t _imax32(int32_t a, int32_t b) noexcept nogil:
+    return a if a > b else b
+
+cdef inline int64_t _imin64(int64_t a, int64_t b) noexcept nogil:
+    return a if a < b else b
+
+cdef inline int64_t _imax64(int64_t a, int64_t b) noexcept nogil:
+    return a if a > b else b
+
+
+# ---------------------------------------------------------------------------
+# e^r - 1 on |r| <= ln2/2 (the kernel of exp and expm1)
+#   r + r^2 q(r), q minimax of degree 4 (float32) / 10 (float64); polynomial
+#   error 0.23 * 2^-24 / 0.003 * 2^-53 relative to e^r - 1 (gen_coeffs.py expm1).
+# ---------------------------------------------------------------------------
+cdef inline float _expm1_kernel_f32(float r) noexcept nogil:
+    cdef float q = fa_fma_f32(fa_fma_f32(fa_fma_f32(fa_fma_f32(
+        0.0013870634138584137, r, 0.008366254158318043), r, 0.04166743531823158), r,
+        0.1666654646396637), r, 0.4999999701976776)
+    return fa_fma_f32(r * r, q, r)
+
+cdef inline double _expm1_kernel_f64(double r) noexcept nogil:
+    cdef double q = 2.0896046862099485e-09
+    q = fa_fma_f64(q, r, 2.510863996370437e-08)
+    q = fa_fma_f64(q, r, 2.7557322459166466e-07)
+    q = fa_fma_f64(q, r, 2.7557245265586644e-06)
+    q = fa_fma_f64(q, r, 2.4801587287347024e-05)
+    q = fa_fma_f64(q, r, 0.0001984126988525573)
+    q = fa_fma_f64(q, r, 0.0013888888888889572)
+    q = fa_fma_f64(q, r, 0.008333333333321816)
+    q = fa_fma_f64(q, r, 0.04166666666666669)
+    q = fa_fma_f64(q, r, 0.16666666666666677)
+    q = fa_fma_f64(q, r, 0.5)
+    return fa_fma_f64(r * r, q, r)
+
+
+# Range reduction x = n*ln2 + r, |r| <= ln2/2 (Cody-Waite, ln2 split in two:
+# LN2_HI has trailing zero bits so n*LN2_HI is exact for |n| < 2^8 / 2^11 and the
+# first fma is exact; the second rounds r once: |error| <= ulp(r)/2).
+# Returns r, stores n.  x must be finite or NaN (callers clamp).
+cdef inline float _reduce_f32(float x, int32_t* n) noexcept nogil:
+    cdef float v = fa_fma_f32(x, 1.44269502162933349609375, 12582912.0)  # 0x1.8p23
+    cdef float nf = v - 12582912.0
+    n[0] = fa_bits_f32(v) - 0x4B400000
+    return fa_fma_f32(nf, -1.428606765330187e-06, fa_fma_f32(nf, -0.693145751953125, x))
+
+cdef inline double _reduce_f64(double x, int64_t* n) noexcept nogil:
+    cdef double v = fa_fma_f64(x, 1.4426950408889634, 6755399441055744.0)  # 0x1.8p52
+    cdef double nf = v - 6755399441055744.0
+    n[0] = fa_bits_f64(v) - 0x4338000000000000LL
+    return fa_fma_f64(nf, -1.9082149292705877e-10, fa_fma_f64(nf, -0.6931471803691238, x))
+
+
+# ---------------------------------------------------------------------------
+# exp(x)
+#   float32: max 0.52 ULP (normal results), subnormal results rounded once.
+#   float64: max 0.51 ULP.
+# p = e^r in [0.70, 1.42]; 2^n = s1 * s2 with s1 = 2^clamp(n, -64, 127) (p*s1 is
+# normal, exact) and s2 = 2^(n - n1) in [2^-109, 2]: the one rounding into the
+# subnormal range happens at the last multiply.  x is clamped first (NaN passes
+# the clamps): above 89 every result overflows to inf, below -120 (-760) to +0 (the clamp leaves room for
+# callers that multiply e^x by up to ~2^20 before the last scaling).
+# ---------------------------------------------------------------------------
+cdef inline float v_exp_split_f32(float x, float* s2) noexcept nogil:
+    cdef int32_t n, n1
+    cdef float xc = 89.0 if x > 89.0 else (-120.0 if x < -120.0 else x)
+    cdef float r = _reduce_f32(xc, &n)
+    cdef float p = 1.0 + _expm1_kernel_f32(r)
+    n1 = _imin32(_imax32(n, -64), 127)
+    s2[0] = _pow2i_f32(n - n1)
+    return p * _pow2i_f32(n1)
+
+cdef inline float v_exp_f32(float x) noexcept nogil:
+    cdef float s2
+    cdef float e = v_exp_split_f32(x, &s2)
+    return e * s2
+
+cdef inline double v_exp_split_f64(double x, double* s2) noexcept nogil:
+    cdef int64_t n, n1
+    cdef double xc = 710.0 if x > 710.0 else (-760.0 if x < -760.0 else x)
+    cdef double r = _reduce_f64(xc, &n)
+    cdef double p = 1.0 + _expm1_kernel_f64(r)
+    n1 = _imin64(_imax64(n, -512), 1023)
+    s2[0] = _pow2i_f64(n - n1)
+    return p * _pow2i_f64(n1)
+
+cdef inline double v_exp_f64(double x) noexcept nogil:
+    cdef double s2
+    cdef double e = v_exp_split_f64(x, &s2)
+    return e * s2
+
+
+# ---------------------------------------------------------------------------
+# expm1(x) = e^x - 1, accurate near 0 (elu, celu, selu, softplus from y).
+#   e^x - 1 = 2^n (1 + t) - 1 = fma(2^n, t, 2^n - 1), t = e^r - 1 (n = 0: t
+#   itself, exact pass-through of tiny and subnormal x).  2^n - 1 is exact for
+#   the n that matter; x < -25 (-40) gives -1, x > 89 (710) gives inf; n = 128
+#   (1024) is reached as 2 * (2^127 ...).
+#   float32: max 1.0 ULP; float64: max 1.0 ULP (measured, see module header).
+# ---------------------------------------------------------------------------
+cdef inline float v_expm1_f32(float x) noexcept nogil:
+    cdef int32_t n, nc
+    cdef float xc = 89.0 if x > 89.0 else (-25.0 if x < -25.0 else x)
+    cdef float t = _expm1_kernel_f32(_reduce_f32(xc, &n))
+    nc = _imin32(n, 127)
+    cdef float s = _pow2i_f32(nc)
+    # x = -0 would come back as +0 from the polynomial: pass zeros through
+    return x if x == 0 else fa_fma_f32(s, t, s - 1.0) * _pow2i_f32(n - nc)
+
+cdef inline double v_expm1_f64(double x) noexcept nogil:
+    cdef int64_t n, nc
+    cdef double xc = 710.0 if x > 710.0 else (-40.0 if x < -40.0 else x)
+    cdef double t = _expm1_kernel_f64(_reduce_f64(xc, &n))
+    nc = _imin64(n, 1023)
+    cdef double s = _pow2i_f64(nc)
+    return x if x == 0 else fa_fma_f64(s, t, s - 1.0) * _pow2i_f64(n - nc)
+
+
+# ---------------------------------------------------------------------------
+# num / (1 + e^t), for sigmoid (num = 1) and silu/swish (num = x) -- one
+# rounding-aware helper so that neither overflows e^t nor loses the subnormal
+# tail of x*e^-|x|:
+#   E = p 2^min(n, C) (C = 30 / 60: 1 + E is then E to the last bit when n > C),
+#   q = num / (1 + E), result = q * 2^-(n - C)+ in two power-of-two steps
+#   (double rounding only into the subnormal range: <= 1 subnormal ULP).
+#   t > 195 (float32) / 1455 (float64): |num| * e^-t is below half the smallest
+#   subnormal for every finite num, so the result is a signed zero (this is also
+#   what makes silu(-inf) = -0 rather than -inf/inf).
+#   Error: e^t's 0.52 ULP (scaled by E/(1+E)) + 2 roundings: <= 1.5 ULP.
+# ---------------------------------------------------------------------------
+cdef inline float v_div_1p_exp_f32(float num, float t) noexcept nogil:
+    cdef int32_t n, nc, m, m1
+    cdef float tc = 195.0 if t > 195.0 else (-104.0 if t < -104.0 else t)
+    cdef float p = 1.0 + _expm1_kernel_f32(_reduce_f32(tc, &n))
+    nc = _imax32(_imin32(n, 30), -126)
+    m = _imax32(n - 30, 0)
+    m1 = m >> 1
+    cdef float q = num / (1.0 + p * _pow2i_f32(nc))
+    q = (q * _pow2i_f32(-m1)) * _pow2i_f32(m1 - m)
+    return fa_copysign(<float>0.0, num) if t > 195.0 else q
+
+cdef inline double v_div_1p_exp_f64(double num, double t) noexcept nogil:
+    cdef int64_t n, nc, m, m1
+    cdef double tc = 1455.0 if t > 1455.0 else (-746.0 if t < -746.0 else t)
+    cdef double p = 1.0 + _expm1_kernel_f64(_reduce_f64(tc, &n))
+    nc = _imax64(_imin64(n, 60), -1022)
+    m = _imax64(n - 60, 0)
+    m1 = m >> 1
+    cdef double q = num / (1.0 + p * _pow2i_f64(nc))
+    q = (q * _pow2i_f64(-m1)) * _pow2i_f64(m1 - m)
+    return fa_copysign(0.0, num) if t > 1455.0 else q
+
+
+# ---------------------------------------------------------------------------
+# log1p(u), u >= -1 (u in [0, 1] is what softplus/logsigmoid pass).
+#   m = 1 + u rounded, c = the rounding error of that sum (exact: Fast2Sum),
+#   m = 2^k f with f in [sqrt(1/2), sqrt(2)), g = f - 1 (exact),
+#   log1p(u) = k ln2 + log(1 + g) + c/m, log(1 + g) = g - g^2/2 + g^3 P(g),
+#   P minimax of degree 7 / 17 (gen_coeffs.py log1p: 0.1 * 2^-24 / 0.47 * 2^-53).
+#   u = -1 -> -inf, u < -1 -> NaN, u = inf -> inf, NaN -> NaN (selects below).
+# ---------------------------------------------------------------------------
+cdef inline float _log1p_poly_f32(float g) noexcept nogil:
+    cdef float P = -0.07636934518814087
+    P = fa_fma_f32(P, g, 0.12762539088726044)
+    P = fa_fma_f32(P, g, -0.13159574568271637)
+    P = fa_fma_f32(P, g, 0.14201536774635315)
+    P = fa_fma_f32(P, g, -0.166234090924263)
+    P = fa_fma_f32(P, g, 0.2000124305486679)
+    P = fa_fma_f32(P, g, -0.2500081956386566)
+    P = fa_fma_f32(P, g, 0.3333333134651184)
+    return fa_fma_f32(g * g, fa_fma_f32(g, P, -0.5), g)
+
+cdef inline double _log1p_poly_f64(double g) noexcept nogil:
+    cdef double P = -0.028302254596814264
+    P = fa_fma_f64(P, g, 0.06321993809757873)
+    P = fa_fma_f64(P, g, -0.06783056642039362)
+    P = fa_fma_f64(P, g, 0.059731214193066255)
+    P = fa_fma_f64(P, g, -0.06042387139473418)
+    P = fa_fma_f64(P, g, 0.06622003793265469)
+    P = fa_fma_f64(P, g, -0.07160108473007387)
+    P = fa_fma_f64(P, g, 0.07697638883901833)
+    P = fa_fma_f64(P, g, -0.08332559921083746)
+    P = fa_fma_f64(P, g, 0.09090589479035635)
+    P = fa_fma_f64(P, g, -0.10000018115359231)
+    P = fa_fma_f64(P, g, 0.11111121727765601)
+    P = fa_fma_f64(P, g, -0.1249999982005346)
+    P = fa_fma_f64(P, g, 0.1428571409462928)
+    P = fa_fma_f64(P, g, -0.16666666666672686)
+    P = fa_fma_f64(P, g, 0.2000000000164607)
+    P = fa_fma_f64(P, g, -0.2500000000000651)
+    P = fa_fma_f64(P, g, 0.3333333333332855)
+    return fa_fma_f64(g * g, fa_fma_f64(g, P, -0.5), g)
+
+cdef inline float v_log1p_f32(float u) noexcept nogil:
+    cdef float m = 1.0 + u
+    # Fast2Sum error term, in the order that makes it exact (|big| >= |small|).
+    cdef float c = (1.0 - (m - u)) if u > 1.0 else (u - (m - 1.0))
+    # Pick the binade so that f = m 2^-k lands in [sqrt(1/2), sqrt(2)):
+    # 0x3f3504f3 = bits of sqrt(1/2).
+    cdef int32_t ib = fa_bits_f32(m) - 0x3f3504f3
+    cdef int32_t k = ib >> 23
+    cdef float f = fa_from_bits_f32((ib & 0x007fffff) + 0x3f3504f3)
+    cdef float kf = <float>k
+    # ln2 = LN2_HI + LN2_LO, LN2_HI with 12 trailing zero bits: k*LN2_HI exact.
+    cdef float res = fa_fma_f32(kf, 0.693145751953125, fa_fma_f32(
+        kf, 1.428606765330187e-06, _log1p_poly_f32(f - 1.0) + c / m))
+    res = res if m < 3.4028234663852886e+38 else m      # u = +inf (and huge u: m = inf only at inf)
+    res = res if u > -1.0 else (-INFINITY if u == -1.0 else (u - u) / (u - u))
+    return res if u == u else u
+
+cdef inline double v_log1p_f64(double u) noexcept nogil:
+    cdef double m = 1.0 + u
+    cdef double c = (1.0 - (m - u)) if u > 1.0 else (u - (m - 1.0))
+    cdef int64_t ib = fa_bits_f64(m) - 0x3fe6a09e667f3bcdLL
+    cdef int64_t k = ib >> 52
+    cdef double f = fa_from_bits_f64((ib & 0x000fffffffffffffLL) + 0x3fe6a09e667f3bcdLL)
+    cdef double kf = <double>k
+    cdef double res = fa_fma_f64(kf, 0.6931471803691238, fa_fma_f64(
+        kf, 1.9082149292705877e-10, _log1p_poly_f64(f - 1.0) + c / m))
+    res = res if m < 1.7976931348623157e+308 else m
+    res = res if u > -1.0 else (-INFINITY if u == -1.0 else (u - u) / (u - u))
+    return res if u == u else u
+
+
+# ---------------------------------------------------------------------------
+# tanh(x)
+#   |x| < 0.625: x + x^3 P(x^2), P minimax of degree 4 / 10 (gen_coeffs.py tanh).
+#   else: sign(x) (1 - 2 / (e^(2|x|) + 1)); from 0.625 up, 2/(e^2|x| + 1) < 0.45, so
+#   its rounding errors reach the result scaled down; e^(2|x|) = inf gives 1.
+#   float32: max 1.2 ULP (measured over all inputs); float64: max 1.2 ULP.
+# ---------------------------------------------------------------------------
+cdef inline float _tanh_poly_f32(float x) noexcept nogil:
+    cdef float s = x * x
+    cdef float P = -0.00569590087980032
+    P = fa_fma_f32(P, s, 0.02063087746500969)
+    P = fa_fma_f32(P, s, -0.05373714864253998)
+    P = fa_fma_f32(P, s, 0.1333141028881073)
+    P = fa_fma_f32(P, s, -0.3333328068256378)
+    return fa_fma_f32(x * s, P, x)
+
+cdef inline double _tanh_poly_f64(double x) noexcept nogil:
+    cdef double s = x * x
+    cdef double P = -1.60717463266683e-05
+    P = fa_fma_f64(P, s, 7.714258113998995e-05)
+    P = fa_fma_f64(P, s, -0.00022856253236295214)
+    P = fa_fma_f64(P, s, 0.0005863156439083917)
+    P = fa_fma_f64(P, s, -0.0014549585788830876)
+    P = fa_fma_f64(P, s, 0.0035919891091903376)
+    P = fa_fma_f64(P, s, -0.008863220993570875)
+    P = fa_fma_f64(P, s, 0.021869487575292317)
+    P = fa_fma_f64(P, s, -0.053968253931225584)
+    P = fa_fma_f64(P, s, 0.13333333333261976)
+    P = fa_fma_f64(P, s, -0.33333333333332854)
+    return fa_fma_f64(x * s, P, x)
+
+# x - tanh(x) = x^3 P(x^2) for |x| < 1 (tanhshrink without cancellation near 0):
+# P minimax of degree 7 / 16 (gen_coeffs.py tanhshrink: 0.5 * 2^-24 / 0.5 * 2^-53).
+cdef inline float _tanhshrink_small_f32(float x) noexcept nogil:
+    cdef float s = x * x
+    cdef float P = -0.00020674848929047585
+    P = fa_fma_f32(P, s, 0.0011528945760801435)
+    P = fa_fma_f32(P, s, -0.003531638765707612)
+    P = fa_fma_f32(P, s, 0.008927462622523308)
+    P = fa_fma_f32(P, s, -0.021913647651672363)
+    P = fa_fma_f32(P, s, 0.05397828668355942)
+    P = fa_fma_f32(P, s, -0.13333411514759064)
+    P = fa_fma_f32(P, s, 0.3333333432674408)
+    # x^3 to ~2^-48: s and c = x*s carry their rounding errors (fma), so the
+    # only roundings left are P's and the final one.
+    cdef float s_lo = fa_fma_f32(x, x, -s)
+    cdef float c = x * s
+    cdef float c_lo = fa_fma_f32(x, s, -c) + x * s_lo
+    return fa_fma_f32(c, P, c_lo * P)
+
+cdef inline double _tanhshrink_small_f64(double x) noexcept nogil:
+    cdef double s = x * x
+    cdef double P = -2.4505561642485922e-08
+    P = fa_fma_f64(P, s, 1.7191226375188667e-07)
+    P = fa_fma_f64(P, s, -4.5506185784055745e-07)
+    P = fa_fma_f64(P, s, 1.9082128979713024e-07)
+    P = fa_fma_f64(P, s, 2.695033280443028e-06)
+    P = fa_fma_f64(P, s, -1.2245942397513676e-05)
+    P = fa_fma_f64(P, s, 3.662878184228754e-05)
+    P = fa_fma_f64(P, s, -9.549891826597201e-05)
+    P = fa_fma_f64(P, s, 0.00023856950185285625)
+    P = fa_fma_f64(P, s, -0.0005898658303040623)
+    P = fa_fma_f64(P, s, 0.001455800964197822)
+    P = fa_fma_f64(P, s, -0.0035921232476162834)
+    P = fa_fma_f64(P, s, 0.0088632350783729)
+    P = fa_fma_f64(P, s, -0.021869488510347965)
+    P = fa_fma_f64(P, s, 0.053968253967477266)
+    P = fa_fma_f64(P, s, -0.13333333333332406)
+    P = fa_fma_f64(P, s, 0.3333333333333333)
+    cdef double s_lo = fa_fma_f64(x, x, -s)
+    cdef double c = x * s
+    cdef double c_lo = fa_fma_f64(x, s, -c) + x * s_lo
+    return fa_fma_f64(c, P, c_lo * P)
+
+# 2 / (e^(2a) + 1) for a = |x| (>= 0): the "1 - tanh" tail, shared by tanh,
+# tanhshrink and the tanh-form gelu.
+cdef inline float v_tanh_tail_f32(float a) noexcept nogil:
+    return 2.0 / (v_exp_f32(a + a) + 1.0)
+
+cdef inline double v_tanh_tail_f64(double a) noexcept nogil:
+    return 2.0 / (v_exp_f64(a + a) + 1.0)
+
+cdef inline float v_tanh_f32(float x) noexcept nogil:
+    cdef float a = fa_abs(x)
+    cdef float big = fa_copysign(1.0 - v_tanh_tail_f32(a), x)
+    # the odd polynomial on |x|, sign from x: tanh(-0) = -0
+    return fa_copysign(_tanh_poly_f32(a), x) if a < 0.625 else big
+
+cdef inline double v_tanh_f64(double x) noexcept nogil:
+    cdef double a = fa_abs(x)
+    cdef double big = fa_copysign(1.0 - v_tanh_tail_f64(a), x)
+    return fa_copysign(_tanh_poly_f64(a), x) if a < 0.625 else big
+
+
+# ---------------------------------------------------------------------------
+# Fused wrappers used by the formulas (_exponential.pxd).
+# ---------------------------------------------------------------------------
+cdef inline floating v_exp(floating x) noexcept nogil:
+    if floating is float:
+        return v_exp_f32(x)
+    else:
+        return v_exp_f64(x)
+
+cdef inline floating v_exp_split(floating x, floating* s2) noexcept nogil:
+    if floating is float:
+        return v_exp_split_f32(x, s2)
+    else:
+        return v_exp_split_f64(x, s2)
+
+cdef inline floating v_expm1(floating x) noexcept nogil:
+    if floating is float:
+        return v_expm1_f32(x)
+    else:
+        return v_expm1_f64(x)
+
+cdef inline floating v_log1p(floating x) noexcept nogil:
+    if floating is float:
+        return v_log1p_f32(x)
+    else:
+        return v_log1p_f64(x)
+
+cdef inline floating v_tanh(floating x) noexcept nogil:
+    if floating is float:
+        return v_tanh_f32(x)
+    else:
+        return v_tanh_f64(x)
+
+cdef inline floating v_tanh_tail(floating a) noexcept nogil:
+    if floating is float:
+        return v_tanh_tail_f32(a)
+    else:
+        return v_tanh_tail_f64(a)
+
+cdef inline floating v_tanhshrink_small(floating x) noexcept nogil:
+    if floating is float:
+        return _tanhshrink_small_f32(x)
+    else:
+        return _tanhshrink_small_f64(x)
+
+cdef inline floating v_div_1p_exp(floating num, floating t) noexcept nogil:
+    if floating is float:
+        return v_div_1p_exp_f32(num, t)
+    else:
+        return v_div_1p_exp_f64(num, t)
+
+
+# ---------------------------------------------------------------------------
+# silu'(a) = sigma(a) (1 + a (1 - sigma(a))) near its root a0 = -1.27846454276...,
+# where the general formula cancels: d Q(d), d = (a - a0_hi) - a0_lo (a - a0_hi is
+# exact by Sterbenz on most of the window), Q minimax of degree 12 on |d| <= 1
+# (float32) / 18 on |d| <= 0.5 (float64) (gen_coeffs.py silu_root: 0.16 * 2^-24 /
+# 0.17 * 2^-53).  Callers select it where |d| < the window (v_silu_root_window).
+# ---------------------------------------------------------------------------
+cdef inline float _silu_deriv_root_f32(float a, float* d_out) noexcept nogil:
+    cdef float d = (a - <float>-1.2784645557403564) - <float>1.2979282537628478e-08
+    cdef float Q = -1.118882551054412e-06
+    Q = fa_fma_f32(Q, d, 3.1226229566527763e-06)
+    Q = fa_fma_f32(Q, d, 3.2961213491944363e-06)
+    Q = fa_fma_f32(Q, d, -3.1882140319794416e-05)
+    Q = fa_fma_f32(Q, d, -4.8779849748825654e-05)
+    Q = fa_fma_f32(Q, d, 0.000187661440577358)
+    Q = fa_fma_f32(Q, d, 0.0008031870238482952)
+    Q = fa_fma_f32(Q, d, 0.0001259076816495508)
+    Q = fa_fma_f32(Q, d, -0.00660784961655736)
+    Q = fa_fma_f32(Q, d, -0.015222559683024883)
+    Q = fa_fma_f32(Q, d, 0.018874939531087875)
+    Q = fa_fma_f32(Q, d, 0.14664879441261292)
+    Q = fa_fma_f32(Q, d, 0.2178117036819458)
+    d_out[0] = d
+    return d * Q
+
+cdef inline double _silu_deriv_root_f64(double a, double* d_out) noexcept nogil:
+    cdef double d = (a - -1.2784645427610737) - -1.0946994183093437e-16
+    cdef double Q = -8.928067234793185e-08
+    Q = fa_fma_f64(Q, d, 1.385092260858641e-08)
+    Q = fa_fma_f64(Q, d, 1.097470286416874e-07)
+    Q = fa_fma_f64(Q, d, -2.982257100874969e-08)
+    Q = fa_fma_f64(Q, d, -1.4417646921938626e-07)
+    Q = fa_fma_f64(Q, d, -2.6089509713270162e-08)
+    Q = fa_fma_f64(Q, d, 8.735940439287299e-07)
+    Q = fa_fma_f64(Q, d, 2.345097497083734e-06)
+    Q = fa_fma_f64(Q, d, -2.944734264319593e-06)
+    Q = fa_fma_f64(Q, d, -2.9733432654280957e-05)
+    Q = fa_fma_f64(Q, d, -4.090515163029332e-05)
+    Q = fa_fma_f64(Q, d, 0.00018570723651299738)
+    Q = fa_fma_f64(Q, d, 0.0007985218721102701)
+    Q = fa_fma_f64(Q, d, 0.00012662741031514046)
+    Q = fa_fma_f64(Q, d, -0.006606589138107912)
+    Q = fa_fma_f64(Q, d, -0.015222655223191276)
+    Q = fa_fma_f64(Q, d, 0.018874814223779863)
+    Q = fa_fma_f64(Q, d, 0.1466487969969469)
+    Q = fa_fma_f64(Q, d, 0.2178117057198001)
+    d_out[0] = d
+    return d * Q
+
+cdef inline floating v_silu_root_window(floating a) noexcept nogil:
+    if floating is float:
+        return 1.0
+    else:
+        return 0.5
+
+cdef inline floating v_silu_deriv_root(floating a, floating* d) noexcept nogil:
+    if floating is float:
+        return _silu_deriv_root_f32(a, d)
+    else:
+        return _silu_deriv_root_f64(a, d)

@@ -1,0 +1,258 @@
+"""Accuracy and special values of the exponential family (issue 3).
+
+References are written here, independently of fastact, in float64 with
+NumPy/SciPy (judging float32 results) and in np.longdouble (judging float64
+results on x86, where long double has a 64-bit significand).  Errors are in
+ULPs of the result's type at the reference value; subnormal results are judged
+in subnormal ULPs.  Bounds (issue 3): float32 forward <= 2, backward (grad = 1)
+<= 3; float64 <= 4.
+"""
+
+from decimal import Context, Decimal
+
+import numpy as np
+import pytest
+from scipy.special import expit
+
+import fastact as fa
+
+LD = np.longdouble
+ALPHA_SELU = LD("1.6732632423543772848170429916717")
+LAMBDA_SELU = LD("1.0507009873554804934193349852946")
+# lambda*alpha as an unevaluated sum of two doubles (y + lambda*alpha cancels as
+# y -> -lambda*alpha: one long double would not be precise enough there)
+_LA = Decimal("1.6732632423543772848170429916717").fma(
+    Decimal("1.0507009873554804934193349852946"), Decimal(0), Context(prec=80))
+LA_HI = float(_LA)
+LA_LO = float(_LA - Decimal(LA_HI))
+HAVE_LD = np.finfo(np.longdouble).nmant >= 63
+
+
+def _sig(x):
+    if x.dtype == LD:
+        with np.errstate(over="ignore"):
+            return 1 / (1 + np.exp(-x))
+    return expit(x)
+
+
+def _tanhshrink(x):
+    # the series where x - tanh(x) would cancel (to x^17: < 2^-64 relative below 0.1)
+    small = np.abs(x) < 0.1
+    x2 = x * x
+    c = [LD(1) / 3, LD(-2) / 15, LD(17) / 315, LD(-62) / 2835, LD(1382) / 155925,
+         LD(-21844) / 6081075, LD(929569) / 638512875]
+    p = c[-1]
+    for k in c[-2::-1]:
+        p = p * x2 + k
+    series = x * x2 * p
+    return np.where(small, series.astype(x.dtype), x - np.tanh(x))
+
+
+def _softplus(x, beta=1.0, th=20.0):
+    bx = beta * x
+    return np.where(bx > th, x, (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / beta)
+
+
+# name -> (forward reference, derivative reference) as functions of x (float64 or long double)
+REF = {
+    "sigmoid": (_sig, lambda x: _sig(x) * _sig(-x)),
+    "logsigmoid": (lambda x: -_softplus(-x, th=np.inf), lambda x: _sig(-x)),
+    "tanh": (np.tanh, lambda x: 1 / np.cosh(x) ** 2),
+    "tanhshrink": (_tanhshrink, lambda x: np.tanh(x) ** 2),
+    "elu": (lambda x: np.where(x > 0, x, np.expm1(x)), lambda x: np.where(x > 0, 1, np.exp(x))),
+    "selu": (lambda x: LAMBDA_SELU * np.where(x > 0, x, ALPHA_SELU * np.expm1(x)),
+             lambda x: LAMBDA_SELU * np.where(x > 0, 1, ALPHA_SELU * np.exp(x))),
+    "celu": (lambda x: np.where(x > 0, x, np.expm1(x)), lambda x: np.where(x > 0, 1, np.exp(x))),
+    "softplus": (_softplus, lambda x: np.where(x > 20, 1, _sig(x))),
+    "silu": (lambda x: x * _sig(x), lambda x: _sig(x) * (1 + x * (1 - _sig(x)))),
+    "swish": (lambda x: x * _sig(x), lambda x: _sig(x) * (1 + x * (1 - _sig(x)))),
+}
+# from-y derivative references, as functions of y
+REF_Y = {
+    "sigmoid": lambda y: y * (1 - y),
+    "logsigmoid": lambda y: -np.expm1(y),
+    "tanh": lambda y: (1 - y) * (1 + y),
+    "elu": lambda y: np.where(y > 0, 1, y + 1),
+    "selu": lambda y: np.where(y > 0, LAMBDA_SELU, (y + LA_HI) + LA_LO),
+    "celu": lambda y: np.where(y > 0, 1, y + 1),
+    "softplus": lambda y: np.where(y > 20, 1, -np.expm1(-y)),
+}
+NAMES = sorted(REF)
+
+
+def ulp_error(got, ref, dtype):
+    """|got - ref| in ULPs of dtype at ref (subnormal ULPs below the normal range)."""
+    fi = np.finfo(dtype)
+    ref = np.asarray(ref, dtype=LD if dtype == np.float64 else np.float64)
+    g = got.astype(ref.dtype)
+    a = np.abs(ref)
+    with np.errstate(all="ignore"):
+        e = np.floor(np.log2(np.maximum(a, ref.dtype.type(fi.smallest_normal))))
+        u = np.exp2(e - fi.nmant)
+        err = np.abs(g - ref) / u
+    same = (g == ref) | (np.isnan(g) & np.isnan(ref))
+    err = np.where(same, 0, err)
+    # a finite reference beyond the largest finite value of dtype rounds to inf
+    over = np.isinf(g) & (np.abs(ref) > fi.max) & (np.sign(g) == np.sign(ref))
+    return np.where(over, 0, np.where(np.isnan(err), np.inf, err))
+
+
+def grid(dtype, n_dense=200_001, n_random=200_000, seed=0):
+    """Dense grids where the formulas switch, log-spaced magnitudes, random bits."""
+    rng = np.random.default_rng(seed)
+    lim = 120 if dtype == np.float32 else 760
+    parts = [np.linspace(-lim, lim, n_dense), np.linspace(-3, 3, n_dense),
+             np.geomspace(1e-30, 30, n_dense // 2), -np.geomspace(1e-30, 30, n_dense // 2)]
+    x = np.concatenate(parts).astype(dtype)
+    if dtype == np.float32:
+        bits = rng.integers(0, 2**32, n_random, dtype=np.uint64).astype(np.uint32)
+        r = bits.view(np.float32)
+    else:
+        r = rng.standard_normal(n_random) * 10.0 ** rng.uniform(-5, 2.5, n_random)
+    x = np.concatenate([x, r.astype(dtype)])
+    return x[np.isfinite(x)]
+
+
+def _params(name):
+    return {"beta": 1.0} if name == "swish" else {}
+
+
+BOUND = {(np.float32, "fwd"): 2.0, (np.float32, "bwd"): 3.0,
+         (np.float64, "fwd"): 4.0, (np.float64, "bwd"): 4.0}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("name", NAMES)
+def test_forward_accuracy(name, dtype):
+    if dtype == np.float64 and not HAVE_LD:
+        pytest.skip("needs an extended-precision long double")
+    x = grid(dtype)
+    with np.errstate(all="ignore"):
+        ref = REF[name][0](x.astype(np.float64 if dtype == np.float32 else LD))
+    got = getattr(fa, name)(x, **_params(name))
+    err = ulp_error(got, ref, dtype)
+    i = int(np.argmax(err))
+    assert err[i] <= BOUND[dtype, "fwd"], f"{name}: {err[i]:.2f} ULP at x={x[i]!r}"
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("name", NAMES)
+def test_backward_accuracy(name, dtype):
+    if dtype == np.float64 and not HAVE_LD:
+        pytest.skip("needs an extended-precision long double")
+    x = grid(dtype)
+    with np.errstate(all="ignore"):
+        ref = REF[name][1](x.astype(np.float64 if dtype == np.float32 else LD))
+    if dtype == np.float64 and name in ("silu", "swish"):
+        ref = _silu_deriv_near_root(x, ref)
+    got = getattr(fa, name + "_backward")(np.ones_like(x), x=x, **_params(name))
+    err = ulp_error(got, ref, dtype)
+    i = int(np.argmax(err))
+    assert err[i] <= BOUND[dtype, "bwd"], f"{name}': {err[i]:.2f} ULP at x={x[i]!r}"
+
+
+def _silu_deriv_near_root(x, ref):
+    """Near silu''s root (-1.2785) even long double cancels: use mpmath there."""
+    mp = pytest.importorskip("mpmath")
+    mp.mp.dps = 40
+    ref = ref.copy()
+    for i in np.nonzero(np.abs(x + 1.2785) < 0.6)[0]:
+        a = mp.mpf(float(x[i]))
+        s = 1 / (1 + mp.exp(-a))
+        ref[i] = LD(str(s * (1 + a * (1 - s))))
+    return ref
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("name", sorted(REF_Y))
+def test_backward_from_y_accuracy(name, dtype):
+    """Judged against the reference computed from that same (rounded) y."""
+    if dtype == np.float64 and not HAVE_LD:
+        pytest.skip("needs an extended-precision long double")
+    y = getattr(fa, name)(grid(dtype))
+    with np.errstate(all="ignore"):
+        ref = REF_Y[name](y.astype(np.float64 if dtype == np.float32 else LD))
+    got = getattr(fa, name + "_backward")(np.ones_like(y), y=y)
+    err = ulp_error(got, ref, dtype)
+    i = int(np.argmax(err))
+    assert err[i] <= BOUND[dtype, "bwd"], f"{name}' from y: {err[i]:.2f} ULP at y={y[i]!r}"
+
+
+SPECIALS = [
+    ("sigmoid", -1e30, 0.0), ("sigmoid", 1e30, 1.0), ("sigmoid", -np.inf, 0.0),
+    ("sigmoid", np.inf, 1.0), ("softplus", 1e30, 1e30), ("softplus", -np.inf, 0.0),
+    ("softplus", np.inf, np.inf), ("silu", -np.inf, -0.0), ("silu", np.inf, np.inf),
+    ("silu", -1000.0, -0.0), ("tanh", np.inf, 1.0), ("tanh", -np.inf, -1.0),
+    ("tanh", 1e30, 1.0), ("elu", -np.inf, -1.0), ("elu", np.inf, np.inf),
+    ("celu", -np.inf, -1.0), ("logsigmoid", -np.inf, -np.inf), ("logsigmoid", np.inf, 0.0),
+    ("logsigmoid", -1e30, -1e30), ("tanhshrink", np.inf, np.inf),
+    ("tanhshrink", -np.inf, -np.inf), ("selu", -np.inf, -LAMBDA_SELU * ALPHA_SELU),
+    ("tanh", -0.0, -0.0), ("silu", -0.0, -0.0), ("elu", -0.0, -0.0),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("name,x,want", SPECIALS)
+def test_special_values(name, x, want, dtype):
+    got = getattr(fa, name)(np.array([x], dtype=dtype))[0]
+    want = np.asarray(want, dtype=LD).astype(dtype)[()]
+    if want == 0:
+        assert got == 0 and np.signbit(got) == np.signbit(want), (name, x, got)
+    else:
+        assert got == want, (name, x, got)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("name", NAMES)
+def test_nan_and_infinities(name, dtype):
+    x = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0], dtype=dtype)
+    y = getattr(fa, name)(x, **_params(name))
+    assert np.isnan(y[0]) and not np.isnan(y[1:]).any()
+    d = getattr(fa, name + "_backward")(np.ones_like(x), x=x, **_params(name))
+    assert np.isnan(d[0]) and not np.isnan(d[1:]).any()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("name", NAMES)
+def test_deterministic_across_positions_and_threads(name, dtype):
+    """Element alone (scalar remainder path) == element inside a long array (SIMD
+    body) == any thread count: no FMA contraction or reassociation differences."""
+    rng = np.random.default_rng(1)
+    x = (rng.standard_normal(70_001) * 30).astype(dtype)
+    f = getattr(fa, name)
+    b = getattr(fa, name + "_backward")
+    with fa.num_threads(1):
+        y1 = f(x)
+        d1 = b(np.ones_like(x), x=x)
+    with fa.num_threads(2):
+        y2 = f(x)
+    alone = np.array([f(x[i:i + 1])[0] for i in range(0, 200)], dtype=dtype)
+    alone_d = np.array([b(np.ones(1, dtype), x=x[i:i + 1])[0] for i in range(0, 200)])
+    odd = f(x[3:])   # every chunk boundary shifted
+    assert np.array_equal(y1.view(np.uint8), y2.view(np.uint8))
+    assert np.array_equal(alone.view(np.uint8), y1[:200].view(np.uint8))
+    assert np.array_equal(alone_d.astype(dtype), d1[:200])
+    assert np.array_equal(odd, y1[3:])
+
+
+def test_softplus_beta_threshold():
+    x = np.linspace(-30, 30, 10001, dtype=np.float32)
+    got = fa.softplus(x, beta=2.0, threshold=10.0)
+    bx = (np.float32(2) * x).astype(np.float64)  # the kernel's rounded beta * x
+    ref = np.where(bx > 10, x, np.logaddexp(0, bx) / 2)
+    assert ulp_error(got, ref, np.float32).max() <= 2.5
+    with pytest.raises(ValueError):
+        fa.softplus(x, beta=0.0)
+
+
+def test_swish_beta_and_elu_alpha():
+    x = np.linspace(-30, 30, 10001)
+    assert np.allclose(fa.swish(x, beta=2.0), x * expit(2 * x), rtol=1e-14, atol=0)
+    assert np.allclose(fa.elu(x, alpha=0.5), np.where(x > 0, x, 0.5 * np.expm1(x)),
+                       rtol=1e-14, atol=0)
+    assert np.allclose(fa.celu(x, alpha=2.0), np.where(x > 0, x, 2 * np.expm1(x / 2)),
+                       rtol=1e-14, atol=0)
+    with pytest.raises(ValueError):
+        fa.elu_backward(np.ones(3), y=np.ones(3), alpha=-1.0)
+    with pytest.raises(ValueError):
+        fa.tanhshrink_backward(np.ones(3), y=np.ones(3))

@@ -1,0 +1,169 @@
+"""Regenerate the polynomial coefficients of pyx/_vmath.pxd.
+
+Each approximation is a near-minimax polynomial found by Lawson's algorithm
+(iteratively reweighted least squares, which converges to the minimax fit) on
+Chebyshev nodes, in 60-digit arithmetic (mpmath).  The coefficients are then
+rounded to the target type one at a time, lowest degree first, refitting the
+higher ones after each rounding, so the rounding error of early coefficients is
+absorbed by later ones.  The error printed is the weighted (relative) error of
+the rounded polynomial in exact arithmetic; the error of the float
+implementation is measured separately (fastact/accuracy.py, tests/).
+
+    python tools/gen_coeffs.py            # prints every table
+    python tools/gen_coeffs.py exp        # only the named ones
+
+Needs mpmath (a tool dependency, not a runtime one).
+"""
+
+import struct
+import sys
+
+import mpmath as mp
+
+mp.mp.dps = 60
+
+
+def to_f32(v):
+    return struct.unpack("f", struct.pack("f", float(v)))[0]
+
+
+def to_f64(v):
+    return float(v)
+
+
+def lawson(target, weight, basis, a, b, npts=160, iters=60, fixed=()):
+    """Coefficients c (len(basis)) minimizing max |weight(x) * (target(x) - sum c_i basis_i(x))|.
+
+    ``fixed``: pairs (index, value) of coefficients already decided.
+    """
+    xs = [(a + b) / 2 + (b - a) / 2 * mp.cos(mp.pi * (k + mp.mpf(1) / 2) / npts)
+          for k in range(npts)]
+    xs += [mp.mpf(a), mp.mpf(b)]
+    free = [i for i in range(len(basis)) if i not in dict(fixed)]
+    fx = dict(fixed)
+    rows, rhs, ws = [], [], []
+    for x in xs:
+        w = weight(x)
+        t = target(x) - sum(v * basis[i](x) for i, v in fx.items())
+        rows.append([w * basis[i](x) for i in free])
+        rhs.append(w * t)
+    lw = [mp.mpf(1) / len(xs)] * len(xs)
+    c = None
+    for _ in range(iters):
+        sq = [mp.sqrt(v) for v in lw]
+        A = mp.matrix([[sq[k] * r for r in rows[k]] for k in range(len(xs))])
+        y = mp.matrix([sq[k] * rhs[k] for k in range(len(xs))])
+        c, _res = mp.qr_solve(A, y)
+        err = [abs(rhs[k] - sum(c[j] * rows[k][j] for j in range(len(free))))
+               for k in range(len(xs))]
+        tot = sum(lw[k] * err[k] for k in range(len(xs)))
+        lw = [lw[k] * err[k] / tot for k in range(len(xs))]
+    out = dict(fx)
+    for j, i in enumerate(free):
+        out[i] = c[j]
+    return [out[i] for i in range(len(basis))]
+
+
+def fit(name, target, weight, basis, a, b, rounder, fixed=(), check=None):
+    fixed = list(fixed)
+    n = len(basis)
+    coeffs = None
+    for i in range(n):
+        if i in dict(fixed):
+            continue
+        coeffs = lawson(target, weight, basis, a, b, fixed=fixed)
+        fixed.append((i, mp.mpf(rounder(coeffs[i]))))
+    coeffs = [dict(fixed)[i] for i in range(n)]
+    xs = mp.linspace(a, b, 3000)
+    err = max(abs(weight(x) * (target(x) - sum(coeffs[i] * basis[i](x) for i in range(n))))
+              for x in xs)
+    print(f"# {name}: on [{mp.nstr(a, 8)}, {mp.nstr(b, 8)}], max weighted error "
+          f"{mp.nstr(err, 3)} ({mp.nstr(err / mp.mpf(2) ** -24, 3)} x 2^-24,"
+          f" {mp.nstr(err / mp.mpf(2) ** -53, 3)} x 2^-53)")
+    for i, c in enumerate(coeffs):
+        print(f"    C{i} = {float(c).hex()}  # {float(c)!r}")
+    return coeffs
+
+
+def powers(k0, n, var=lambda x: x):
+    return [(lambda x, k=k: var(x) ** k) for k in range(k0, k0 + n)]
+
+
+LN2 = mp.log(2)
+
+
+def exp_table(deg, rounder, tag):
+    # e^r = 1 + r + r^2 * q(r), |r| <= ln2/2; error weighted relative to e^r.
+    fit(f"exp {tag}: e^r = 1 + r + r^2 q(r), q of degree {deg}",
+        lambda r: (mp.exp(r) - 1 - r) / r**2 if r != 0 else mp.mpf(1) / 2,
+        lambda r: r**2 / mp.exp(r),
+        powers(0, deg + 1), -LN2 / 2, LN2 / 2, rounder)
+
+
+def expm1_table(deg, rounder, tag):
+    # e^r - 1 = r + r^2 * q(r), relative to e^r - 1 (so tiny r stays exact).
+    fit(f"expm1 {tag}: e^r - 1 = r + r^2 q(r), q of degree {deg}",
+        lambda r: (mp.expm1(r) - r) / r**2 if r != 0 else mp.mpf(1) / 2,
+        lambda r: r**2 / abs(mp.expm1(r)) if r != 0 else 0,
+        powers(0, deg + 1), -LN2 / 2, LN2 / 2, rounder)
+
+
+def log1p_table(deg, rounder, tag):
+    # log(1+g) = g - g^2/2 + g^3 P(g), g in [sqrt(1/2) - 1, sqrt(2) - 1].
+    fit(f"log1p {tag}: log(1+g) = g - g^2/2 + g^3 P(g), P of degree {deg}",
+        lambda g: (mp.log1p(g) - g + g**2 / 2) / g**3 if g != 0 else mp.mpf(1) / 3,
+        lambda g: abs(g**3 / mp.log1p(g)) if g != 0 else 0,
+        powers(0, deg + 1), mp.sqrt(0.5) - 1, mp.sqrt(2) - 1, rounder)
+
+
+def tanh_table(deg, T, rounder, tag):
+    # tanh(x) = x + x^3 P(x^2) on |x| <= T; relative to tanh.
+    fit(f"tanh {tag}: tanh(x) = x + x^3 P(x^2), P of degree {deg} in s = x^2",
+        lambda s: (mp.tanh(mp.sqrt(s)) - mp.sqrt(s)) / mp.sqrt(s) ** 3 if s != 0
+        else -mp.mpf(1) / 3,
+        lambda s: s / (mp.tanh(mp.sqrt(s)) / mp.sqrt(s)) if s != 0 else 0,
+        powers(0, deg + 1), mp.mpf(0), mp.mpf(T) ** 2, rounder)
+
+
+def tanhshrink_table(deg, T, rounder, tag):
+    # x - tanh(x) = x^3 P(x^2) on |x| <= T; relative.
+    fit(f"tanhshrink {tag}: x - tanh(x) = x^3 P(x^2), P of degree {deg}",
+        lambda s: (mp.sqrt(s) - mp.tanh(mp.sqrt(s))) / mp.sqrt(s) ** 3 if s != 0
+        else mp.mpf(1) / 3,
+        lambda s: 1 / ((mp.sqrt(s) - mp.tanh(mp.sqrt(s))) / mp.sqrt(s) ** 3) if s != 0
+        else 3,
+        powers(0, deg + 1), mp.mpf(0), mp.mpf(T) ** 2, rounder)
+
+
+def root_table(name, deriv, guess, halfwidth, deg, rounder, tag):
+    # deriv(a0 + d) = d Q(d) around the root a0 of a derivative (silu', gelu',
+    # mish'): a0 is printed as hi + lo in the target type; Q is fitted relative.
+    a0 = mp.findroot(deriv, guess)
+    hi = mp.mpf(rounder(a0))
+    lo = mp.mpf(rounder(a0 - hi))
+    print(f"# {name} {tag}: root a0 = {mp.nstr(a0, 25)} = {float(hi)!r} + {float(lo)!r}")
+    fit(f"{name} {tag}: f'(a0 + d) = d Q(d), Q of degree {deg}",
+        lambda d: deriv(a0 + d) / d if d != 0 else mp.diff(deriv, a0),
+        lambda d: d / deriv(a0 + d) if d != 0 else 1 / mp.diff(deriv, a0),
+        powers(0, deg + 1), -mp.mpf(halfwidth), mp.mpf(halfwidth), rounder)
+
+
+def silu_deriv(a):
+    s = 1 / (1 + mp.exp(-a))
+    return s * (1 + a * (1 - s))
+
+
+TABLES = {
+    "exp": lambda: (exp_table(4, to_f32, "f32"), exp_table(9, to_f64, "f64")),
+    "expm1": lambda: (expm1_table(4, to_f32, "f32"), expm1_table(10, to_f64, "f64")),
+    "log1p": lambda: (log1p_table(7, to_f32, "f32"), log1p_table(17, to_f64, "f64")),
+    "tanh": lambda: (tanh_table(4, 0.625, to_f32, "f32"), tanh_table(10, 0.625, to_f64, "f64")),
+    "tanhshrink": lambda: (tanhshrink_table(7, 1.0, to_f32, "f32"),
+                           tanhshrink_table(16, 1.0, to_f64, "f64")),
+    "silu_root": lambda: (root_table("silu'", silu_deriv, -1.28, 1.0, 12, to_f32, "f32"),
+                          root_table("silu'", silu_deriv, -1.28, 0.5, 18, to_f64, "f64")),
+}
+
+if __name__ == "__main__":
+    for key in sys.argv[1:] or TABLES:
+        TABLES[key]()
