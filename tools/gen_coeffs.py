@@ -41,7 +41,7 @@ def lawson(target, weight, basis, a, b, npts=160, iters=60, fixed=()):
     xs += [mp.mpf(a), mp.mpf(b)]
     free = [i for i in range(len(basis)) if i not in dict(fixed)]
     fx = dict(fixed)
-    rows, rhs, ws = [], [], []
+    rows, rhs = [], []
     for x in xs:
         w = weight(x)
         t = target(x) - sum(v * basis[i](x) for i, v in fx.items())
