@@ -8,19 +8,16 @@ float32 (the issue's contract)
   log_softmax             <= 4 ULP, or <= 1e-7 absolute (entries near 0)
   backward (from y)       <= 8 ULP of the reference computed from the same y and grad,
                           plus the rounding of one float64 dot product over the row
-                          (see BACKWARD_DOT_SLACK); the bare 8 ULP is tested separately
-                          (test_backward_float32_cancellation, xfail: a known bug)
-float64 (our statement: what the kernels meet today; the row sums are plain float64
-sums, 16 partial sums along contiguous rows and one running sum per interleaved row,
-so their rounding grows with the row length n)
+                          (see BACKWARD_DOT_SLACK); the bare 8 ULP on confident
+                          rows, where g - sum cancels, in test_backward_float32_cancellation
+float64 (our statement: what the kernels meet today; the forward row sums are plain
+float64 sums, 32 partial sums along contiguous rows and one running sum per
+interleaved row, so their rounding grows with the row length n; the backward sums
+are double-double)
   softmax, softmin        <= 8 + n/16 ULP
   log_softmax             <= 4 ULP + eps * (2 * max|x| + 4 + n/16) absolute
-                          (x - (m + log sum) rounds m + log sum at |m|'s scale; the
-                          tighter bound is an xfail, test_log_softmax_large_max)
+                          (4 ULP or 1e-7 next to a large max: test_log_softmax_large_max)
   backward                <= 8 ULP + the same dot-product slack as float32
-
-Known bugs, tested as xfail(strict=True) so they flip to failures when fixed:
-  test_backward_float32_cancellation, test_log_softmax_large_max.
 """
 
 import zlib
@@ -244,8 +241,6 @@ CANCELLATION_CASES = {  # name: (x whose forward output is y, or y itself; g)
 }
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: float64 cancellation in the float32 "
-                   "backward of confident rows (see CANCELLATION_CASES)")
 @pytest.mark.parametrize("name", SOFTMAX_LIKE)
 def test_backward_float32_cancellation(name):
     kind, v, g = CANCELLATION_CASES[name]
@@ -291,8 +286,6 @@ def hard_rows(dtype):
 @pytest.mark.parametrize("interleaved", [False, True], ids=["rows", "columns"])
 def test_hard_rows(name, dtype, interleaved):
     for row in hard_rows(dtype):
-        if name == "log_softmax" and row in LARGE_MAX_ROWS:
-            continue  # known bug: test_log_softmax_large_max
         x = np.array(row, dtype)
         if name == "softmin":
             x = -x
@@ -314,16 +307,9 @@ def test_hard_rows(name, dtype, interleaved):
         assert not np.isnan(got).any() or np.all(np.isneginf(row)), (row, got)
 
 
-# Known bug (reported, not fixed here): log_softmax computes x - (m + log(sum)) with
-# m + log(sum) rounded in float64, so log(sum) is lost next to a large |m|:
-#   log_softmax([1e30, 1e30]) (float32 or float64): expected [-0.6931472, -0.6931472],
-#       got [0, 0]; likewise [1e30, -1e30, 0, 1e30] -> 0 where -log(2) is due, and
-#       [-1e30] * 3 -> [0, 0, 0] instead of -log(3); any |m| >= ~1e16 does this.
-#   float64 log_softmax([1000, 999]): expected [-0.31326168751822286, -1.3132616875182228],
-#       got [-0.3132616875182066, -1.3132616875182066] (~290 ULP).
-# (x - m) - log(sum) keeps them (x - m is exact, or rounded once, for the max entry).
-@pytest.mark.xfail(strict=True, reason="known bug: log_softmax loses log(sum) next to a "
-                   "large max (x - (m + log sum) rounds at |m|'s scale)")
+# A large |m| must not swallow log(sum): x - (m + log(sum)) rounded m + log(sum)
+# at |m|'s scale (log_softmax([1e30, 1e30]) gave [0, 0], float64 [1000, 999] was
+# 290 ULP off); the kernels compute (x - m) - log(sum).
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_log_softmax_large_max(dtype):
     rows = LARGE_MAX_ROWS + [[1e30, 1e30]] + ([[1000, 999], [-50, -50.5]]
