@@ -720,3 +720,31 @@ def test_table_rows():
         for suffix in ("_", "_backward", "_backward_"):
             assert name + suffix in fastact.__all__
     assert "maxout_backward" in fastact.__all__
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("interleaved", [False, True], ids=["rows", "columns"])
+def test_plus_inf_gives_the_limit(dtype, interleaved):
+    """SPEC: +-inf give the mathematical limit, never NaN: the mass goes, equally,
+    to the +inf entries (PyTorch returns a NaN row here)."""
+    inf = np.inf
+    cases = [([inf, 0, 1], [1, 0, 0], [0, -inf, -inf]),
+             ([inf, inf, -inf], [0.5, 0.5, 0], [-np.log(2), -np.log(2), -inf]),
+             ([5, inf, 1e30, inf, inf], [0, 1 / 3, 0, 1 / 3, 1 / 3],
+              [-inf, -np.log(3), -inf, -np.log(3), -np.log(3)])]
+    for row, soft, logsoft in cases:
+        x = np.array(row, dtype)
+        if interleaved:  # the same row as column 1 of a 3-column block, axis 0
+            block = np.zeros((len(row), 3), dtype)
+            block[:, 1] = x
+            got = [f(block, axis=0)[:, 1] for f in (fastact.softmax, fastact.log_softmax)]
+            got.append(fastact.softmin(-block, axis=0)[:, 1])
+        else:
+            got = [fastact.softmax(x), fastact.log_softmax(x), fastact.softmin(-x)]
+        np.testing.assert_array_equal(got[0], np.array(soft, dtype))
+        np.testing.assert_array_equal(got[1], np.array(logsoft, dtype))
+        np.testing.assert_array_equal(got[2], np.array(soft, dtype))
+        if logsoft[0] == 0:  # log 1 is +0, not -0
+            assert not np.signbit(got[1][0])
+    # A NaN still wins over the limit.
+    assert np.isnan(fastact.softmax(np.array([inf, np.nan], dtype))).all()
