@@ -30,9 +30,9 @@ cdef inline floating sigmoid_forward(floating x, floating p0, floating p1,
 # (Fast2Sum), (1 + z)^2 = s^2 + 2 s e to one rounding.
 cdef inline floating _sigmoid_deriv(floating x) noexcept nogil:
     cdef floating z = v_exp(-fa_abs(x))
-    cdef floating s = 1 + z
-    cdef floating e = z - (s - 1)
-    return z / fa_fma(s, s, 2 * s * e)
+    cdef floating s = <floating>1 + z
+    cdef floating e = z - (s - <floating>1)
+    return z / fa_fma(s, s, <floating>2 * s * e)
 
 cdef inline floating sigmoid_backward(floating g, floating x, floating p0, floating p1,
                                       floating p2) noexcept nogil:
@@ -40,13 +40,13 @@ cdef inline floating sigmoid_backward(floating g, floating x, floating p0, float
 
 cdef inline floating sigmoid_backward_y(floating g, floating y, floating p0, floating p1,
                                         floating p2) noexcept nogil:
-    return g * (y * (1 - y))
+    return g * (y * (<floating>1 - y))
 
 
 # logsigmoid: log sigma(x) = min(x, 0) - log1p(e^-|x|) ---------------------------
 cdef inline floating logsigmoid_forward(floating x, floating p0, floating p1,
                                         floating p2) noexcept nogil:
-    return (0 if x > 0 else x) - v_log1p(v_exp(-fa_abs(x)))
+    return (<floating>0 if x > <floating>0 else x) - v_log1p(v_exp(-fa_abs(x)))
 
 # d/dx = 1 - sigma(x) = sigma(-x) = 1 / (1 + e^x).
 cdef inline floating logsigmoid_backward(floating g, floating x, floating p0, floating p1,
@@ -75,7 +75,7 @@ cdef inline floating tanh_backward(floating g, floating x, floating p0, floating
     # q (2 - q) = 2 (2 - q) / (1 + e^2a), scaled so that it stays exact into the
     # subnormal range (e^2a overflows long before sech^2 underflows).
     return g * (fa_fma(-t, t, <floating>1) if a < <floating>0.625
-                else v_div_1p_exp(2 * (2 - q), a + a))
+                else v_div_1p_exp(<floating>2 * (<floating>2 - q), a + a))
 
 cdef inline floating tanh_backward_y(floating g, floating y, floating p0, floating p1,
                                      floating p2) noexcept nogil:
@@ -89,7 +89,7 @@ cdef inline floating tanhshrink_forward(floating x, floating p0, floating p1,
                                         floating p2) noexcept nogil:
     cdef floating a = fa_abs(x)
     cdef floating big = (x - fa_copysign(<floating>1, x)) + fa_copysign(v_tanh_tail(a), x)
-    return v_tanhshrink_small(x) if a < 1 else big
+    return v_tanhshrink_small(x) if a < <floating>1 else big
 
 cdef inline floating tanhshrink_backward(floating g, floating x, floating p0, floating p1,
                                          floating p2) noexcept nogil:
@@ -100,23 +100,24 @@ cdef inline floating tanhshrink_backward(floating g, floating x, floating p0, fl
     cdef floating t = x - c
     cdef floating t_lo = (x - t) - c          # exact (Fast2Sum, |x| >= |c|)
     cdef floating q = v_tanh_tail(a)
-    return g * (fa_fma(t, t, 2 * t * t_lo) if a < 1 else fa_fma(-q, 2 - q, <floating>1))
+    return g * (fa_fma(t, t, <floating>2 * t * t_lo) if a < <floating>1
+                else fa_fma(-q, <floating>2 - q, <floating>1))
 
 
 # elu(alpha = p0): x if x > 0 else alpha * expm1(x) ---------------------------------
 cdef inline floating elu_forward(floating x, floating p0, floating p1,
                                  floating p2) noexcept nogil:
-    return x if x >= 0 else p0 * v_expm1(x)
+    return x if x >= <floating>0 else p0 * v_expm1(x)
 
 # From x the negative side is alpha * e^x (y + alpha would cancel as x -> -inf).
 cdef inline floating elu_backward(floating g, floating x, floating p0, floating p1,
                                   floating p2) noexcept nogil:
-    return g if x > 0 else g * (p0 * v_exp(x))
+    return g if x > <floating>0 else g * (p0 * v_exp(x))
 
 # From y (valid when alpha > 0, so that y > 0 exactly where x > 0).
 cdef inline floating elu_backward_y(floating g, floating y, floating p0, floating p1,
                                     floating p2) noexcept nogil:
-    return g if y > 0 else g * (y + p0)
+    return g if y > <floating>0 else g * (y + p0)
 
 
 # selu: lambda * elu(x, alpha) with SPEC's constants -------------------------------
@@ -140,11 +141,11 @@ cdef inline floating _selu_scale_alpha(floating v) noexcept nogil:  # lambda*alp
 
 cdef inline floating selu_forward(floating x, floating p0, floating p1,
                                   floating p2) noexcept nogil:
-    return _selu_scale(x) if x >= 0 else _selu_scale_alpha(v_expm1(x))
+    return _selu_scale(x) if x >= <floating>0 else _selu_scale_alpha(v_expm1(x))
 
 cdef inline floating selu_backward(floating g, floating x, floating p0, floating p1,
                                    floating p2) noexcept nogil:
-    return g * (_selu_scale(<floating>1) if x > 0 else _selu_scale_alpha(v_exp(x)))
+    return g * (_selu_scale(<floating>1) if x > <floating>0 else _selu_scale_alpha(v_exp(x)))
 
 # y + lambda*alpha: y + hi is exact where it cancels (Sterbenz), then + lo.
 cdef inline floating selu_backward_y(floating g, floating y, floating p0, floating p1,
@@ -154,21 +155,21 @@ cdef inline floating selu_backward_y(floating g, floating y, floating p0, floati
         d = (y + <float>1.7580993175506592) + <float>2.3296717444054593e-08
     else:
         d = (y + 1.7580993408473768) + 1.41535193800845e-17
-    return g * _selu_scale(<floating>1) if y > 0 else g * d
+    return g * _selu_scale(<floating>1) if y > <floating>0 else g * d
 
 
 # celu(alpha = p0): x if x > 0 else alpha * expm1(x / alpha) ------------------------
 cdef inline floating celu_forward(floating x, floating p0, floating p1,
                                   floating p2) noexcept nogil:
-    return x if x >= 0 else p0 * v_expm1(x / p0)
+    return x if x >= <floating>0 else p0 * v_expm1(x / p0)
 
 cdef inline floating celu_backward(floating g, floating x, floating p0, floating p1,
                                    floating p2) noexcept nogil:
-    return g if x > 0 else g * v_exp(x / p0)
+    return g if x > <floating>0 else g * v_exp(x / p0)
 
 cdef inline floating celu_backward_y(floating g, floating y, floating p0, floating p1,
                                      floating p2) noexcept nogil:
-    return g if y > 0 else g * (y / p0 + 1)
+    return g if y > <floating>0 else g * (y / p0 + <floating>1)
 
 
 # softplus(beta = p0, threshold = p1) ---------------------------------------------
@@ -176,7 +177,7 @@ cdef inline floating celu_backward_y(floating g, floating y, floating p0, floati
 cdef inline floating softplus_forward(floating x, floating p0, floating p1,
                                       floating p2) noexcept nogil:
     cdef floating bx = p0 * x
-    cdef floating sp = ((bx if bx > 0 else 0) + v_log1p(v_exp(-fa_abs(bx)))) / p0
+    cdef floating sp = ((bx if bx > <floating>0 else <floating>0) + v_log1p(v_exp(-fa_abs(bx)))) / p0
     return x if bx > p1 else sp
 
 cdef inline floating softplus_backward(floating g, floating x, floating p0, floating p1,
@@ -207,15 +208,15 @@ cdef inline floating swish_backward(floating g, floating x, floating p0, floatin
     cdef floating s2
     cdef floating zs = v_exp_split(-fa_abs(a), &s2)
     cdef floating z = zs * s2
-    cdef floating s = 1 + z
-    cdef floating e = z - (s - 1)
-    cdef floating sq = fa_fma(s, s, 2 * s * e)
+    cdef floating s = <floating>1 + z
+    cdef floating e = z - (s - <floating>1)
+    cdef floating sq = fa_fma(s, s, <floating>2 * s * e)
     # |a| = inf would meet z = 0 in 0 * inf; past 1e4 the result no longer changes.
-    cdef floating ac = -1e4 if a < -1e4 else (1e4 if a > 1e4 else a)
+    cdef floating ac = <floating>-1e4 if a < <floating>-1e4 else (<floating>1e4 if a > <floating>1e4 else a)
     cdef floating pos = (fa_fma(ac, z, s) + e) / sq
     # 1 + a is exact for a <= -1/2 (Sterbenz, or |1 + a| < |a| with a's ulp), so
     # 1 + a + z rounds once.
-    cdef floating neg = ((zs * ((1 + ac) + z)) / sq) * s2
+    cdef floating neg = ((zs * ((<floating>1 + ac) + z)) / sq) * s2
     cdef floating d
     cdef floating near = v_silu_deriv_root(a, &d)
     # e^a (1 + a) is below half the smallest subnormal from here on (e^a was clamped)
@@ -224,5 +225,5 @@ cdef inline floating swish_backward(floating g, floating x, floating p0, floatin
         lim = -120
     else:
         lim = -760
-    neg = -0.0 if a < lim else neg
-    return g * (near if fa_abs(d) < v_silu_root_window(a) else (pos if a >= 0 else neg))
+    neg = <floating>-0.0 if a < lim else neg
+    return g * (near if fa_abs(d) < v_silu_root_window(a) else (pos if a >= <floating>0 else neg))
