@@ -17,7 +17,7 @@ from cython cimport floating
 from _scalar cimport fa_abs, fa_copysign, INFINITY
 from _vmath cimport (fa_fma, v_exp, v_exp_split, v_expm1, v_log1p, v_tanh,
                      v_tanh_tail, v_div_1p_exp, v_tanhshrink_small,
-                     v_silu_deriv_root, v_silu_root_window)
+                     v_silu_deriv_root, v_silu_root_window, v_exp_split_lo, v_log1p_lo)
 
 
 # sigmoid: 1 / (1 + e^-x) ---------------------------------------------------
@@ -25,14 +25,19 @@ cdef inline floating sigmoid_forward(floating x, floating p0, floating p1,
                                      floating p2) noexcept nogil:
     return v_div_1p_exp(<floating>1, -x)
 
-# sigma'(x) = z / (1 + z)^2 with z = e^-|x| (even function: no overflow).  The
-# square is compensated: s = 1 + z rounded, e = the exact rounding error
-# (Fast2Sum), (1 + z)^2 = s^2 + 2 s e to one rounding.
+# sigma'(x) = z / (1 + z)^2 with z = e^-|x| (even function: no overflow), z
+# carried as z + zl (exp's rounding error).  The square is compensated: s = 1 + z
+# rounded, e = the exact rounding error (Fast2Sum) + zl, (1 + z)^2 = s^2 + 2 s e
+# to one rounding; (z + zl) / sq as z * inv + zl * inv, one rounding more.
 cdef inline floating _sigmoid_deriv(floating x) noexcept nogil:
-    cdef floating z = v_exp(-fa_abs(x))
+    cdef floating s2, zl
+    cdef floating z = v_exp_split_lo(-fa_abs(x), &s2, &zl)
+    z = z * s2
+    zl = zl * s2
     cdef floating s = <floating>1 + z
-    cdef floating e = z - (s - <floating>1)
-    return z / fa_fma(s, s, <floating>2 * s * e)
+    cdef floating e = (z - (s - <floating>1)) + zl
+    cdef floating inv = <floating>1 / fa_fma(s, s, <floating>2 * s * e)
+    return fa_fma(z, inv, zl * inv)
 
 cdef inline floating sigmoid_backward(floating g, floating x, floating p0, floating p1,
                                       floating p2) noexcept nogil:
@@ -46,7 +51,11 @@ cdef inline floating sigmoid_backward_y(floating g, floating y, floating p0, flo
 # logsigmoid: log sigma(x) = min(x, 0) - log1p(e^-|x|) ---------------------------
 cdef inline floating logsigmoid_forward(floating x, floating p0, floating p1,
                                         floating p2) noexcept nogil:
-    return (<floating>0 if x > <floating>0 else x) - v_log1p(v_exp(-fa_abs(x)))
+    # e^-|x| as z + zl: its rounding error would otherwise reach the result
+    # almost unscaled near |x| = 2 (2.06 ULP at x = 2.0225).
+    cdef floating s2, zl
+    cdef floating z = v_exp_split_lo(-fa_abs(x), &s2, &zl)
+    return (<floating>0 if x > <floating>0 else x) - v_log1p_lo(z * s2, zl * s2)
 
 # d/dx = 1 - sigma(x) = sigma(-x) = 1 / (1 + e^x).
 cdef inline floating logsigmoid_backward(floating g, floating x, floating p0, floating p1,
@@ -177,7 +186,10 @@ cdef inline floating celu_backward_y(floating g, floating y, floating p0, floati
 cdef inline floating softplus_forward(floating x, floating p0, floating p1,
                                       floating p2) noexcept nogil:
     cdef floating bx = p0 * x
-    cdef floating sp = ((bx if bx > <floating>0 else <floating>0) + v_log1p(v_exp(-fa_abs(bx)))) / p0
+    cdef floating s2, zl
+    cdef floating z = v_exp_split_lo(-fa_abs(bx), &s2, &zl)      # as in logsigmoid
+    cdef floating sp = ((bx if bx > <floating>0 else <floating>0)
+                        + v_log1p_lo(z * s2, zl * s2)) / p0
     return x if bx > p1 else sp
 
 cdef inline floating softplus_backward(floating g, floating x, floating p0, floating p1,
@@ -198,25 +210,41 @@ cdef inline floating swish_forward(floating x, floating p0, floating p1,
                                    floating p2) noexcept nogil:
     return v_div_1p_exp(x, -(p0 * x))
 
-# f' = sigma(a) (1 + a (1 - sigma(a))), a = bx.  With z = e^-|a|, s = 1 + z
-# (+ its exact rounding error e), sq = (1 + z)^2 compensated:
+# f' = sigma(a) (1 + a (1 - sigma(a))), a = bx.  With z = e^-|a| (carried as
+# z + zl), s = 1 + z (+ its exact rounding error e), sq = (1 + z)^2 as a pair:
 #   a >= 0: (1 + z + a z) / sq;     a < 0: z (1 + z + a) / sq,
-# and near the root a = -1.2785, where the sum cancels, a polynomial in a - a0.  z is kept split (z = zs * s2) so x e^x rounds once into subnormals.
+# and near the root a = -1.2785, where the sum cancels, a polynomial in a - a0.
+# z is kept split (z = zs * s2) so x e^x rounds once into subnormals.  The
+# quotients use one reciprocal of sq with its residual: on the negative side
+# numerator, sq and quotient would each round by up to 2^-24 relative (2.9 ULP
+# together); as pairs only the last rounding is left (measured <= 1.5 ULP).
 cdef inline floating swish_backward(floating g, floating x, floating p0, floating p1,
                                     floating p2) noexcept nogil:
     cdef floating a = p0 * x
-    cdef floating s2
-    cdef floating zs = v_exp_split(-fa_abs(a), &s2)
+    cdef floating s2, zls
+    cdef floating zs = v_exp_split_lo(-fa_abs(a), &s2, &zls)     # e^-|a| = (zs + zls) s2
     cdef floating z = zs * s2
+    cdef floating zl = zls * s2
     cdef floating s = <floating>1 + z
-    cdef floating e = z - (s - <floating>1)
-    cdef floating sq = fa_fma(s, s, <floating>2 * s * e)
+    cdef floating e = (z - (s - <floating>1)) + zl
+    cdef floating sq = s * s
+    cdef floating sq_lo = fa_fma(s, s, -sq) + <floating>2 * s * e
+    cdef floating inv = <floating>1 / sq
+    cdef floating ie = fa_fma(-inv, sq, <floating>1) - inv * sq_lo  # 1/(sq + sq_lo) = inv (1 + ie)
     # |a| = inf would meet z = 0 in 0 * inf; past 1e4 the result no longer changes.
     cdef floating ac = <floating>-1e4 if a < <floating>-1e4 else (<floating>1e4 if a > <floating>1e4 else a)
-    cdef floating pos = (fa_fma(ac, z, s) + e) / sq
-    # 1 + a is exact for a <= -1/2 (Sterbenz, or |1 + a| < |a| with a's ulp), so
-    # 1 + a + z rounds once.
-    cdef floating neg = ((zs * ((<floating>1 + ac) + z)) / sq) * s2
+    cdef floating t = (fa_fma(ac, z, s) + fa_fma(ac, zl, e)) * inv
+    cdef floating pos = fa_fma(t, ie, t)
+    # 1 + a is exact for a <= -1/2 (Sterbenz, or |1 + a| < |a| with a's ulp);
+    # w = 1 + a + z carries its rounding error (Fast2Sum: |1 + a| >= z outside
+    # the root window) and zls: N + N_lo = (zs + zls) (w + w_lo) to ~2^-48.
+    cdef floating b = <floating>1 + ac
+    cdef floating w = b + z
+    cdef floating w_lo = (z - (w - b)) + zl
+    cdef floating N = zs * w
+    cdef floating N_lo = fa_fma(zs, w, -N) + fa_fma(zs, w_lo, zls * w)
+    t = N * inv
+    cdef floating neg = (t + (fa_fma(N, inv, -t) + fa_fma(t, ie, N_lo * inv))) * s2
     cdef floating d
     cdef floating near = v_silu_deriv_root(a, &d)
     # e^a (1 + a) is below half the smallest subnormal from here on (e^a was clamped)

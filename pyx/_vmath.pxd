@@ -148,6 +148,21 @@ cdef inline float v_exp_f32(float x) noexcept nogil:
     cdef float e = v_exp_split_f32(x, &s2)
     return e * s2
 
+# e^x as an unevaluated sum e + lo (float32): p = 1 + u rounds by up to 2^-24
+# relative; that error (exact, Fast2Sum) is returned in lo, scaled like e, so a
+# caller that folds lo in sees only the kernel's 0.23 and the reduction's 0.25
+# (2^-24 relative).  lo underflows harmlessly where e is subnormal.
+cdef inline float v_exp_split_lo_f32(float x, float* s2, float* lo) noexcept nogil:
+    cdef int32_t n, n1
+    cdef float xc = <float>89 if x > <float>89 else (<float>-120 if x < <float>-120 else x)
+    cdef float u = _expm1_kernel_f32(_reduce_f32(xc, &n))
+    cdef float p = <float>1 + u
+    n1 = _imin32(_imax32(n, -64), 127)
+    s2[0] = _pow2i_f32(n - n1)
+    cdef float s1 = _pow2i_f32(n1)
+    lo[0] = (u - (p - <float>1)) * s1
+    return p * s1
+
 cdef inline double v_exp_split_f64(double x, double* s2) noexcept nogil:
     cdef int64_t n, n1
     cdef double xc = 710.0 if x > 710.0 else (-760.0 if x < -760.0 else x)
@@ -281,10 +296,13 @@ cdef inline double _log1p_poly_f64(double g) noexcept nogil:
     P = fa_fma_f64(P, g, 0.3333333333332855)
     return fa_fma_f64(g * g, fa_fma_f64(g, P, -0.5), g)
 
-cdef inline float v_log1p_f32(float u) noexcept nogil:
+# log1p(u + u_lo) for an unevaluated sum (|u_lo| <= ulp(u)): u_lo joins the
+# rounding error c of 1 + u, which enters as c/m (first order is exact enough:
+# (c/m)^2 < 2^-48).
+cdef inline float v_log1p_lo_f32(float u, float u_lo) noexcept nogil:
     cdef float m = <float>1 + u
     # Fast2Sum error term, in the order that makes it exact (|big| >= |small|).
-    cdef float c = (<float>1 - (m - u)) if u > <float>1 else (u - (m - <float>1))
+    cdef float c = ((<float>1 - (m - u)) if u > <float>1 else (u - (m - <float>1))) + u_lo
     # Pick the binade so that f = m 2^-k lands in [sqrt(1/2), sqrt(2)):
     # 0x3f3504f3 = bits of sqrt(1/2).
     cdef int32_t ib = fa_bits_f32(m) - 0x3f3504f3
@@ -297,6 +315,9 @@ cdef inline float v_log1p_f32(float u) noexcept nogil:
     res = res if m < <float>3.4028234663852886e+38 else m      # u = +inf (and huge u: m = inf only at inf)
     res = res if u > <float>-1 else (-INFINITY if u == <float>-1 else (u - u) / (u - u))
     return res if u == u else u
+
+cdef inline float v_log1p_f32(float u) noexcept nogil:
+    return v_log1p_lo_f32(u, <float>0)
 
 cdef inline double v_log1p_f64(double u) noexcept nogil:
     cdef double m = 1.0 + u
@@ -420,6 +441,21 @@ cdef inline floating v_exp_split(floating x, floating* s2) noexcept nogil:
         return v_exp_split_f32(x, s2)
     else:
         return v_exp_split_f64(x, s2)
+
+# float64 carries no low part (its exp is 0.51 ULP, well inside the 4 ULP bound):
+# lo = 0 and v_log1p_lo ignores it.
+cdef inline floating v_exp_split_lo(floating x, floating* s2, floating* lo) noexcept nogil:
+    if floating is float:
+        return v_exp_split_lo_f32(x, s2, lo)
+    else:
+        lo[0] = 0
+        return v_exp_split_f64(x, s2)
+
+cdef inline floating v_log1p_lo(floating u, floating u_lo) noexcept nogil:
+    if floating is float:
+        return v_log1p_lo_f32(u, u_lo)
+    else:
+        return v_log1p_f64(u)
 
 cdef inline floating v_expm1(floating x) noexcept nogil:
     if floating is float:
