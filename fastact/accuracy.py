@@ -11,6 +11,13 @@ process runs fastact single-threaded.  Takes minutes per function.
     python -m fastact.accuracy                       # everything
     python -m fastact.accuracy --forward sigmoid tanh
     python -m fastact.accuracy --chunks 16           # quick look: 16 of 256 chunks
+    python -m fastact.accuracy --span -32 8          # every input with 2^-32 <= |x| < 2^8
+
+A chunk is 2^24 consecutive bit patterns: one sign, two binades.  --chunks
+spreads its chunks evenly over the 256, so a small count can skip the binades
+where a formula switches; --span takes every chunk of a magnitude range instead
+(outside [2^-32, 2^8) every function here is in its trivial regime: saturated,
+x itself, or its first Taylor term).
 """
 
 from __future__ import annotations
@@ -119,12 +126,18 @@ def main(argv=None):
     ap.add_argument("--backward", action="store_true", help="backward only")
     ap.add_argument("--chunks", type=int, default=1 << (32 - CHUNK_BITS),
                     help="number of 2^24-input chunks, spread evenly (256 = all)")
+    ap.add_argument("--span", type=int, nargs=2, metavar=("LO", "HI"),
+                    help="only chunks with 2^LO <= |x| < 2^HI (whole chunks, both signs)")
     ap.add_argument("--processes", type=int, default=None)
     a = ap.parse_args(argv)
     dirs = ["forward"] * (not a.backward) + ["backward"] * (not a.forward)
     total = 1 << (32 - CHUNK_BITS)
     step = max(total // a.chunks, 1)
     chunks = list(range(0, total, step))
+    if a.span:
+        # chunk k holds sign k >> 7 and biased exponents 2 (k & 127) .. + 1
+        lo, hi = (e + 127 for e in a.span)
+        chunks = [k for k in range(total) if 2 * (k & 127) + 1 >= lo and 2 * (k & 127) < hi]
     print(f"{'function':<12} {'direction':<9} {'max ULP':>9}  at x   "
           f"({len(chunks) << CHUNK_BITS} float32 inputs each)")
     with mp.get_context("fork").Pool(a.processes) as pool:

@@ -17,7 +17,7 @@ from cython cimport floating
 from _scalar cimport fa_abs, fa_copysign, INFINITY
 from _vmath cimport (fa_fma, v_exp, v_exp_split, v_expm1, v_log1p, v_tanh,
                      v_tanh_tail, v_div_1p_exp, v_tanhshrink_small,
-                     v_silu_deriv_root, v_silu_root_window)
+                     v_silu_deriv_root, v_silu_root_window, v_exp_split_lo, v_log1p_lo)
 
 
 # sigmoid: 1 / (1 + e^-x) ---------------------------------------------------
@@ -25,14 +25,19 @@ cdef inline floating sigmoid_forward(floating x, floating p0, floating p1,
                                      floating p2) noexcept nogil:
     return v_div_1p_exp(<floating>1, -x)
 
-# sigma'(x) = z / (1 + z)^2 with z = e^-|x| (even function: no overflow).  The
-# square is compensated: s = 1 + z rounded, e = the exact rounding error
-# (Fast2Sum), (1 + z)^2 = s^2 + 2 s e to one rounding.
+# sigma'(x) = z / (1 + z)^2 with z = e^-|x| (even function: no overflow), z
+# carried as z + zl (exp's rounding error).  The square is compensated: s = 1 + z
+# rounded, e = the exact rounding error (Fast2Sum) + zl, (1 + z)^2 = s^2 + 2 s e
+# to one rounding; (z + zl) / sq as z * inv + zl * inv, one rounding more.
 cdef inline floating _sigmoid_deriv(floating x) noexcept nogil:
-    cdef floating z = v_exp(-fa_abs(x))
-    cdef floating s = 1 + z
-    cdef floating e = z - (s - 1)
-    return z / fa_fma(s, s, 2 * s * e)
+    cdef floating s2, zl
+    cdef floating z = v_exp_split_lo(-fa_abs(x), &s2, &zl)
+    z = z * s2
+    zl = zl * s2
+    cdef floating s = <floating>1 + z
+    cdef floating e = (z - (s - <floating>1)) + zl
+    cdef floating inv = <floating>1 / fa_fma(s, s, <floating>2 * s * e)
+    return fa_fma(z, inv, zl * inv)
 
 cdef inline floating sigmoid_backward(floating g, floating x, floating p0, floating p1,
                                       floating p2) noexcept nogil:
@@ -40,13 +45,17 @@ cdef inline floating sigmoid_backward(floating g, floating x, floating p0, float
 
 cdef inline floating sigmoid_backward_y(floating g, floating y, floating p0, floating p1,
                                         floating p2) noexcept nogil:
-    return g * (y * (1 - y))
+    return g * (y * (<floating>1 - y))
 
 
 # logsigmoid: log sigma(x) = min(x, 0) - log1p(e^-|x|) ---------------------------
 cdef inline floating logsigmoid_forward(floating x, floating p0, floating p1,
                                         floating p2) noexcept nogil:
-    return (0 if x > 0 else x) - v_log1p(v_exp(-fa_abs(x)))
+    # e^-|x| as z + zl: its rounding error would otherwise reach the result
+    # almost unscaled near |x| = 2 (2.06 ULP at x = 2.0225).
+    cdef floating s2, zl
+    cdef floating z = v_exp_split_lo(-fa_abs(x), &s2, &zl)
+    return (<floating>0 if x > <floating>0 else x) - v_log1p_lo(z * s2, zl * s2)
 
 # d/dx = 1 - sigma(x) = sigma(-x) = 1 / (1 + e^x).
 cdef inline floating logsigmoid_backward(floating g, floating x, floating p0, floating p1,
@@ -75,7 +84,7 @@ cdef inline floating tanh_backward(floating g, floating x, floating p0, floating
     # q (2 - q) = 2 (2 - q) / (1 + e^2a), scaled so that it stays exact into the
     # subnormal range (e^2a overflows long before sech^2 underflows).
     return g * (fa_fma(-t, t, <floating>1) if a < <floating>0.625
-                else v_div_1p_exp(2 * (2 - q), a + a))
+                else v_div_1p_exp(<floating>2 * (<floating>2 - q), a + a))
 
 cdef inline floating tanh_backward_y(floating g, floating y, floating p0, floating p1,
                                      floating p2) noexcept nogil:
@@ -89,7 +98,7 @@ cdef inline floating tanhshrink_forward(floating x, floating p0, floating p1,
                                         floating p2) noexcept nogil:
     cdef floating a = fa_abs(x)
     cdef floating big = (x - fa_copysign(<floating>1, x)) + fa_copysign(v_tanh_tail(a), x)
-    return v_tanhshrink_small(x) if a < 1 else big
+    return v_tanhshrink_small(x) if a < <floating>1 else big
 
 cdef inline floating tanhshrink_backward(floating g, floating x, floating p0, floating p1,
                                          floating p2) noexcept nogil:
@@ -100,23 +109,24 @@ cdef inline floating tanhshrink_backward(floating g, floating x, floating p0, fl
     cdef floating t = x - c
     cdef floating t_lo = (x - t) - c          # exact (Fast2Sum, |x| >= |c|)
     cdef floating q = v_tanh_tail(a)
-    return g * (fa_fma(t, t, 2 * t * t_lo) if a < 1 else fa_fma(-q, 2 - q, <floating>1))
+    return g * (fa_fma(t, t, <floating>2 * t * t_lo) if a < <floating>1
+                else fa_fma(-q, <floating>2 - q, <floating>1))
 
 
 # elu(alpha = p0): x if x > 0 else alpha * expm1(x) ---------------------------------
 cdef inline floating elu_forward(floating x, floating p0, floating p1,
                                  floating p2) noexcept nogil:
-    return x if x >= 0 else p0 * v_expm1(x)
+    return x if x >= <floating>0 else p0 * v_expm1(x)
 
 # From x the negative side is alpha * e^x (y + alpha would cancel as x -> -inf).
 cdef inline floating elu_backward(floating g, floating x, floating p0, floating p1,
                                   floating p2) noexcept nogil:
-    return g if x > 0 else g * (p0 * v_exp(x))
+    return g if x > <floating>0 else g * (p0 * v_exp(x))
 
 # From y (valid when alpha > 0, so that y > 0 exactly where x > 0).
 cdef inline floating elu_backward_y(floating g, floating y, floating p0, floating p1,
                                     floating p2) noexcept nogil:
-    return g if y > 0 else g * (y + p0)
+    return g if y > <floating>0 else g * (y + p0)
 
 
 # selu: lambda * elu(x, alpha) with SPEC's constants -------------------------------
@@ -140,11 +150,11 @@ cdef inline floating _selu_scale_alpha(floating v) noexcept nogil:  # lambda*alp
 
 cdef inline floating selu_forward(floating x, floating p0, floating p1,
                                   floating p2) noexcept nogil:
-    return _selu_scale(x) if x >= 0 else _selu_scale_alpha(v_expm1(x))
+    return _selu_scale(x) if x >= <floating>0 else _selu_scale_alpha(v_expm1(x))
 
 cdef inline floating selu_backward(floating g, floating x, floating p0, floating p1,
                                    floating p2) noexcept nogil:
-    return g * (_selu_scale(<floating>1) if x > 0 else _selu_scale_alpha(v_exp(x)))
+    return g * (_selu_scale(<floating>1) if x > <floating>0 else _selu_scale_alpha(v_exp(x)))
 
 # y + lambda*alpha: y + hi is exact where it cancels (Sterbenz), then + lo.
 cdef inline floating selu_backward_y(floating g, floating y, floating p0, floating p1,
@@ -154,21 +164,21 @@ cdef inline floating selu_backward_y(floating g, floating y, floating p0, floati
         d = (y + <float>1.7580993175506592) + <float>2.3296717444054593e-08
     else:
         d = (y + 1.7580993408473768) + 1.41535193800845e-17
-    return g * _selu_scale(<floating>1) if y > 0 else g * d
+    return g * _selu_scale(<floating>1) if y > <floating>0 else g * d
 
 
 # celu(alpha = p0): x if x > 0 else alpha * expm1(x / alpha) ------------------------
 cdef inline floating celu_forward(floating x, floating p0, floating p1,
                                   floating p2) noexcept nogil:
-    return x if x >= 0 else p0 * v_expm1(x / p0)
+    return x if x >= <floating>0 else p0 * v_expm1(x / p0)
 
 cdef inline floating celu_backward(floating g, floating x, floating p0, floating p1,
                                    floating p2) noexcept nogil:
-    return g if x > 0 else g * v_exp(x / p0)
+    return g if x > <floating>0 else g * v_exp(x / p0)
 
 cdef inline floating celu_backward_y(floating g, floating y, floating p0, floating p1,
                                      floating p2) noexcept nogil:
-    return g if y > 0 else g * (y / p0 + 1)
+    return g if y > <floating>0 else g * (y / p0 + <floating>1)
 
 
 # softplus(beta = p0, threshold = p1) ---------------------------------------------
@@ -176,7 +186,10 @@ cdef inline floating celu_backward_y(floating g, floating y, floating p0, floati
 cdef inline floating softplus_forward(floating x, floating p0, floating p1,
                                       floating p2) noexcept nogil:
     cdef floating bx = p0 * x
-    cdef floating sp = ((bx if bx > 0 else 0) + v_log1p(v_exp(-fa_abs(bx)))) / p0
+    cdef floating s2, zl
+    cdef floating z = v_exp_split_lo(-fa_abs(bx), &s2, &zl)      # as in logsigmoid
+    cdef floating sp = ((bx if bx > <floating>0 else <floating>0)
+                        + v_log1p_lo(z * s2, zl * s2)) / p0
     return x if bx > p1 else sp
 
 cdef inline floating softplus_backward(floating g, floating x, floating p0, floating p1,
@@ -197,25 +210,41 @@ cdef inline floating swish_forward(floating x, floating p0, floating p1,
                                    floating p2) noexcept nogil:
     return v_div_1p_exp(x, -(p0 * x))
 
-# f' = sigma(a) (1 + a (1 - sigma(a))), a = bx.  With z = e^-|a|, s = 1 + z
-# (+ its exact rounding error e), sq = (1 + z)^2 compensated:
+# f' = sigma(a) (1 + a (1 - sigma(a))), a = bx.  With z = e^-|a| (carried as
+# z + zl), s = 1 + z (+ its exact rounding error e), sq = (1 + z)^2 as a pair:
 #   a >= 0: (1 + z + a z) / sq;     a < 0: z (1 + z + a) / sq,
-# and near the root a = -1.2785, where the sum cancels, a polynomial in a - a0.  z is kept split (z = zs * s2) so x e^x rounds once into subnormals.
+# and near the root a = -1.2785, where the sum cancels, a polynomial in a - a0.
+# z is kept split (z = zs * s2) so x e^x rounds once into subnormals.  The
+# quotients use one reciprocal of sq with its residual: on the negative side
+# numerator, sq and quotient would each round by up to 2^-24 relative (2.9 ULP
+# together); as pairs only the last rounding is left (measured <= 1.5 ULP).
 cdef inline floating swish_backward(floating g, floating x, floating p0, floating p1,
                                     floating p2) noexcept nogil:
     cdef floating a = p0 * x
-    cdef floating s2
-    cdef floating zs = v_exp_split(-fa_abs(a), &s2)
+    cdef floating s2, zls
+    cdef floating zs = v_exp_split_lo(-fa_abs(a), &s2, &zls)     # e^-|a| = (zs + zls) s2
     cdef floating z = zs * s2
-    cdef floating s = 1 + z
-    cdef floating e = z - (s - 1)
-    cdef floating sq = fa_fma(s, s, 2 * s * e)
+    cdef floating zl = zls * s2
+    cdef floating s = <floating>1 + z
+    cdef floating e = (z - (s - <floating>1)) + zl
+    cdef floating sq = s * s
+    cdef floating sq_lo = fa_fma(s, s, -sq) + <floating>2 * s * e
+    cdef floating inv = <floating>1 / sq
+    cdef floating ie = fa_fma(-inv, sq, <floating>1) - inv * sq_lo  # 1/(sq + sq_lo) = inv (1 + ie)
     # |a| = inf would meet z = 0 in 0 * inf; past 1e4 the result no longer changes.
-    cdef floating ac = -1e4 if a < -1e4 else (1e4 if a > 1e4 else a)
-    cdef floating pos = (fa_fma(ac, z, s) + e) / sq
-    # 1 + a is exact for a <= -1/2 (Sterbenz, or |1 + a| < |a| with a's ulp), so
-    # 1 + a + z rounds once.
-    cdef floating neg = ((zs * ((1 + ac) + z)) / sq) * s2
+    cdef floating ac = <floating>-1e4 if a < <floating>-1e4 else (<floating>1e4 if a > <floating>1e4 else a)
+    cdef floating t = (fa_fma(ac, z, s) + fa_fma(ac, zl, e)) * inv
+    cdef floating pos = fa_fma(t, ie, t)
+    # 1 + a is exact for a <= -1/2 (Sterbenz, or |1 + a| < |a| with a's ulp);
+    # w = 1 + a + z carries its rounding error (Fast2Sum: |1 + a| >= z outside
+    # the root window) and zls: N + N_lo = (zs + zls) (w + w_lo) to ~2^-48.
+    cdef floating b = <floating>1 + ac
+    cdef floating w = b + z
+    cdef floating w_lo = (z - (w - b)) + zl
+    cdef floating N = zs * w
+    cdef floating N_lo = fa_fma(zs, w, -N) + fa_fma(zs, w_lo, zls * w)
+    t = N * inv
+    cdef floating neg = (t + (fa_fma(N, inv, -t) + fa_fma(t, ie, N_lo * inv))) * s2
     cdef floating d
     cdef floating near = v_silu_deriv_root(a, &d)
     # e^a (1 + a) is below half the smallest subnormal from here on (e^a was clamped)
@@ -224,5 +253,5 @@ cdef inline floating swish_backward(floating g, floating x, floating p0, floatin
         lim = -120
     else:
         lim = -760
-    neg = -0.0 if a < lim else neg
-    return g * (near if fa_abs(d) < v_silu_root_window(a) else (pos if a >= 0 else neg))
+    neg = <floating>-0.0 if a < lim else neg
+    return g * (near if fa_abs(d) < v_silu_root_window(a) else (pos if a >= <floating>0 else neg))

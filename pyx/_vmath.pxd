@@ -113,7 +113,7 @@ cdef inline double _expm1_kernel_f64(double r) noexcept nogil:
 # Returns r, stores n.  x must be finite or NaN (callers clamp).
 cdef inline float _reduce_f32(float x, int32_t* n) noexcept nogil:
     cdef float v = fa_fma_f32(x, 1.44269502162933349609375, 12582912.0)  # 0x1.8p23
-    cdef float nf = v - 12582912.0
+    cdef float nf = v - <float>12582912.0
     n[0] = fa_bits_f32(v) - 0x4B400000
     return fa_fma_f32(nf, -1.428606765330187e-06, fa_fma_f32(nf, -0.693145751953125, x))
 
@@ -136,9 +136,9 @@ cdef inline double _reduce_f64(double x, int64_t* n) noexcept nogil:
 # ---------------------------------------------------------------------------
 cdef inline float v_exp_split_f32(float x, float* s2) noexcept nogil:
     cdef int32_t n, n1
-    cdef float xc = 89.0 if x > 89.0 else (-120.0 if x < -120.0 else x)
+    cdef float xc = <float>89 if x > <float>89 else (<float>-120 if x < <float>-120 else x)
     cdef float r = _reduce_f32(xc, &n)
-    cdef float p = 1.0 + _expm1_kernel_f32(r)
+    cdef float p = <float>1 + _expm1_kernel_f32(r)
     n1 = _imin32(_imax32(n, -64), 127)
     s2[0] = _pow2i_f32(n - n1)
     return p * _pow2i_f32(n1)
@@ -147,6 +147,21 @@ cdef inline float v_exp_f32(float x) noexcept nogil:
     cdef float s2
     cdef float e = v_exp_split_f32(x, &s2)
     return e * s2
+
+# e^x as an unevaluated sum e + lo (float32): p = 1 + u rounds by up to 2^-24
+# relative; that error (exact, Fast2Sum) is returned in lo, scaled like e, so a
+# caller that folds lo in sees only the kernel's 0.23 and the reduction's 0.25
+# (2^-24 relative).  lo underflows harmlessly where e is subnormal.
+cdef inline float v_exp_split_lo_f32(float x, float* s2, float* lo) noexcept nogil:
+    cdef int32_t n, n1
+    cdef float xc = <float>89 if x > <float>89 else (<float>-120 if x < <float>-120 else x)
+    cdef float u = _expm1_kernel_f32(_reduce_f32(xc, &n))
+    cdef float p = <float>1 + u
+    n1 = _imin32(_imax32(n, -64), 127)
+    s2[0] = _pow2i_f32(n - n1)
+    cdef float s1 = _pow2i_f32(n1)
+    lo[0] = (u - (p - <float>1)) * s1
+    return p * s1
 
 cdef inline double v_exp_split_f64(double x, double* s2) noexcept nogil:
     cdef int64_t n, n1
@@ -173,12 +188,12 @@ cdef inline double v_exp_f64(double x) noexcept nogil:
 # ---------------------------------------------------------------------------
 cdef inline float v_expm1_f32(float x) noexcept nogil:
     cdef int32_t n, nc
-    cdef float xc = 89.0 if x > 89.0 else (-25.0 if x < -25.0 else x)
+    cdef float xc = <float>89 if x > <float>89 else (<float>-25 if x < <float>-25 else x)
     cdef float t = _expm1_kernel_f32(_reduce_f32(xc, &n))
     nc = _imin32(n, 127)
     cdef float s = _pow2i_f32(nc)
     # x = -0 would come back as +0 from the polynomial: pass zeros through
-    return x if x == 0 else fa_fma_f32(s, t, s - 1.0) * _pow2i_f32(n - nc)
+    return x if x == <float>0 else fa_fma_f32(s, t, s - <float>1) * _pow2i_f32(n - nc)
 
 cdef inline double v_expm1_f64(double x) noexcept nogil:
     cdef int64_t n, nc
@@ -199,18 +214,35 @@ cdef inline double v_expm1_f64(double x) noexcept nogil:
 #   t > 195 (float32) / 1455 (float64): |num| * e^-t is below half the smallest
 #   subnormal for every finite num, so the result is a signed zero (this is also
 #   what makes silu(-inf) = -0 rather than -inf/inf).
-#   Error: e^t's 0.52 ULP (scaled by E/(1+E)) + 2 roundings: <= 1.5 ULP.
+#   Error: e^t's 0.52 ULP (scaled by E/(1+E)) + 2 roundings: <= 1.5 ULP in
+#   float64.  float32 keeps 1 + E as an unevaluated sum D + D_lo (p = e^r carried
+#   as p + p_lo, Fast2Sum on 1 + E) and divides once: inv = 1/D, its residual
+#   1 - inv (D + D_lo) by fma, num * inv as a product + its exact error; the
+#   result then rounds once (0.5 ULP) on top of the kernel's 0.23 and the
+#   reduction's 0.25: max 1.0 ULP (vs 2.2 ULP for the plain quotient, whose
+#   1 + E rounds by up to 2^-24 relative when E > 2^24).
 # ---------------------------------------------------------------------------
 cdef inline float v_div_1p_exp_f32(float num, float t) noexcept nogil:
     cdef int32_t n, nc, m, m1
-    cdef float tc = 195.0 if t > 195.0 else (-104.0 if t < -104.0 else t)
-    cdef float p = 1.0 + _expm1_kernel_f32(_reduce_f32(tc, &n))
+    cdef float tc = <float>195 if t > <float>195 else (<float>-104 if t < <float>-104 else t)
+    cdef float u = _expm1_kernel_f32(_reduce_f32(tc, &n))
+    cdef float p = <float>1 + u
+    cdef float p_lo = u - (p - <float>1)              # exact: |u| < 1
     nc = _imax32(_imin32(n, 30), -126)
     m = _imax32(n - 30, 0)
     m1 = m >> 1
-    cdef float q = num / (1.0 + p * _pow2i_f32(nc))
+    cdef float sc = _pow2i_f32(nc)
+    cdef float E = p * sc                              # exact (normal)
+    cdef float D = <float>1 + E
+    cdef float D_lo = ((<float>1 - (D - E)) if E > <float>1 else (E - (D - <float>1))) + p_lo * sc
+    cdef float inv = <float>1 / D
+    cdef float rem = fa_fma_f32(-inv, D, <float>1) - inv * D_lo
+    cdef float P = num * inv
+    cdef float q = P + fa_fma_f32(P, rem, fa_fma_f32(num, inv, -P))
+    # num = +-inf: inf - inf above; num = -0: the error terms are +0
+    q = fa_copysign(q if q == q else P, num)
     q = (q * _pow2i_f32(-m1)) * _pow2i_f32(m1 - m)
-    return fa_copysign(<float>0.0, num) if t > 195.0 else q
+    return fa_copysign(<float>0, num) if t > <float>195 else q
 
 cdef inline double v_div_1p_exp_f64(double num, double t) noexcept nogil:
     cdef int64_t n, nc, m, m1
@@ -264,10 +296,13 @@ cdef inline double _log1p_poly_f64(double g) noexcept nogil:
     P = fa_fma_f64(P, g, 0.3333333333332855)
     return fa_fma_f64(g * g, fa_fma_f64(g, P, -0.5), g)
 
-cdef inline float v_log1p_f32(float u) noexcept nogil:
-    cdef float m = 1.0 + u
+# log1p(u + u_lo) for an unevaluated sum (|u_lo| <= ulp(u)): u_lo joins the
+# rounding error c of 1 + u, which enters as c/m (first order is exact enough:
+# (c/m)^2 < 2^-48).
+cdef inline float v_log1p_lo_f32(float u, float u_lo) noexcept nogil:
+    cdef float m = <float>1 + u
     # Fast2Sum error term, in the order that makes it exact (|big| >= |small|).
-    cdef float c = (1.0 - (m - u)) if u > 1.0 else (u - (m - 1.0))
+    cdef float c = ((<float>1 - (m - u)) if u > <float>1 else (u - (m - <float>1))) + u_lo
     # Pick the binade so that f = m 2^-k lands in [sqrt(1/2), sqrt(2)):
     # 0x3f3504f3 = bits of sqrt(1/2).
     cdef int32_t ib = fa_bits_f32(m) - 0x3f3504f3
@@ -276,10 +311,13 @@ cdef inline float v_log1p_f32(float u) noexcept nogil:
     cdef float kf = <float>k
     # ln2 = LN2_HI + LN2_LO, LN2_HI with 12 trailing zero bits: k*LN2_HI exact.
     cdef float res = fa_fma_f32(kf, 0.693145751953125, fa_fma_f32(
-        kf, 1.428606765330187e-06, _log1p_poly_f32(f - 1.0) + c / m))
-    res = res if m < 3.4028234663852886e+38 else m      # u = +inf (and huge u: m = inf only at inf)
-    res = res if u > -1.0 else (-INFINITY if u == -1.0 else (u - u) / (u - u))
+        kf, 1.428606765330187e-06, _log1p_poly_f32(f - <float>1) + c / m))
+    res = res if m < <float>3.4028234663852886e+38 else m      # u = +inf (and huge u: m = inf only at inf)
+    res = res if u > <float>-1 else (-INFINITY if u == <float>-1 else (u - u) / (u - u))
     return res if u == u else u
+
+cdef inline float v_log1p_f32(float u) noexcept nogil:
+    return v_log1p_lo_f32(u, <float>0)
 
 cdef inline double v_log1p_f64(double u) noexcept nogil:
     cdef double m = 1.0 + u
@@ -372,16 +410,16 @@ cdef inline double _tanhshrink_small_f64(double x) noexcept nogil:
 # 2 / (e^(2a) + 1) for a = |x| (>= 0): the "1 - tanh" tail, shared by tanh,
 # tanhshrink and the tanh-form gelu.
 cdef inline float v_tanh_tail_f32(float a) noexcept nogil:
-    return 2.0 / (v_exp_f32(a + a) + 1.0)
+    return <float>2 / (v_exp_f32(a + a) + <float>1)
 
 cdef inline double v_tanh_tail_f64(double a) noexcept nogil:
     return 2.0 / (v_exp_f64(a + a) + 1.0)
 
 cdef inline float v_tanh_f32(float x) noexcept nogil:
     cdef float a = fa_abs(x)
-    cdef float big = fa_copysign(1.0 - v_tanh_tail_f32(a), x)
+    cdef float big = fa_copysign(<float>1 - v_tanh_tail_f32(a), x)
     # the odd polynomial on |x|, sign from x: tanh(-0) = -0
-    return fa_copysign(_tanh_poly_f32(a), x) if a < 0.625 else big
+    return fa_copysign(_tanh_poly_f32(a), x) if a < <float>0.625 else big
 
 cdef inline double v_tanh_f64(double x) noexcept nogil:
     cdef double a = fa_abs(x)
@@ -403,6 +441,21 @@ cdef inline floating v_exp_split(floating x, floating* s2) noexcept nogil:
         return v_exp_split_f32(x, s2)
     else:
         return v_exp_split_f64(x, s2)
+
+# float64 carries no low part (its exp is 0.51 ULP, well inside the 4 ULP bound):
+# lo = 0 and v_log1p_lo ignores it.
+cdef inline floating v_exp_split_lo(floating x, floating* s2, floating* lo) noexcept nogil:
+    if floating is float:
+        return v_exp_split_lo_f32(x, s2, lo)
+    else:
+        lo[0] = 0
+        return v_exp_split_f64(x, s2)
+
+cdef inline floating v_log1p_lo(floating u, floating u_lo) noexcept nogil:
+    if floating is float:
+        return v_log1p_lo_f32(u, u_lo)
+    else:
+        return v_log1p_f64(u)
 
 cdef inline floating v_expm1(floating x) noexcept nogil:
     if floating is float:
@@ -492,7 +545,7 @@ cdef inline double _silu_deriv_root_f64(double a, double* d_out) noexcept nogil:
 
 cdef inline floating v_silu_root_window(floating a) noexcept nogil:
     if floating is float:
-        return 1.0
+        return <float>1
     else:
         return 0.5
 
