@@ -256,11 +256,13 @@ cdef inline floating _gelu_tail_k(floating x) noexcept nogil:
     else:
         return 0.125
 
-# w = Phi(-a) e^(a^2/2) = t S(t), and e^(-a^2/2) = zs * s2.
-cdef inline floating _gelu_tail(floating ac, floating* zs, floating* s2) noexcept nogil:
+# Phi(-a) e^(a^2/2) = t S(t): returns t, stores S(t) and e^(-a^2/2) = zs * s2.
+cdef inline floating _gelu_tail(floating ac, floating* S, floating* zs,
+                                floating* s2) noexcept nogil:
     cdef floating t = <floating>1 / fa_fma(_gelu_tail_k(ac), ac, <floating>1)
     zs[0] = v_gauss_split(ac, s2)
-    return t * v_gelu_tail_s(t)
+    S[0] = v_gelu_tail_s(t)
+    return t
 
 cdef inline floating gelu_forward(floating x, floating p0, floating p1,
                                   floating p2) noexcept nogil:
@@ -272,9 +274,9 @@ cdef inline floating gelu_forward(floating x, floating p0, floating p1,
     cdef floating Q = v_gelu_small_q(s)
     # x/2 + x^2 Q with x^2 = s + s_lo: x/2 is exact, x^2 Q rounds once
     cdef floating small = fa_fma(x, <floating>0.5, fa_fma(s, Q, s_lo * Q))
-    cdef floating zs, s2
-    cdef floating w = _gelu_tail(ac, &zs, &s2)
-    cdef floating qs = zs * w
+    cdef floating zs, s2, S
+    cdef floating t = _gelu_tail(ac, &S, &zs, &s2)
+    cdef floating qs = zs * (t * S)
     cdef floating neg = (x * qs) * s2
     cdef floating pos = fa_fma(-x, qs * s2, x)
     cdef floating r = small if a < <floating>0.5 else (pos if x > 0 else neg)
@@ -300,12 +302,13 @@ cdef inline floating gelu_backward(floating g, floating x, floating p0, floating
     cdef floating ac = amax if a > amax else a
     cdef floating s = x * x
     cdef floating small = fa_fma(x, v_gelu_small_d(s), <floating>0.5)
-    cdef floating zs, s2
-    cdef floating w = _gelu_tail(ac, &zs, &s2)
+    cdef floating zs, s2, S
+    cdef floating t = _gelu_tail(ac, &S, &zs, &s2)
     cdef floating xc = fa_copysign(ac, x)
     cdef floating xphi = fa_fma(xc, phi_hi, xc * phi_lo)
-    cdef floating pos = fa_fma(zs * s2, xphi - w, <floating>1)
-    cdef floating neg = (zs * (w + xphi)) * s2
+    # explicit fmas: x phi -+ t S rounds once, the same in every code path
+    cdef floating pos = fa_fma(zs * s2, fa_fma(-t, S, xphi), <floating>1)
+    cdef floating neg = (zs * fa_fma(t, S, xphi)) * s2
     cdef floating d
     cdef floating near = v_gelu_deriv_root(x, &d)
     cdef floating r = small if a < <floating>0.5 else (pos if x > 0 else neg)
