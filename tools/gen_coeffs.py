@@ -176,7 +176,8 @@ def _phi_half(x):
 
 def gelu_small_table(deg, T, rounder, tag):
     # Phi(x) - 1/2 = x Q(x^2) on |x| <= T (gelu = x/2 + x^2 Q(x^2)); relative to Q.
-    q = (lambda s: _phi_half(mp.sqrt(s)) / mp.sqrt(s) if s != 0 else 1 / mp.sqrt(2 * mp.pi))
+    def q(s):
+        return _phi_half(mp.sqrt(s)) / mp.sqrt(s) if s != 0 else 1 / mp.sqrt(2 * mp.pi)
     fit(f"gelu_small {tag}: Phi(x) - 1/2 = x Q(x^2), Q of degree {deg} in s = x^2",
         q, lambda s: 1 / q(s), powers(0, deg + 1), mp.mpf(0), mp.mpf(T) ** 2, rounder)
 
