@@ -280,7 +280,8 @@ cdef inline floating gelu_forward(floating x, floating p0, floating p1,
     cdef floating neg = (x * qs) * s2
     cdef floating pos = fa_fma(-x, qs * s2, x)
     cdef floating r = small if a < <floating>0.5 else (pos if x > 0 else neg)
-    r = x if (x > amax or x == 0) else r       # x == 0: keep the sign of -0
+    r = x if x > amax else r
+    r = x if x == 0 else r          # keep the sign of -0
     return fa_copysign(<floating>0, x) if x < -amax else r
 
 # gelu'(x) = Phi(x) + x phi(x):
