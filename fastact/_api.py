@@ -11,6 +11,7 @@ this layer only resolves keyword parameters and picks the kernel.
 from __future__ import annotations
 
 import inspect
+import itertools
 
 import numpy as np
 
@@ -44,6 +45,8 @@ def _check_float32_range(fname, given, resolved, arr):
     if getattr(arr, "dtype", None) != np.float32:
         return
     for key in given:
+        if isinstance(resolved[key], str):
+            continue
         if abs(resolved[key]) > _FLOAT32_MAX:
             raise ValueError(f"{fname}(): {key}={resolved[key]!r} does not fit in float32 "
                              f"(|{key}| <= {_FLOAT32_MAX:.4g}); use float64 arrays for it")
@@ -56,19 +59,25 @@ def _kernel(name):
 def _elementwise(spec: Activation):
     """The four entry points of one elementwise activation."""
     name = spec.name
-    k_fwd, k_bwd, k_bwd_y = (_kernel(n) for n in spec.kernels)
-    for k in (k_fwd, k_bwd, k_bwd_y):
-        if k is not None:
-            k.grain = PARALLEL_GRAIN[spec.family]
-    default_packed = spec.pack(spec.params)
+    # Kernel triples (forward, backward from x, from y) per value of the string
+    # parameters (spec.choices; just the one triple for most activations).
+    variants = {}
+    for combo in itertools.product(*([(k, v) for v in vals] for k, vals in spec.choices.items())):
+        names = spec.kernels_for(dict(spec.params, **dict(combo)))
+        variants[names] = tuple(_kernel(n) for n in names)
+        for k in variants[names]:
+            if k is not None:
+                k.grain = PARALLEL_GRAIN[spec.family]
+    default = (variants[spec.kernels_for(spec.params)], spec.pack(spec.params))
     unary, unary_, binary = _kernels.run_unary, _kernels.run_unary_, _kernels.run_binary
 
-    def packed(fname, params, arr):
+    def resolved(fname, params, arr):
+        """((forward, backward, backward_y) kernels, packed params) for a call."""
         if not params:
-            return default_packed
-        resolved = spec.resolve(fname, params)
-        _check_float32_range(fname, params, resolved, arr)
-        return spec.pack(resolved)
+            return default
+        r = spec.resolve(fname, params)
+        _check_float32_range(fname, params, r, arr)
+        return variants[spec.kernels_for(r)], spec.pack(r)
 
     def pick(fname, grad, x, y, params):
         """(kernel, array, its name, packed params) for a backward call."""
@@ -77,7 +86,7 @@ def _elementwise(spec: Activation):
                 f"{fname}(): pass exactly one of x= (the forward input) or "
                 f"y= (the forward output)"
             )
-        p = packed(fname, params, grad)
+        (_, k_bwd, k_bwd_y), p = resolved(fname, params, grad)
         if x is not None:
             return k_bwd, x, "x", p
         if k_bwd_y is None:
@@ -96,10 +105,12 @@ def _elementwise(spec: Activation):
     bname, bname_ = name + "_backward", name + "_backward_"
 
     def forward(x, /, *, out=None, **params):
-        return unary(k_fwd, fname, x, out, packed(fname, params, x))
+        ks, p = resolved(fname, params, x)
+        return unary(ks[0], fname, x, out, p)
 
     def forward_(x, /, **params):
-        return unary_(k_fwd, fname_, x, packed(fname_, params, x))
+        ks, p = resolved(fname_, params, x)
+        return unary_(ks[0], fname_, x, p)
 
     def backward(grad, /, *, x=None, y=None, out=None, **params):
         k, v, vname, p = pick(bname, grad, x, y, params)

@@ -27,6 +27,24 @@ def _real(name: str, value: Any) -> float:
     return v
 
 
+def _choice(name: str, value: Any, accepted: Mapping[str, str]) -> str:
+    """A string parameter as one of its accepted values, or a clear error."""
+    listed = ", ".join(repr(v) for v in accepted)
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {listed}, got {type(value).__name__}")
+    if value not in accepted:
+        raise ValueError(f"{name} must be one of {listed}, got {value!r}")
+    return value
+
+
+def _with_suffix(kernel: Optional[str], base: str, suffix: str) -> Optional[str]:
+    """gelu_forward + "_tanh" -> gelu_tanh_forward (the suffix follows the base name)."""
+    if kernel is None:
+        return None
+    assert kernel.startswith(base + "_"), (kernel, base)
+    return base + suffix + kernel[len(base):]
+
+
 @dataclass(frozen=True)
 class Activation:
     """What fastact knows about one activation.
@@ -42,6 +60,9 @@ class Activation:
                      (reduces along ``axis``, backward from y); "maxout"
     kernels:         names of the compiled kernels: forward, backward from x,
                      backward from y (None when y is never accepted)
+    choices:         string parameters: name -> {accepted value -> kernel-name
+                     suffix}; the value picks the kernels (``kernels_for``), e.g.
+                     gelu's approximate="tanh" runs gelu_tanh_forward / _backward
     """
 
     name: str
@@ -60,11 +81,17 @@ class Activation:
     _y_rule: Optional[Callable[[Mapping[str, float]], bool]] = field(
         default=None, repr=False, compare=False
     )
+    choices: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.family not in FAMILIES:
             raise ValueError(f"unknown family {self.family!r}")
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+        object.__setattr__(self, "choices", MappingProxyType(
+            {k: MappingProxyType(dict(v)) for k, v in self.choices.items()}))
+        for key, default in self.params.items():
+            if isinstance(default, str) and default not in self.choices.get(key, {}):
+                raise ValueError(f"{self.name}: string parameter {key!r} needs choices")
 
     def resolve(self, fname: str, given: Mapping[str, Any]) -> dict:
         """Defaults overlaid with ``given``; unknown names and bad values raise."""
@@ -77,8 +104,19 @@ class Activation:
                 )
         merged = dict(self.params)
         for key, value in given.items():
-            merged[key] = _real(f"{fname}(): {key}", value)
+            if key in self.choices:
+                merged[key] = _choice(f"{fname}(): {key}", value, self.choices[key])
+            else:
+                merged[key] = _real(f"{fname}(): {key}", value)
         return merged
+
+    def kernels_for(self, params: Mapping[str, Any]) -> Tuple[str, str, Optional[str]]:
+        """The kernel names for (resolved) ``params``: each string parameter's
+        value appends its suffix to the base name of every kernel."""
+        suffix = "".join(self.choices[k][params[k]] for k in self.choices)
+        if not suffix:
+            return self.kernels
+        return tuple(_with_suffix(k, self.name, suffix) for k in self.kernels)
 
     def accepts_y(self, **params) -> bool:
         """True if ``<name>_backward(grad, y=...)`` is valid with these parameters."""
@@ -212,6 +250,21 @@ _ROWS += [
                  pack=lambda p: (1.0,)),
     _exponential("swish", "x * sigmoid(beta * x)", {"beta": 1.0}, from_y=False,
                  pack=lambda p: (p["beta"],)),
+]
+
+# gelu and mish (issue 3): no backward from y (SPEC.md).  gelu's approximate picks
+# the kernels: "none" -> gelu_forward / gelu_backward (erf-based), "tanh" ->
+# gelu_tanh_forward / gelu_tanh_backward.
+_ROWS += [
+    _exponential("mish", "x * tanh(softplus(x))", from_y=False),
+    _exponential(
+        "gelu",
+        "x * Phi(x) = 0.5 * x * (1 + erf(x / sqrt(2))); approximate='tanh': "
+        "0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))",
+        {"approximate": "none"},
+        from_y=False,
+        choices={"approximate": {"none": "", "tanh": "_tanh"}},
+    ),
 ]
 
 

@@ -255,3 +255,239 @@ cdef inline floating swish_backward(floating g, floating x, floating p0, floatin
         lim = -760
     neg = <floating>-0.0 if a < lim else neg
     return g * (near if fa_abs(d) < v_silu_root_window(a) else (pos if a >= <floating>0 else neg))
+
+
+# ===========================================================================
+# gelu and mish (appended for issue 3).  Every literal is cast to the array's
+# type (a bare literal is a C double and would widen float32 to double).
+# ===========================================================================
+from _vmath cimport (v_exp_split, v_gelu_small_q, v_gelu_small_d, v_gelu_tail_s,
+                     v_gelu_deriv_root, v_gelu_tanh_deriv_root, v_mish_deriv_root,
+                     v_gauss_split, v_exp_neg_abs_dd_split)
+
+
+# gelu, approximate="none": x Phi(x) ---------------------------------------------
+#   |x| < 1/2:  x/2 + x^2 Q(x^2) (Phi(x) - 1/2 = x Q: no 1 + erf cancellation);
+#   else q = Phi(-|x|) = e^(-x^2/2) t S(t), t = 1/(1 + k|x|) (k = 1/4 float32,
+#   1/8 float64): x < 0: x q (the tail: erfc-like, full relative accuracy down
+#   to the last subnormal); x > 0: x - x q (q < 0.31, so its error is damped).
+#   |x| is clamped at AMAX (14.5 / 38.9): beyond it gelu(x) is x, or rounds to
+#   -0 (gelu(-14.5) ~ -9e-47 in float32; gelu(-38.9) < 1e-329 in float64).
+cdef inline floating _gelu_amax(floating x) noexcept nogil:
+    if floating is float:
+        return <float>14.5
+    else:
+        return 38.9
+
+cdef inline floating _gelu_tail_k(floating x) noexcept nogil:
+    if floating is float:
+        return <float>0.25
+    else:
+        return 0.125
+
+# Phi(-a) e^(a^2/2) = t S(t): returns t, stores S(t) and e^(-a^2/2) = zs * s2.
+cdef inline floating _gelu_tail(floating ac, floating* S, floating* zs,
+                                floating* s2) noexcept nogil:
+    cdef floating t = <floating>1 / fa_fma(_gelu_tail_k(ac), ac, <floating>1)
+    zs[0] = v_gauss_split(ac, s2)
+    S[0] = v_gelu_tail_s(t)
+    return t
+
+cdef inline floating gelu_forward(floating x, floating p0, floating p1,
+                                  floating p2) noexcept nogil:
+    cdef floating amax = _gelu_amax(x)
+    cdef floating a = fa_abs(x)
+    cdef floating ac = amax if a > amax else a
+    cdef floating s = x * x
+    cdef floating s_lo = fa_fma(x, x, -s)
+    cdef floating Q = v_gelu_small_q(s)
+    # x/2 + x^2 Q with x^2 = s + s_lo: x/2 is exact, x^2 Q rounds once
+    cdef floating small = fa_fma(x, <floating>0.5, fa_fma(s, Q, s_lo * Q))
+    cdef floating zs, s2, S
+    cdef floating t = _gelu_tail(ac, &S, &zs, &s2)
+    cdef floating qs = zs * (t * S)
+    cdef floating neg = (x * qs) * s2
+    cdef floating pos = fa_fma(-x, qs * s2, x)
+    cdef floating r = small if a < <floating>0.5 else (pos if x > 0 else neg)
+    r = x if x > amax else r
+    r = x if x == 0 else r          # keep the sign of -0
+    return fa_copysign(<floating>0, x) if x < -amax else r
+
+# gelu'(x) = Phi(x) + x phi(x):
+#   |x| < 1/2:  1/2 + x D(x^2);  x > 0: 1 + e^(-x^2/2) (x/sqrt(2 pi) - w);
+#   x < 0: e^(-x^2/2) (w + x/sqrt(2 pi)) (w = t S(t) as in the forward pass);
+#   near the root a0 = -0.75179 (|x - a0| < 1/2), where the sum cancels,
+#   d Q(d) with d = x - a0 (v_gelu_deriv_root).
+cdef inline floating gelu_backward(floating g, floating x, floating p0, floating p1,
+                                   floating p2) noexcept nogil:
+    cdef floating amax = _gelu_amax(x)
+    cdef floating phi_hi, phi_lo        # 1/sqrt(2 pi) = hi + lo
+    if floating is float:
+        phi_hi = <float>0.3989422917366028
+        phi_lo = <float>-1.1335170135851058e-08
+    else:
+        phi_hi = 0.3989422804014327
+        phi_lo = -2.49232720227773e-17
+    cdef floating a = fa_abs(x)
+    cdef floating ac = amax if a > amax else a
+    cdef floating s = x * x
+    cdef floating small = fa_fma(x, v_gelu_small_d(s), <floating>0.5)
+    cdef floating zs, s2, S
+    cdef floating t = _gelu_tail(ac, &S, &zs, &s2)
+    cdef floating xc = fa_copysign(ac, x)
+    cdef floating xphi = fa_fma(xc, phi_hi, xc * phi_lo)
+    # explicit fmas: x phi -+ t S rounds once, the same in every code path
+    cdef floating pos = fa_fma(zs * s2, fa_fma(-t, S, xphi), <floating>1)
+    cdef floating neg = (zs * fa_fma(t, S, xphi)) * s2
+    cdef floating d
+    cdef floating near = v_gelu_deriv_root(x, &d)
+    cdef floating r = small if a < <floating>0.5 else (pos if x > 0 else neg)
+    r = near if fa_abs(d) < <floating>0.5 else r
+    r = <floating>1 if x > amax else r
+    return g * (fa_copysign(<floating>0, x) if x < -amax else r)
+
+
+# gelu, approximate="tanh" (PyTorch's): 0.5 x (1 + tanh(u)), u = c (x + k x^3) ----
+#   = x sigma(2u) = x / (1 + e^-2u).  2u = c2 x (1 + k x^2) is carried as
+#   th + tl (double-float: x^2, k x^2, 1 + k x^2 and the product with their
+#   rounding errors), because e^-2u magnifies an absolute error of 2u into a
+#   relative one: 2u reaches -110 before the result underflows (float32).
+#   |x| is clamped at 20 (float32) / 25 (float64): beyond, x or -0.
+cdef inline floating _gelu_tanh_xmax(floating x) noexcept nogil:
+    if floating is float:
+        return <float>20
+    else:
+        return 25
+
+# 2u = th + tl; also m = c2 x = m + ml and k x^2 = p (for the derivative).
+cdef inline floating _gelu_tanh_2u(floating x, floating* tl, floating* m_out,
+                                   floating* ml_out, floating* s_out) noexcept nogil:
+    cdef floating c2_hi, c2_lo, k_hi, k_lo
+    if floating is float:
+        c2_hi = <float>1.5957691669464111          # 2 sqrt(2/pi)
+        c2_lo = <float>-4.534068054340423e-08
+        k_hi = <float>0.044714998453855515         # 0.044715
+        k_lo = <float>1.5461444347053543e-09
+    else:
+        c2_hi = 1.5957691216057308
+        c2_lo = -9.96930880911092e-17
+        k_hi = 0.044715
+        k_lo = 2.1960211427085595e-18
+    cdef floating s = x * x
+    cdef floating s_lo = fa_fma(x, x, -s)
+    cdef floating p = k_hi * s
+    cdef floating p_lo = fa_fma(k_hi, s, -p) + fa_fma(k_hi, s_lo, k_lo * s)
+    # w = 1 + p exactly as w + w_lo (2Sum: p may exceed 1)
+    cdef floating w = <floating>1 + p
+    cdef floating bp = w - p
+    cdef floating w_lo = ((<floating>1 - (w - bp)) + (p - bp)) + p_lo
+    cdef floating m = c2_hi * x
+    cdef floating ml = fa_fma(c2_hi, x, -m) + c2_lo * x
+    cdef floating th = m * w
+    tl[0] = fa_fma(m, w, -th) + fa_fma(m, w_lo, ml * w)
+    m_out[0] = m
+    ml_out[0] = ml
+    s_out[0] = s
+    return th
+
+cdef inline floating gelu_tanh_forward(floating x, floating p0, floating p1,
+                                       floating p2) noexcept nogil:
+    cdef floating xmax = _gelu_tanh_xmax(x)
+    cdef floating xc = xmax if x > xmax else (-xmax if x < -xmax else x)
+    cdef floating tl, m, ml, s, s2
+    cdef floating th = _gelu_tanh_2u(xc, &tl, &m, &ml, &s)
+    cdef floating zs = v_exp_neg_abs_dd_split(th, tl, &s2)    # e^-|2u| = zs s2
+    cdef floating den = <floating>1 + zs * s2
+    cdef floating r = xc / den if th >= 0 else ((xc * zs) / den) * s2
+    r = x if x > xmax else r
+    return fa_copysign(<floating>0, x) if x < -xmax else r
+
+# f' = sigma (1 + v (1 - sigma)), sigma = sigma(2u), v = 2 x u' = m (1 + 3 k x^2).
+# With z = e^-|2u|, s1 = 1 + z (+ its rounding error e), sq = (1 + z)^2:
+#   x >= 0: (1 + z + v z) / sq;   x < 0: z ((1 + v) + z) / sq,
+# and near the root a0 = -0.75197 a polynomial in x - a0.
+cdef inline floating gelu_tanh_backward(floating g, floating x, floating p0, floating p1,
+                                        floating p2) noexcept nogil:
+    cdef floating xmax = _gelu_tanh_xmax(x)
+    cdef floating k3_hi, k3_lo
+    if floating is float:
+        k3_hi = <float>0.13414500653743744        # 3 * 0.044715
+        k3_lo = <float>-6.537437258202772e-09
+    else:
+        k3_hi = 0.134145
+        k3_lo = 1.3526957332032908e-17
+    cdef floating xc = xmax if x > xmax else (-xmax if x < -xmax else x)
+    cdef floating tl, m, ml, s, s2
+    cdef floating th = _gelu_tanh_2u(xc, &tl, &m, &ml, &s)
+    cdef floating zs = v_exp_neg_abs_dd_split(th, tl, &s2)
+    cdef floating z = zs * s2
+    cdef floating s1 = <floating>1 + z
+    cdef floating e = z - (s1 - <floating>1)
+    cdef floating sq = fa_fma(s1, s1, <floating>2 * s1 * e)
+    cdef floating q3 = fa_fma(k3_hi, s, k3_lo * s)
+    cdef floating v = fa_fma(m, q3, m)
+    cdef floating pos = (fa_fma(v, z, s1) + e) / sq
+    # 1 + v = (1 + m) + (ml + m q3): 1 + m is exact on the range that matters
+    cdef floating onev = (<floating>1 + m) + fa_fma(m, q3, ml)
+    cdef floating neg = ((zs * (onev + z)) / sq) * s2
+    cdef floating d
+    cdef floating near = v_gelu_tanh_deriv_root(x, &d)
+    cdef floating r = pos if th >= 0 else neg
+    r = near if fa_abs(d) < <floating>0.5 else r
+    r = <floating>1 if x > xmax else r
+    return g * (fa_copysign(<floating>0, x) if x < -xmax else r)
+
+
+# mish: x tanh(softplus(x)) ------------------------------------------------------
+#   With n = e^x: tanh(log(1 + n)) = N / (N + 2), N = n (n + 2), so
+#   mish = x N / (N + 2): one exp, no overflow below the clamp (x <= 20 float32,
+#   40 float64, where the ratio is 1 to the last bit); e^x kept split (n = zs s2)
+#   so that x e^x rounds once into the subnormal range; x < -120 / -760: -0.
+cdef inline floating _mish_xmax(floating x) noexcept nogil:
+    if floating is float:
+        return <float>20
+    else:
+        return 40
+
+cdef inline floating _mish_lim(floating x) noexcept nogil:
+    if floating is float:
+        return <float>-120
+    else:
+        return -760
+
+cdef inline floating mish_forward(floating x, floating p0, floating p1,
+                                  floating p2) noexcept nogil:
+    cdef floating xmax = _mish_xmax(x)
+    cdef floating xc = xmax if x > xmax else x
+    cdef floating s2
+    cdef floating zs = v_exp_split(xc, &s2)
+    cdef floating n = zs * s2
+    cdef floating n2 = n + <floating>2
+    cdef floating r = ((xc * (zs * n2)) / fa_fma(n, n2, <floating>2)) * s2
+    r = x if x > xmax else r
+    return fa_copysign(<floating>0, x) if x < _mish_lim(x) else r
+
+# mish' = tanh(sp) + x sigma(x) (1 - tanh(sp)^2) (PyTorch's mish_backward), with
+# D = N + 2 = n^2 + 2n + 2 and 1 - tanh(sp)^2 = 4 (n + 1)^2 / D^2:
+#   x >= 0: 1 + (4 x n (n + 1) / D - 2) / D            (1 plus a damped term)
+#   x < 0:  n P / D^2, P = 4 (1 + x) + n (6 + 4x + n (4 + n))   (1 + x exact)
+# and near the root a0 = -1.19243 a polynomial in x - a0.
+cdef inline floating mish_backward(floating g, floating x, floating p0, floating p1,
+                                   floating p2) noexcept nogil:
+    cdef floating xmax = _mish_xmax(x)
+    cdef floating xc = xmax if x > xmax else x
+    cdef floating s2
+    cdef floating zs = v_exp_split(xc, &s2)
+    cdef floating n = zs * s2
+    cdef floating D = fa_fma(n, n + <floating>2, <floating>2)
+    cdef floating pos = <floating>1 + ((<floating>4 * xc) * (n * (n + <floating>1)) / D
+                                       - <floating>2) / D
+    cdef floating P = fa_fma(n, fa_fma(n, <floating>4 + n, fa_fma(<floating>4, xc, <floating>6)),
+                             <floating>4 * (<floating>1 + xc))
+    cdef floating neg = (((zs * P) / D) / D) * s2
+    cdef floating d
+    cdef floating near = v_mish_deriv_root(x, &d)
+    cdef floating r = pos if x >= 0 else neg
+    r = near if fa_abs(d) < <floating>0.5 else r
+    r = <floating>1 if x > xmax else r
+    return g * (fa_copysign(<floating>0, x) if x < _mish_lim(x) else r)

@@ -554,3 +554,298 @@ cdef inline floating v_silu_deriv_root(floating a, floating* d) noexcept nogil:
         return _silu_deriv_root_f32(a, d)
     else:
         return _silu_deriv_root_f64(a, d)
+
+
+# ===========================================================================
+# gelu and mish (appended for issue 3; the functions above are unchanged).
+# Written so that the float32 versions never touch double: every literal below
+# is cast or passed to a float32 fma (check: python tools/check_simd.py).
+# Coefficients: python tools/gen_coeffs.py gelu_small gelu_dsmall gelu_tail
+# gelu_root gelu_tanh_root mish_root (Lawson near-minimax, as above).  Errors
+# quoted are of the polynomial in exact arithmetic; the measured errors of
+# the activations built on them are in _exponential.pxd.
+# ===========================================================================
+
+# gelu_small f32: Phi(x) - 1/2 = x Q(x^2), Q of degree 5 in s = x^2: on [0.0, 0.25], max weighted error 2.84e-8 (0.477 x 2^-24, 2.56e+8 x 2^-53)
+cdef inline float _gelu_small_q_f32(float s) noexcept nogil:
+    cdef float P = -0.0057295095175504684
+    P = fa_fma_f32(P, s, 0.003699665190652013)
+    P = fa_fma_f32(P, s, -0.0019740096759051085)
+    P = fa_fma_f32(P, s, 0.010044128634035587)
+    P = fa_fma_f32(P, s, -0.06649260222911835)
+    P = fa_fma_f32(P, s, 0.3989422917366028)
+    return P
+
+# gelu_small f64: Phi(x) - 1/2 = x Q(x^2), Q of degree 11 in s = x^2: on [0.0, 0.25], max weighted error 6.25e-17 (1.05e-9 x 2^-24, 0.563 x 2^-53)
+cdef inline double _gelu_small_q_f64(double s) noexcept nogil:
+    cdef double P = -0.0002120612937793224
+    P = fa_fma_f64(P, s, 0.0002918809974047755)
+    P = fa_fma_f64(P, s, -0.00017350013365429736)
+    P = fa_fma_f64(P, s, 5.828953534924246e-05)
+    P = fa_fma_f64(P, s, -1.2201661845402933e-05)
+    P = fa_fma_f64(P, s, 2.2959525078581125e-06)
+    P = fa_fma_f64(P, s, -9.584993847103603e-06)
+    P = fa_fma_f64(P, s, 0.0001154422221191961)
+    P = fa_fma_f64(P, s, -0.0011873284515529086)
+    P = fa_fma_f64(P, s, 0.00997355701383162)
+    P = fa_fma_f64(P, s, -0.06649038006692928)
+    P = fa_fma_f64(P, s, 0.3989422804014327)
+    return P
+
+# gelu_dsmall f32: gelu'(x) - 1/2 = x D(x^2), D of degree 5 in s = x^2: on [0.0, 0.25], max weighted error 2.84e-8 (0.477 x 2^-24, 2.56e+8 x 2^-53)
+cdef inline float _gelu_small_d_f32(float s) noexcept nogil:
+    cdef float P = -0.011339075863361359
+    P = fa_fma_f32(P, s, 0.008204623125493526)
+    P = fa_fma_f32(P, s, -0.011050171218812466)
+    P = fa_fma_f32(P, s, 0.059981007128953934)
+    P = fa_fma_f32(P, s, -0.26596593856811523)
+    P = fa_fma_f32(P, s, 0.7978845834732056)
+    return P
+
+# gelu_dsmall f64: gelu'(x) - 1/2 = x D(x^2), D of degree 11 in s = x^2: on [0.0, 0.25], max weighted error 6.25e-17 (1.05e-9 x 2^-24, 0.563 x 2^-53)
+cdef inline double _gelu_small_d_f64(double s) noexcept nogil:
+    cdef double P = -0.00041538719756289294
+    P = fa_fma_f64(P, s, 0.0005722731711848419)
+    P = fa_fma_f64(P, s, -0.0003405246728540591)
+    P = fa_fma_f64(P, s, 0.00011457075054413567)
+    P = fa_fma_f64(P, s, -2.4584622223476326e-05)
+    P = fa_fma_f64(P, s, 1.2535114817699322e-05)
+    P = fa_fma_f64(P, s, -0.00011361283520282511)
+    P = fa_fma_f64(P, s, 0.0011543617736514168)
+    P = fa_fma_f64(P, s, -0.009498626191628692)
+    P = fa_fma_f64(P, s, 0.059841342067755536)
+    P = fa_fma_f64(P, s, -0.2659615202676693)
+    P = fa_fma_f64(P, s, 0.7978845608028654)
+    return P
+
+# gelu_tail f32: Phi(-a) = exp(-a^2/2) t S(t), t = 1/(1 + 0.25 a), a in [0.5, 14.5], S of degree 9: on [0.21621622, 0.88888889], max weighted error 1.94e-9 (0.0325 x 2^-24, 1.75e+7 x 2^-53)
+cdef inline float _gelu_tail_s_f32(float t) noexcept nogil:
+    cdef float P = 0.022853877395391464
+    P = fa_fma_f32(P, t, -0.0941237136721611)
+    P = fa_fma_f32(P, t, 0.11952026933431625)
+    P = fa_fma_f32(P, t, -0.055128104984760284)
+    P = fa_fma_f32(P, t, 0.07706530392169952)
+    P = fa_fma_f32(P, t, 0.05455772206187248)
+    P = fa_fma_f32(P, t, 0.08235663175582886)
+    P = fa_fma_f32(P, t, 0.09343311935663223)
+    P = fa_fma_f32(P, t, 0.09972921758890152)
+    P = fa_fma_f32(P, t, 0.09973632544279099)
+    return P
+
+# gelu_tail f64: Phi(-a) = exp(-a^2/2) t S(t), t = 1/(1 + 0.125 a), a in [0.5, 39], S of degree 22 in t - 0.5625: on [-0.39228723, 0.37867647], max weighted error 4.4e-17 (7.39e-10 x 2^-24, 0.397 x 2^-53)
+cdef inline double _gelu_tail_s_f64(double t) noexcept nogil:
+    cdef double u = t - 0.5625
+    cdef double P = -0.0030187685970440004
+    P = fa_fma_f64(P, u, 0.016962955395230395)
+    P = fa_fma_f64(P, u, 0.04161750218371644)
+    P = fa_fma_f64(P, u, 0.0038454941394792897)
+    P = fa_fma_f64(P, u, -0.10964015994602469)
+    P = fa_fma_f64(P, u, -0.2103781137911264)
+    P = fa_fma_f64(P, u, -0.12800013548354103)
+    P = fa_fma_f64(P, u, 0.3183180873733036)
+    P = fa_fma_f64(P, u, 1.2101949856856)
+    P = fa_fma_f64(P, u, 2.4514783870120644)
+    P = fa_fma_f64(P, u, 3.781371310230257)
+    P = fa_fma_f64(P, u, 4.87478791192043)
+    P = fa_fma_f64(P, u, 5.47226428649985)
+    P = fa_fma_f64(P, u, 5.471201318446394)
+    P = fa_fma_f64(P, u, 4.940623985378509)
+    P = fa_fma_f64(P, u, 4.067349157864561)
+    P = fa_fma_f64(P, u, 3.0723757714416937)
+    P = fa_fma_f64(P, u, 2.1391471436878584)
+    P = fa_fma_f64(P, u, 1.377147328740607)
+    P = fa_fma_f64(P, u, 0.8214850279754585)
+    P = fa_fma_f64(P, u, 0.45459084086741264)
+    P = fa_fma_f64(P, u, 0.2334668637524807)
+    P = fa_fma_f64(P, u, 0.11124244120325724)
+    return P
+
+# gelu'(a0 + d) = d Q(d) near its root a0 = -0.7517915246935644574579049:
+# gelu' f32: f'(a0 + d) = d Q(d), Q of degree 10: on [-0.5, 0.5], max weighted error 1.22e-8 (0.205 x 2^-24, 1.1e+8 x 2^-53)
+cdef inline float _gelu_deriv_root_f32(float x, float* d_out) noexcept nogil:
+    cdef float d = (x - <float>-0.7517915368080139) - <float>1.211444988769017e-08
+    cdef float P = -0.0016514338785782456
+    P = fa_fma_f32(P, d, 0.00033706630347296596)
+    P = fa_fma_f32(P, d, 0.0004342385509517044)
+    P = fa_fma_f32(P, d, -0.0023086995352059603)
+    P = fa_fma_f32(P, d, 0.004257649183273315)
+    P = fa_fma_f32(P, d, 0.01943078823387623)
+    P = fa_fma_f32(P, d, -0.014743954874575138)
+    P = fa_fma_f32(P, d, -0.11400853842496872)
+    P = fa_fma_f32(P, d, -0.018200624734163284)
+    P = fa_fma_f32(P, d, 0.38828498125076294)
+    P = fa_fma_f32(P, d, 0.43149399757385254)
+    d_out[0] = d
+    return d * P
+
+# gelu'(a0 + d) = d Q(d) near its root a0 = -0.7517915246935644574579049:
+# gelu' f64: f'(a0 + d) = d Q(d), Q of degree 18: on [-0.5, 0.5], max weighted error 6.49e-17 (1.09e-9 x 2^-24, 0.584 x 2^-53)
+cdef inline double _gelu_deriv_root_f64(double x, double* d_out) noexcept nogil:
+    cdef double d = (x - -0.7517915246935645) - 1.4956759177009883e-17
+    cdef double P = 1.7736678569082852e-09
+    P = fa_fma_f64(P, d, -1.2337153250770448e-09)
+    P = fa_fma_f64(P, d, -3.537919790440988e-08)
+    P = fa_fma_f64(P, d, -1.6841043324332093e-09)
+    P = fa_fma_f64(P, d, 5.702487467740128e-07)
+    P = fa_fma_f64(P, d, 4.32866473543432e-07)
+    P = fa_fma_f64(P, d, -7.748455557408187e-06)
+    P = fa_fma_f64(P, d, -1.1214383612986183e-05)
+    P = fa_fma_f64(P, d, 8.615947787582069e-05)
+    P = fa_fma_f64(P, d, 0.00018633974656323798)
+    P = fa_fma_f64(P, d, -0.0007448268386175098)
+    P = fa_fma_f64(P, d, -0.002239538068092248)
+    P = fa_fma_f64(P, d, 0.004539228379122863)
+    P = fa_fma_f64(P, d, 0.01942167983818964)
+    P = fa_fma_f64(P, d, -0.01477152214824428)
+    P = fa_fma_f64(P, d, -0.11400823329722172)
+    P = fa_fma_f64(P, d, -0.018199676398671087)
+    P = fa_fma_f64(P, d, 0.388284982990552)
+    P = fa_fma_f64(P, d, 0.4314939923140469)
+    d_out[0] = d
+    return d * P
+
+# gelu_tanh'(a0 + d) = d Q(d) near its root a0 = -0.7524614220710162584879544:
+# gelu_tanh' f32: f'(a0 + d) = d Q(d), Q of degree 10: on [-0.5, 0.5], max weighted error 2.89e-8 (0.484 x 2^-24, 2.6e+8 x 2^-53)
+cdef inline float _gelu_tanh_deriv_root_f32(float x, float* d_out) noexcept nogil:
+    cdef float d = (x - <float>-0.7524614334106445) - <float>1.1339627903339533e-08
+    cdef float P = -0.003539161989465356
+    P = fa_fma_f32(P, d, 0.0007675912347622216)
+    P = fa_fma_f32(P, d, 0.001599402748979628)
+    P = fa_fma_f32(P, d, -0.0026736543513834476)
+    P = fa_fma_f32(P, d, 0.004646594170480967)
+    P = fa_fma_f32(P, d, 0.019720861688256264)
+    P = fa_fma_f32(P, d, -0.016557926312088966)
+    P = fa_fma_f32(P, d, -0.11394642293453217)
+    P = fa_fma_f32(P, d, -0.015785016119480133)
+    P = fa_fma_f32(P, d, 0.3875184655189514)
+    P = fa_fma_f32(P, d, 0.4304001033306122)
+    d_out[0] = d
+    return d * P
+
+# gelu_tanh'(a0 + d) = d Q(d) near its root a0 = -0.7524614220710162584879544:
+# gelu_tanh' f64: f'(a0 + d) = d Q(d), Q of degree 18: on [-0.5, 0.5], max weighted error 5.64e-17 (9.47e-10 x 2^-24, 0.508 x 2^-53)
+cdef inline double _gelu_tanh_deriv_root_f64(double x, double* d_out) noexcept nogil:
+    cdef double d = (x - -0.7524614220710163) - 3.635560509207687e-17
+    cdef double P = 6.266083812033832e-08
+    P = fa_fma_f64(P, d, 1.2279061352600778e-07)
+    P = fa_fma_f64(P, d, -4.2517003986404256e-07)
+    P = fa_fma_f64(P, d, -9.806971174702316e-07)
+    P = fa_fma_f64(P, d, 2.4320514428360095e-06)
+    P = fa_fma_f64(P, d, 5.916135660838489e-06)
+    P = fa_fma_f64(P, d, -1.595067150342824e-05)
+    P = fa_fma_f64(P, d, -3.4955772398149265e-05)
+    P = fa_fma_f64(P, d, 0.00012425225822858778)
+    P = fa_fma_f64(P, d, 0.0002639276015207163)
+    P = fa_fma_f64(P, d, -0.0009274420220728067)
+    P = fa_fma_f64(P, d, -0.0024227318436341647)
+    P = fa_fma_f64(P, d, 0.005261059254902232)
+    P = fa_fma_f64(P, d, 0.019682309459763337)
+    P = fa_fma_f64(P, d, -0.016619328343052565)
+    P = fa_fma_f64(P, d, -0.113944483080958)
+    P = fa_fma_f64(P, d, -0.015782853521848026)
+    P = fa_fma_f64(P, d, 0.3875184461357889)
+    P = fa_fma_f64(P, d, 0.4304000910248585)
+    d_out[0] = d
+    return d * P
+
+# mish'(a0 + d) = d Q(d) near its root a0 = -1.192431214515495212137588:
+# mish' f32: f'(a0 + d) = d Q(d), Q of degree 10: on [-0.5, 0.5], max weighted error 4.16e-8 (0.697 x 2^-24, 3.74e+8 x 2^-53)
+cdef inline float _mish_deriv_root_f32(float x, float* d_out) noexcept nogil:
+    cdef float d = (x - <float>-1.1924312114715576) - <float>-3.0439375464652585e-09
+    cdef float P = -0.0038623588625341654
+    P = fa_fma_f32(P, d, 0.0003209353017155081)
+    P = fa_fma_f32(P, d, 0.002822133479639888)
+    P = fa_fma_f32(P, d, 0.0008177366107702255)
+    P = fa_fma_f32(P, d, 0.00048359576612710953)
+    P = fa_fma_f32(P, d, -0.0033359923399984837)
+    P = fa_fma_f32(P, d, -0.015761978924274445)
+    P = fa_fma_f32(P, d, -0.020272914320230484)
+    P = fa_fma_f32(P, d, 0.04190580174326897)
+    P = fa_fma_f32(P, d, 0.2047312706708908)
+    P = fa_fma_f32(P, d, 0.2669479250907898)
+    d_out[0] = d
+    return d * P
+
+# mish'(a0 + d) = d Q(d) near its root a0 = -1.192431214515495212137588:
+# mish' f64: f'(a0 + d) = d Q(d), Q of degree 18: on [-0.5, 0.5], max weighted error 7.05e-17 (1.18e-9 x 2^-24, 0.635 x 2^-53)
+cdef inline double _mish_deriv_root_f64(double x, double* d_out) noexcept nogil:
+    cdef double d = (x - -1.1924312145154952) - -4.8484829848031044e-17
+    cdef double P = -1.941253678243764e-09
+    P = fa_fma_f64(P, d, -5.384041018417208e-08)
+    P = fa_fma_f64(P, d, -1.4274335196063078e-07)
+    P = fa_fma_f64(P, d, 2.2883453915942395e-08)
+    P = fa_fma_f64(P, d, 1.0720485577249034e-06)
+    P = fa_fma_f64(P, d, 2.9099173843110867e-06)
+    P = fa_fma_f64(P, d, 9.426874950856655e-07)
+    P = fa_fma_f64(P, d, -1.7299449455720937e-05)
+    P = fa_fma_f64(P, d, -5.582891247104663e-05)
+    P = fa_fma_f64(P, d, -4.196147848095161e-05)
+    P = fa_fma_f64(P, d, 0.0002541293638110784)
+    P = fa_fma_f64(P, d, 0.0009898181011170934)
+    P = fa_fma_f64(P, d, 0.0010924055409392763)
+    P = fa_fma_f64(P, d, -0.0033606849269916987)
+    P = fa_fma_f64(P, d, -0.015821126561733113)
+    P = fa_fma_f64(P, d, -0.020271822716684693)
+    P = fa_fma_f64(P, d, 0.04190782104360987)
+    P = fa_fma_f64(P, d, 0.20473126408010586)
+    P = fa_fma_f64(P, d, 0.2669479140495345)
+    d_out[0] = d
+    return d * P
+
+
+# Fused wrappers and shared pieces for gelu / mish ----------------------------
+cdef inline floating v_gelu_small_q(floating s) noexcept nogil:
+    if floating is float:
+        return _gelu_small_q_f32(s)
+    else:
+        return _gelu_small_q_f64(s)
+
+cdef inline floating v_gelu_small_d(floating s) noexcept nogil:
+    if floating is float:
+        return _gelu_small_d_f32(s)
+    else:
+        return _gelu_small_d_f64(s)
+
+cdef inline floating v_gelu_tail_s(floating t) noexcept nogil:
+    if floating is float:
+        return _gelu_tail_s_f32(t)
+    else:
+        return _gelu_tail_s_f64(t)
+
+cdef inline floating v_gelu_deriv_root(floating x, floating* d) noexcept nogil:
+    if floating is float:
+        return _gelu_deriv_root_f32(x, d)
+    else:
+        return _gelu_deriv_root_f64(x, d)
+
+cdef inline floating v_gelu_tanh_deriv_root(floating x, floating* d) noexcept nogil:
+    if floating is float:
+        return _gelu_tanh_deriv_root_f32(x, d)
+    else:
+        return _gelu_tanh_deriv_root_f64(x, d)
+
+cdef inline floating v_mish_deriv_root(floating x, floating* d) noexcept nogil:
+    if floating is float:
+        return _mish_deriv_root_f32(x, d)
+    else:
+        return _mish_deriv_root_f64(x, d)
+
+
+# e^(-a^2/2) as zs * s2 (s2 a power of two applied last, so results that end
+# subnormal round once; see v_exp_split).  a^2 is carried exactly as h + h_lo
+# (fma), and e^-(h + h_lo)/2 = e^(-h/2) (1 - h_lo/2) to 2^-48 relative, so the
+# error is exp's (0.52 ULP) plus one rounding: a^2/2 reaches 105 (float32) /
+# 757 (float64), where rounding a^2 alone would cost ~2^7 / 2^10 ULP.
+cdef inline floating v_gauss_split(floating a, floating* s2) noexcept nogil:
+    cdef floating h = a * a
+    cdef floating h_lo = fa_fma(a, a, -h)
+    cdef floating zs = v_exp_split(-(h * <floating>0.5), s2)
+    return fa_fma(zs, -(h_lo * <floating>0.5), zs)
+
+
+# e^-|t| for t = t_hi + t_lo (|t_lo| <= ulp(t_hi)) as zs * s2, same scheme.
+cdef inline floating v_exp_neg_abs_dd_split(floating t_hi, floating t_lo,
+                                            floating* s2) noexcept nogil:
+    cdef floating lo = -t_lo if t_hi >= 0 else t_lo
+    cdef floating zs = v_exp_split(-fa_abs(t_hi), s2)
+    return fa_fma(zs, lo, zs)

@@ -217,7 +217,8 @@ def test_unknown_keyword(name):
     expect_error(lambda: f(name)(x, None), [x], TypeError, [], f"{name}(x, out positional)")
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if fastact.ACTIVATIONS[n].params])
+@pytest.mark.parametrize("name", [n for n in NAMES if set(fastact.ACTIVATIONS[n].params)
+                                  - set(fastact.ACTIVATIONS[n].choices)])
 @pytest.mark.parametrize("value,exc", [
     (float("nan"), ValueError), (float("inf"), ValueError), (-float("inf"), ValueError),
     ("0.5", TypeError), (None, TypeError), ([0.5], TypeError), (1 + 1j, TypeError),
@@ -225,7 +226,7 @@ def test_unknown_keyword(name):
 def test_bad_parameter_value(name, value, exc):
     spec = fastact.ACTIVATIONS[name]
     x, g = good(), good(seed=8)
-    for p in spec.params:
+    for p in (p for p in spec.params if p not in spec.choices):   # real parameters
         kw = {p: value}
         for suffix, call in (
             ("", lambda: f(name)(x, **kw)),
@@ -252,3 +253,23 @@ def test_parameter_overflowing_float32():
     x = np.array([-0.0, -1.0], np.float32)
     expect_error(lambda: fastact.leaky_relu(x, negative_slope=1e39), [x], ValueError,
                  ["negative_slope"], "leaky_relu(float32, negative_slope=1e39)")
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if fastact.ACTIVATIONS[n].choices])
+@pytest.mark.parametrize("value,exc", [
+    ("bogus", ValueError), ("", ValueError), ("TANH", ValueError), (0.5, TypeError),
+    (float("nan"), TypeError), (None, TypeError), (["tanh"], TypeError),
+], ids=["bogus", "empty", "upper", "float", "nan", "None", "list"])
+def test_bad_string_parameter(name, value, exc):
+    """String parameters (gelu's approximate) accept exactly their listed values."""
+    spec = fastact.ACTIVATIONS[name]
+    x, g = good(), good(seed=8)
+    for p in spec.choices:
+        kw = {p: value}
+        for suffix, call in (
+            ("", lambda: f(name)(x, **kw)),
+            ("_", lambda: f(name, "_")(x, **kw)),
+            ("_backward", lambda: f(name, "_backward")(g, x=x, **kw)),
+            ("_backward_", lambda: f(name, "_backward_")(g, x=x, **kw)),
+        ):
+            expect_error(call, [x, g], exc, [p], f"{name}{suffix}({p}={value!r})")

@@ -164,6 +164,135 @@ TABLES = {
                           root_table("silu'", silu_deriv, -1.28, 0.5, 18, to_f64, "f64")),
 }
 
+
+
+# ---------------------------------------------------------------------------
+# gelu and mish (appended; run as: python tools/gen_coeffs.py gelu_small ...)
+# ---------------------------------------------------------------------------
+def _phi_half(x):
+    # Phi(x) - 1/2 = erf(x / sqrt 2) / 2
+    return mp.erf(x / mp.sqrt(2)) / 2
+
+
+def gelu_small_table(deg, T, rounder, tag):
+    # Phi(x) - 1/2 = x Q(x^2) on |x| <= T (gelu = x/2 + x^2 Q(x^2)); relative to Q.
+    def q(s):
+        return _phi_half(mp.sqrt(s)) / mp.sqrt(s) if s != 0 else 1 / mp.sqrt(2 * mp.pi)
+    fit(f"gelu_small {tag}: Phi(x) - 1/2 = x Q(x^2), Q of degree {deg} in s = x^2",
+        q, lambda s: 1 / q(s), powers(0, deg + 1), mp.mpf(0), mp.mpf(T) ** 2, rounder)
+
+
+def gelu_dsmall_table(deg, T, rounder, tag):
+    # gelu'(x) - 1/2 = x D(x^2), D(s) = (Phi(x) - 1/2)/x + phi(x); relative to D.
+    def d(s):
+        x = mp.sqrt(s)
+        phi = mp.exp(-s / 2) / mp.sqrt(2 * mp.pi)
+        return (_phi_half(x) / x if s != 0 else 1 / mp.sqrt(2 * mp.pi)) + phi
+    fit(f"gelu_dsmall {tag}: gelu'(x) - 1/2 = x D(x^2), D of degree {deg} in s = x^2",
+        d, lambda s: 1 / d(s), powers(0, deg + 1), mp.mpf(0), mp.mpf(T) ** 2, rounder)
+
+
+def gelu_tail_table(deg, k, a_lo, a_hi, rounder, tag, center=0):
+    # Phi(-a) = e^(-a^2/2) t S(t), t = 1 / (1 + k a) (k a power of two: the map
+    # a -> t rounds once); S fitted relative, as a polynomial in t - center
+    # (centred for float64's high degree: smaller coefficients, less
+    # cancellation in Horner's rule).
+    def S(t):
+        a = (1 / t - 1) / k
+        return mp.erfc(a / mp.sqrt(2)) / 2 * mp.exp(a * a / 2) / t
+    t_lo, t_hi = 1 / (1 + k * mp.mpf(a_hi)), 1 / (1 + k * mp.mpf(a_lo))
+    c = mp.mpf(center)
+    fit(f"gelu_tail {tag}: Phi(-a) = exp(-a^2/2) t S(t), t = 1/(1 + {k} a), "
+        f"a in [{a_lo}, {a_hi}], S of degree {deg} in t - {center}",
+        lambda u: S(u + c), lambda u: 1 / S(u + c), powers(0, deg + 1),
+        t_lo - c, t_hi - c, rounder)
+
+
+def quick(table):
+    """Run ``table`` with a cheaper Lawson (48 nodes, 30 sweeps) and, for float64,
+    one fit rounded at the end (the refit per rounded coefficient matters only
+    when the rounding error is near the target's ULP, i.e. for float32)."""
+    def run():
+        global fit
+        saved_defaults, saved_fit = lawson.__defaults__, fit
+        lawson.__defaults__ = (48, 30, ())
+        try:
+            return table()
+        finally:
+            lawson.__defaults__, fit = saved_defaults, saved_fit
+    return run
+
+
+def fit_rounded_once(name, target, weight, basis, a, b, rounder, fixed=(), check=None):
+    coeffs = [mp.mpf(rounder(c)) for c in lawson(target, weight, basis, a, b)]
+    n = len(basis)
+    xs = mp.linspace(a, b, 1500)
+    err = max(abs(weight(x) * (target(x) - sum(coeffs[i] * basis[i](x) for i in range(n))))
+              for x in xs)
+    print(f"# {name}: on [{mp.nstr(a, 8)}, {mp.nstr(b, 8)}], max weighted error "
+          f"{mp.nstr(err, 3)} ({mp.nstr(err / mp.mpf(2) ** -24, 3)} x 2^-24,"
+          f" {mp.nstr(err / mp.mpf(2) ** -53, 3)} x 2^-53)")
+    for i, c in enumerate(coeffs):
+        print(f"    C{i} = {float(c).hex()}  # {float(c)!r}")
+    return coeffs
+
+
+def f64_once(table):
+    def run():
+        global fit
+        saved = fit
+        fit = fit_rounded_once
+        try:
+            return table()
+        finally:
+            fit = saved
+    return run
+
+
+def gelu_deriv(x):
+    return (1 + mp.erf(x / mp.sqrt(2))) / 2 + x * mp.exp(-x * x / 2) / mp.sqrt(2 * mp.pi)
+
+
+GELU_TANH_C = mp.sqrt(2 / mp.pi)
+GELU_TANH_K = mp.mpf("0.044715")
+
+
+def gelu_tanh_deriv(x):
+    u = GELU_TANH_C * (x + GELU_TANH_K * x**3)
+    t = mp.tanh(u)
+    return (1 + t) / 2 + x / 2 * (1 - t * t) * GELU_TANH_C * (1 + 3 * GELU_TANH_K * x * x)
+
+
+def mish_deriv(x):
+    tsp = mp.tanh(mp.log1p(mp.exp(x)))
+    return tsp + x / (1 + mp.exp(-x)) * (1 - tsp * tsp)
+
+
+TABLES.update({
+    "gelu_small": lambda: (gelu_small_table(5, 0.5, to_f32, "f32"),
+                           gelu_small_table(11, 0.5, to_f64, "f64")),
+    "gelu_dsmall": lambda: (gelu_dsmall_table(5, 0.5, to_f32, "f32"),
+                            gelu_dsmall_table(11, 0.5, to_f64, "f64")),
+    "gelu_tail": lambda: (
+        gelu_tail_table(9, mp.mpf(1) / 4, 0.5, 14.5, to_f32, "f32"),
+        f64_once(lambda: gelu_tail_table(22, mp.mpf(1) / 8, 0.5, 39, to_f64, "f64",
+                                         center=0.5625))()),
+    "gelu_root": lambda: (
+        root_table("gelu'", gelu_deriv, -0.75, 0.5, 10, to_f32, "f32"),
+        quick(f64_once(lambda: root_table("gelu'", gelu_deriv, -0.75, 0.5, 18, to_f64,
+                                          "f64")))()),
+    "gelu_tanh_root": lambda: (
+        quick(lambda: root_table("gelu_tanh'", gelu_tanh_deriv, -0.75, 0.5, 10, to_f32,
+                                 "f32"))(),
+        quick(f64_once(lambda: root_table("gelu_tanh'", gelu_tanh_deriv, -0.75, 0.5, 18,
+                                          to_f64, "f64")))()),
+    "mish_root": lambda: (
+        quick(lambda: root_table("mish'", mish_deriv, -1.19, 0.5, 10, to_f32, "f32"))(),
+        quick(f64_once(lambda: root_table("mish'", mish_deriv, -1.19, 0.5, 18, to_f64,
+                                          "f64")))()),
+})
+
+
 if __name__ == "__main__":
     for key in sys.argv[1:] or TABLES:
         TABLES[key]()
