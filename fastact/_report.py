@@ -271,7 +271,7 @@ MODES = {
     # sizes (elements), repeats, min seconds per sample, max seconds per measurement
     "quick": {"sizes": [1 << 18, 1 << 24], "repeats": 3, "min_sample": 0.001, "max_time": 0.15,
                   "directions": ["forward_"]},
-    "default": {"sizes": [1 << 18, 1 << 26], "repeats": 5, "min_sample": 0.002, "max_time": 0.4,
+    "default": {"sizes": [1 << 18, 1 << 24], "repeats": 5, "min_sample": 0.002, "max_time": 0.3,
                     "directions": ["forward_"]},
     "full": {"sizes": [1 << 12, 1 << 18, 1 << 22, 1 << 26], "repeats": 7, "min_sample": 0.005,
                  "max_time": 2.0, "directions": list(DIRECTIONS)},
