@@ -713,7 +713,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="every size (4K..64M), direction and dtype (several minutes)")
     p.add_argument("--dtype", type=dtype_list, help="float32,float64 (default float32)")
     p.add_argument("--sizes", type=csv(parse_size),
-                   help="element counts, e.g. 4096,256K,64M (default 256K,64M)")
+                   help="element counts, e.g. 4096,256K,64M (default 256K,16M)")
     p.add_argument("--threads", type=thread_list,
                    help="thread counts, e.g. 1,2 or 1,all (default 1,all)")
     p.add_argument("--only", type=csv(str), help="activations, e.g. relu,sigmoid")
