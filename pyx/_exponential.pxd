@@ -25,19 +25,23 @@ cdef inline floating sigmoid_forward(floating x, floating p0, floating p1,
                                      floating p2) noexcept nogil:
     return v_div_1p_exp(<floating>1, -x)
 
-# sigma'(x) = z / (1 + z)^2 with z = e^-|x| (even function: no overflow), z
-# carried as z + zl (exp's rounding error).  The square is compensated: s = 1 + z
-# rounded, e = the exact rounding error (Fast2Sum) + zl, (1 + z)^2 = s^2 + 2 s e
-# to one rounding; (z + zl) / sq as z * inv + zl * inv, one rounding more.
-cdef inline floating _sigmoid_deriv(floating x) noexcept nogil:
-    cdef floating s2, zl
-    cdef floating z = v_exp_split_lo(-fa_abs(x), &s2, &zl)
-    z = z * s2
-    zl = zl * s2
+# scale * sigma'(x), sigma'(x) = z / (1 + z)^2 with z = e^-|x| (even function: no
+# overflow), z carried as z + zl (exp's rounding error).  The square is
+# compensated: s = 1 + z rounded, e = the exact rounding error (Fast2Sum) + zl,
+# (1 + z)^2 = s^2 + 2 s e to one rounding; (z + zl) / sq as z * inv + zl * inv,
+# one rounding more.  z's power-of-two tail s2 and scale (a power of two) are
+# applied last, so a subnormal result rounds once.  Max 2.0 ULP (scale 1, 4).
+cdef inline floating _sigmoid_deriv_scaled(floating x, floating scale) noexcept nogil:
+    cdef floating s2, zls
+    cdef floating zs = v_exp_split_lo(-fa_abs(x), &s2, &zls)
+    cdef floating z = zs * s2
     cdef floating s = <floating>1 + z
-    cdef floating e = (z - (s - <floating>1)) + zl
+    cdef floating e = (z - (s - <floating>1)) + zls * s2
     cdef floating inv = <floating>1 / fa_fma(s, s, <floating>2 * s * e)
-    return fa_fma(z, inv, zl * inv)
+    return fa_fma(zs, inv, zls * inv) * (s2 * scale)
+
+cdef inline floating _sigmoid_deriv(floating x) noexcept nogil:
+    return _sigmoid_deriv_scaled(x, <floating>1)
 
 cdef inline floating sigmoid_backward(floating g, floating x, floating p0, floating p1,
                                       floating p2) noexcept nogil:
@@ -73,18 +77,12 @@ cdef inline floating tanh_forward(floating x, floating p0, floating p1,
                                   floating p2) noexcept nogil:
     return v_tanh(x)
 
-# 1 - tanh^2: near 0 as fma(-t, t, 1); from |x| = 0.625 on as q (2 - q) with
-# q = 1 - |tanh x| = 2/(e^2|x| + 1), which keeps full relative accuracy in the
-# tails (1 - t*t would cancel to 0 there).
+# 1 - tanh(x)^2 = sech(x)^2 = 4 sigma'(2x): one exp and one division, accurate in
+# relative terms everywhere (1 - t*t would cancel to 0 in the tails), down to
+# the subnormal range (2x only overflows where sech^2 is 0 anyway).
 cdef inline floating tanh_backward(floating g, floating x, floating p0, floating p1,
                                    floating p2) noexcept nogil:
-    cdef floating a = fa_abs(x)
-    cdef floating t = v_tanh(x)
-    cdef floating q = v_tanh_tail(a)
-    # q (2 - q) = 2 (2 - q) / (1 + e^2a), scaled so that it stays exact into the
-    # subnormal range (e^2a overflows long before sech^2 underflows).
-    return g * (fa_fma(-t, t, <floating>1) if a < <floating>0.625
-                else v_div_1p_exp(<floating>2 * (<floating>2 - q), a + a))
+    return g * _sigmoid_deriv_scaled(x + x, <floating>4)
 
 cdef inline floating tanh_backward_y(floating g, floating y, floating p0, floating p1,
                                      floating p2) noexcept nogil:
