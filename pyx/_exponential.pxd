@@ -14,16 +14,43 @@
 # already been rounded: the from-x backward is the accurate path.
 
 from cython cimport floating
+from libc.stdint cimport int32_t, int64_t
 from _scalar cimport fa_abs, fa_copysign, INFINITY
 from _vmath cimport (fa_fma, v_exp, v_exp_split, v_expm1, v_log1p, v_tanh,
                      v_tanh_tail, v_div_1p_exp, v_tanhshrink_small,
-                     v_silu_deriv_root, v_silu_root_window, v_exp_split_lo, v_log1p_lo)
+                     v_silu_deriv_root, v_silu_root_window, v_exp_split_lo, v_log1p_lo,
+                     fa_bits_f32, fa_from_bits_f32, fa_bits_f64, fa_from_bits_f64)
 
 
 # sigmoid: 1 / (1 + e^-x) ---------------------------------------------------
+# With z = e^-|x| (<= 1: no overflow) carried as (zs + zls) s2 and D + e = 1 + z:
+# sigma(|x|) = 1 / (1 + z), sigma(-|x|) = z / (1 + z): ONE division num / D,
+# corrected by its exact remainder (plus num's and D's low parts) times a 3%
+# reciprocal of D (D in [1, 2]), so the result rounds about once: max 1.0 ULP.
 cdef inline floating sigmoid_forward(floating x, floating p0, floating p1,
                                      floating p2) noexcept nogil:
-    return v_div_1p_exp(<floating>1, -x)
+    cdef floating s2, zls
+    cdef floating zs = v_exp_split_lo(-fa_abs(x), &s2, &zls)
+    cdef floating z = zs * s2
+    cdef floating D = <floating>1 + z
+    cdef floating e = (z - (D - <floating>1)) + zls * s2
+    # x >= 0: num = 1, scale 1; x < 0: num = zs + zls, scale s2.  Chosen with
+    # bit masks, not selects: GCC would thread the three selects on one
+    # condition into two whole copies of the tail (two divisions per element).
+    cdef floating num, num_lo, scale
+    if floating is float:
+        M = -<int32_t>(x >= <float>0)
+        num = fa_from_bits_f32((fa_bits_f32(zs) & ~M) | (0x3f800000 & M))
+        num_lo = fa_from_bits_f32(fa_bits_f32(zls) & ~M)
+        scale = fa_from_bits_f32((fa_bits_f32(s2) & ~M) | (0x3f800000 & M))
+    else:
+        M64 = -<int64_t>(x >= 0.0)
+        num = fa_from_bits_f64((fa_bits_f64(zs) & ~M64) | (0x3ff0000000000000LL & M64))
+        num_lo = fa_from_bits_f64(fa_bits_f64(zls) & ~M64)
+        scale = fa_from_bits_f64((fa_bits_f64(s2) & ~M64) | (0x3ff0000000000000LL & M64))
+    cdef floating q = num / D
+    cdef floating rem = fa_fma(-q, e, fa_fma(-q, D, num) + num_lo)
+    return fa_fma(rem, fa_fma(D, <floating>-0.5, <floating>1.4571), q) * scale
 
 # scale * sigma'(x), sigma'(x) = z / (1 + z)^2 with z = e^-|x| (even function: no
 # overflow), z carried as z + zl (exp's rounding error).  The square is
