@@ -231,9 +231,44 @@ cdef inline floating softplus_backward_y(floating g, floating y, floating p0,
 
 
 # swish(beta = p0): x sigma(bx); silu is beta = 1 ---------------------------------
+# As sigmoid_forward, with the numerator x (a >= 0) or x (zs + zls) as an exact
+# pair (a < 0), a = bx.  Max 1.1 ULP.  x > 89: the result is x itself (also
+# x = inf, where the remainder would be inf - inf); a < -195: |x| e^a is below
+# half the smallest subnormal for every finite x: a signed zero (silu(-inf) = -0).
 cdef inline floating swish_forward(floating x, floating p0, floating p1,
                                    floating p2) noexcept nogil:
-    return v_div_1p_exp(x, -(p0 * x))
+    cdef floating a = p0 * x
+    cdef floating s2, zls
+    cdef floating zs = v_exp_split_lo(-fa_abs(a), &s2, &zls)
+    cdef floating z = zs * s2
+    cdef floating D = <floating>1 + z
+    cdef floating e = (z - (D - <floating>1)) + zls * s2
+    # bit masks, not selects on one condition (see sigmoid_forward)
+    cdef floating f, f_lo, scale
+    if floating is float:
+        M = -<int32_t>(a >= <float>0)
+        f = fa_from_bits_f32((fa_bits_f32(zs) & ~M) | (0x3f800000 & M))
+        f_lo = fa_from_bits_f32(fa_bits_f32(zls) & ~M)
+        scale = fa_from_bits_f32((fa_bits_f32(s2) & ~M) | (0x3f800000 & M))
+    else:
+        M64 = -<int64_t>(a >= 0.0)
+        f = fa_from_bits_f64((fa_bits_f64(zs) & ~M64) | (0x3ff0000000000000LL & M64))
+        f_lo = fa_from_bits_f64(fa_bits_f64(zls) & ~M64)
+        scale = fa_from_bits_f64((fa_bits_f64(s2) & ~M64) | (0x3ff0000000000000LL & M64))
+    cdef floating N = x * f
+    cdef floating N_lo = fa_fma(x, f, -N) + x * f_lo
+    cdef floating q = N / D
+    cdef floating rem = fa_fma(-q, e, fa_fma(-q, D, N) + N_lo)
+    cdef floating r = fa_fma(rem, fa_fma(D, <floating>-0.5, <floating>1.4571), q) * scale
+    cdef floating big, lim
+    if floating is float:
+        big = 89
+        lim = -195
+    else:
+        big = 710
+        lim = -1455
+    r = x if x > big else fa_copysign(r, x)    # x = -0: the low parts sum to +0
+    return fa_copysign(<floating>0, x) if a < lim else r
 
 # f' = sigma(a) (1 + a (1 - sigma(a))), a = bx.  With z = e^-|a| (carried as
 # z + zl), s = 1 + z (+ its exact rounding error e), sq = (1 + z)^2 as a pair:
