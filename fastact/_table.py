@@ -300,9 +300,12 @@ ACTIVATIONS: Mapping[str, Activation] = MappingProxyType({a.name: a for a in _RO
 # Minimum elements per thread before a call is split across threads, per family.
 # Measured with tools/measure_grain.py (2 cores, Sapphire Rapids): below
 # this, OpenMP's fork/join costs more than the second core saves.  piecewise:
-# relu's 2-thread break-even is ~32 K elements (1.27x at 64 K).  rowwise: the
-# 2-thread run beat 1 thread from 32 K elements (rows of 1024) on a loaded
-# machine; 16 K per thread.
+# relu's 2-thread break-even is ~32 K elements (1.27x at 64 K).  exponential:
+# `python tools/measure_grain.py sigmoid tanh silu` (float32, in place) gives
+# 2 threads / 1 thread = 1.19 (sigmoid), 1.28 (silu), 0.99 (tanh, the cheapest)
+# at 8 K elements, 0.89 / 0.99 / 0.73 at 4 K: split from 8 K elements, 4 K per
+# thread.  rowwise: the 2-thread run beat 1 thread from 32 K elements (rows of
+# 1024) on a loaded machine; 16 K per thread.
 PARALLEL_GRAIN = MappingProxyType(
-    {"piecewise": 1 << 15, "exponential": 1 << 13, "rowwise": 1 << 14}
+    {"piecewise": 1 << 15, "exponential": 1 << 12, "rowwise": 1 << 14}
 )

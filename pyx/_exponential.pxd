@@ -14,30 +14,61 @@
 # already been rounded: the from-x backward is the accurate path.
 
 from cython cimport floating
+from libc.stdint cimport int32_t, int64_t
 from _scalar cimport fa_abs, fa_copysign, INFINITY
 from _vmath cimport (fa_fma, v_exp, v_exp_split, v_expm1, v_log1p, v_tanh,
                      v_tanh_tail, v_div_1p_exp, v_tanhshrink_small,
-                     v_silu_deriv_root, v_silu_root_window, v_exp_split_lo, v_log1p_lo)
+                     v_silu_deriv_root, v_silu_root_window, v_exp_split_lo, v_log1p_lo,
+                     fa_bits_f32, fa_from_bits_f32, fa_bits_f64, fa_from_bits_f64)
 
 
 # sigmoid: 1 / (1 + e^-x) ---------------------------------------------------
+# With z = e^-|x| (<= 1: no overflow) carried as (zs + zls) s2 and D + e = 1 + z:
+# sigma(|x|) = 1 / (1 + z), sigma(-|x|) = z / (1 + z): ONE division num / D,
+# corrected by its exact remainder (plus num's and D's low parts) times a 3%
+# reciprocal of D (D in [1, 2]), so the result rounds about once: max 1.0 ULP.
 cdef inline floating sigmoid_forward(floating x, floating p0, floating p1,
                                      floating p2) noexcept nogil:
-    return v_div_1p_exp(<floating>1, -x)
+    cdef floating s2, zls
+    cdef floating zs = v_exp_split_lo(-fa_abs(x), &s2, &zls)
+    cdef floating z = zs * s2
+    cdef floating D = <floating>1 + z
+    cdef floating e = (z - (D - <floating>1)) + zls * s2
+    # x >= 0: num = 1, scale 1; x < 0: num = zs + zls, scale s2.  Chosen with
+    # bit masks, not selects: GCC would thread the three selects on one
+    # condition into two whole copies of the tail (two divisions per element).
+    cdef floating num, num_lo, scale
+    if floating is float:
+        M = -<int32_t>(x >= <float>0)
+        num = fa_from_bits_f32((fa_bits_f32(zs) & ~M) | (0x3f800000 & M))
+        num_lo = fa_from_bits_f32(fa_bits_f32(zls) & ~M)
+        scale = fa_from_bits_f32((fa_bits_f32(s2) & ~M) | (0x3f800000 & M))
+    else:
+        M64 = -<int64_t>(x >= 0.0)
+        num = fa_from_bits_f64((fa_bits_f64(zs) & ~M64) | (0x3ff0000000000000LL & M64))
+        num_lo = fa_from_bits_f64(fa_bits_f64(zls) & ~M64)
+        scale = fa_from_bits_f64((fa_bits_f64(s2) & ~M64) | (0x3ff0000000000000LL & M64))
+    cdef floating q = num / D
+    cdef floating rem = fa_fma(-q, e, fa_fma(-q, D, num) + num_lo)
+    return fa_fma(rem, fa_fma(D, <floating>-0.5, <floating>1.4571), q) * scale
 
-# sigma'(x) = z / (1 + z)^2 with z = e^-|x| (even function: no overflow), z
-# carried as z + zl (exp's rounding error).  The square is compensated: s = 1 + z
-# rounded, e = the exact rounding error (Fast2Sum) + zl, (1 + z)^2 = s^2 + 2 s e
-# to one rounding; (z + zl) / sq as z * inv + zl * inv, one rounding more.
-cdef inline floating _sigmoid_deriv(floating x) noexcept nogil:
-    cdef floating s2, zl
-    cdef floating z = v_exp_split_lo(-fa_abs(x), &s2, &zl)
-    z = z * s2
-    zl = zl * s2
+# scale * sigma'(x), sigma'(x) = z / (1 + z)^2 with z = e^-|x| (even function: no
+# overflow), z carried as z + zl (exp's rounding error).  The square is
+# compensated: s = 1 + z rounded, e = the exact rounding error (Fast2Sum) + zl,
+# (1 + z)^2 = s^2 + 2 s e to one rounding; (z + zl) / sq as z * inv + zl * inv,
+# one rounding more.  z's power-of-two tail s2 and scale (a power of two) are
+# applied last, so a subnormal result rounds once.  Max 2.0 ULP (scale 1, 4).
+cdef inline floating _sigmoid_deriv_scaled(floating x, floating scale) noexcept nogil:
+    cdef floating s2, zls
+    cdef floating zs = v_exp_split_lo(-fa_abs(x), &s2, &zls)
+    cdef floating z = zs * s2
     cdef floating s = <floating>1 + z
-    cdef floating e = (z - (s - <floating>1)) + zl
+    cdef floating e = (z - (s - <floating>1)) + zls * s2
     cdef floating inv = <floating>1 / fa_fma(s, s, <floating>2 * s * e)
-    return fa_fma(z, inv, zl * inv)
+    return fa_fma(zs, inv, zls * inv) * (s2 * scale)
+
+cdef inline floating _sigmoid_deriv(floating x) noexcept nogil:
+    return _sigmoid_deriv_scaled(x, <floating>1)
 
 cdef inline floating sigmoid_backward(floating g, floating x, floating p0, floating p1,
                                       floating p2) noexcept nogil:
@@ -73,18 +104,12 @@ cdef inline floating tanh_forward(floating x, floating p0, floating p1,
                                   floating p2) noexcept nogil:
     return v_tanh(x)
 
-# 1 - tanh^2: near 0 as fma(-t, t, 1); from |x| = 0.625 on as q (2 - q) with
-# q = 1 - |tanh x| = 2/(e^2|x| + 1), which keeps full relative accuracy in the
-# tails (1 - t*t would cancel to 0 there).
+# 1 - tanh(x)^2 = sech(x)^2 = 4 sigma'(2x): one exp and one division, accurate in
+# relative terms everywhere (1 - t*t would cancel to 0 in the tails), down to
+# the subnormal range (2x only overflows where sech^2 is 0 anyway).
 cdef inline floating tanh_backward(floating g, floating x, floating p0, floating p1,
                                    floating p2) noexcept nogil:
-    cdef floating a = fa_abs(x)
-    cdef floating t = v_tanh(x)
-    cdef floating q = v_tanh_tail(a)
-    # q (2 - q) = 2 (2 - q) / (1 + e^2a), scaled so that it stays exact into the
-    # subnormal range (e^2a overflows long before sech^2 underflows).
-    return g * (fa_fma(-t, t, <floating>1) if a < <floating>0.625
-                else v_div_1p_exp(<floating>2 * (<floating>2 - q), a + a))
+    return g * _sigmoid_deriv_scaled(x + x, <floating>4)
 
 cdef inline floating tanh_backward_y(floating g, floating y, floating p0, floating p1,
                                      floating p2) noexcept nogil:
@@ -206,9 +231,44 @@ cdef inline floating softplus_backward_y(floating g, floating y, floating p0,
 
 
 # swish(beta = p0): x sigma(bx); silu is beta = 1 ---------------------------------
+# As sigmoid_forward, with the numerator x (a >= 0) or x (zs + zls) as an exact
+# pair (a < 0), a = bx.  Max 1.1 ULP.  x > 89: the result is x itself (also
+# x = inf, where the remainder would be inf - inf); a < -195: |x| e^a is below
+# half the smallest subnormal for every finite x: a signed zero (silu(-inf) = -0).
 cdef inline floating swish_forward(floating x, floating p0, floating p1,
                                    floating p2) noexcept nogil:
-    return v_div_1p_exp(x, -(p0 * x))
+    cdef floating a = p0 * x
+    cdef floating s2, zls
+    cdef floating zs = v_exp_split_lo(-fa_abs(a), &s2, &zls)
+    cdef floating z = zs * s2
+    cdef floating D = <floating>1 + z
+    cdef floating e = (z - (D - <floating>1)) + zls * s2
+    # bit masks, not selects on one condition (see sigmoid_forward)
+    cdef floating f, f_lo, scale
+    if floating is float:
+        M = -<int32_t>(a >= <float>0)
+        f = fa_from_bits_f32((fa_bits_f32(zs) & ~M) | (0x3f800000 & M))
+        f_lo = fa_from_bits_f32(fa_bits_f32(zls) & ~M)
+        scale = fa_from_bits_f32((fa_bits_f32(s2) & ~M) | (0x3f800000 & M))
+    else:
+        M64 = -<int64_t>(a >= 0.0)
+        f = fa_from_bits_f64((fa_bits_f64(zs) & ~M64) | (0x3ff0000000000000LL & M64))
+        f_lo = fa_from_bits_f64(fa_bits_f64(zls) & ~M64)
+        scale = fa_from_bits_f64((fa_bits_f64(s2) & ~M64) | (0x3ff0000000000000LL & M64))
+    cdef floating N = x * f
+    cdef floating N_lo = fa_fma(x, f, -N) + x * f_lo
+    cdef floating q = N / D
+    cdef floating rem = fa_fma(-q, e, fa_fma(-q, D, N) + N_lo)
+    cdef floating r = fa_fma(rem, fa_fma(D, <floating>-0.5, <floating>1.4571), q) * scale
+    cdef floating big, lim
+    if floating is float:
+        big = 89
+        lim = -195
+    else:
+        big = 710
+        lim = -1455
+    r = x if x > big else fa_copysign(r, x)    # x = -0: the low parts sum to +0
+    return fa_copysign(<floating>0, x) if a < lim else r
 
 # f' = sigma(a) (1 + a (1 - sigma(a))), a = bx.  With z = e^-|a| (carried as
 # z + zl), s = 1 + z (+ its exact rounding error e), sq = (1 + z)^2 as a pair:

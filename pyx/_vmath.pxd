@@ -375,13 +375,18 @@ cdef inline float _tanhshrink_small_f32(float x) noexcept nogil:
     P = fa_fma_f32(P, s, -0.021913647651672363)
     P = fa_fma_f32(P, s, 0.05397828668355942)
     P = fa_fma_f32(P, s, -0.13333411514759064)
-    P = fa_fma_f32(P, s, 0.3333333432674408)
+    # the last Horner step's rounding (up to 2^-24 relative, near 1 ULP of the
+    # result at |x| = 0.77) is kept as P_lo: 1/3 - P is exact (Sterbenz, P in
+    # [0.23, 1/3]), so P_lo = the residual P' s + 1/3 - P, rounded once.
+    cdef float P1 = P
+    P = fa_fma_f32(P1, s, 0.3333333432674408)
+    cdef float P_lo = fa_fma_f32(P1, s, <float>0.3333333432674408 - P)
     # x^3 to ~2^-48: s and c = x*s carry their rounding errors (fma), so the
-    # only roundings left are P's and the final one.
+    # only roundings left are the polynomial's and the final one.
     cdef float s_lo = fa_fma_f32(x, x, -s)
     cdef float c = x * s
     cdef float c_lo = fa_fma_f32(x, s, -c) + x * s_lo
-    return fa_fma_f32(c, P, c_lo * P)
+    return fa_fma_f32(c, P, fa_fma_f32(c, P_lo, c_lo * P))
 
 cdef inline double _tanhshrink_small_f64(double x) noexcept nogil:
     cdef double s = x * x
@@ -409,8 +414,14 @@ cdef inline double _tanhshrink_small_f64(double x) noexcept nogil:
 
 # 2 / (e^(2a) + 1) for a = |x| (>= 0): the "1 - tanh" tail, shared by tanh,
 # tanhshrink and the tanh-form gelu.
+# float32: a >= 0 needs neither exp's overflow nor its subnormal handling: a is
+# clamped at 44 (e^88 < 2^127, so 2^n is one normal power of two; beyond 44 the
+# tail is below 2^-125 and only ever added to numbers >= 1/2).
 cdef inline float v_tanh_tail_f32(float a) noexcept nogil:
-    return <float>2 / (v_exp_f32(a + a) + <float>1)
+    cdef int32_t n
+    cdef float ac = <float>44 if a > <float>44 else a
+    cdef float p = <float>1 + _expm1_kernel_f32(_reduce_f32(ac + ac, &n))
+    return <float>2 / (p * _pow2i_f32(n) + <float>1)
 
 cdef inline double v_tanh_tail_f64(double a) noexcept nogil:
     return 2.0 / (v_exp_f64(a + a) + 1.0)
