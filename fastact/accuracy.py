@@ -13,6 +13,8 @@ process runs fastact single-threaded.  Takes minutes per function.
     python -m fastact.accuracy --chunks 16           # quick look: 16 of 256 chunks
     python -m fastact.accuracy --span -32 8          # every input with 2^-32 <= |x| < 2^8
 
+The latest table, with the exact commands, is in ACCURACY.md.
+
 A chunk is 2^24 consecutive bit patterns: one sign, two binades.  --chunks
 spreads its chunks evenly over the 256, so a small count can skip the binades
 where a formula switches; --span takes every chunk of a magnitude range instead

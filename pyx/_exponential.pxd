@@ -57,7 +57,8 @@ cdef inline floating sigmoid_forward(floating x, floating p0, floating p1,
 # compensated: s = 1 + z rounded, e = the exact rounding error (Fast2Sum) + zl,
 # (1 + z)^2 = s^2 + 2 s e to one rounding; (z + zl) / sq as z * inv + zl * inv,
 # one rounding more.  z's power-of-two tail s2 and scale (a power of two) are
-# applied last, so a subnormal result rounds once.  Max 2.0 ULP (scale 1, 4).
+# applied last, so a subnormal result rounds once.  Max 2.3 ULP (scale 1, 4;
+# ACCURACY.md).
 cdef inline floating _sigmoid_deriv_scaled(floating x, floating scale) noexcept nogil:
     cdef floating s2, zls
     cdef floating zs = v_exp_split_lo(-fa_abs(x), &s2, &zls)
