@@ -319,19 +319,39 @@ cdef inline floating swish_backward(floating g, floating x, floating p0, floatin
 
 
 # ===========================================================================
-# gelu and mish (appended for issue 3).  Every literal is cast to the array's
-# type (a bare literal is a C double and would widen float32 to double).
+# gelu and mish (appended for issue 3; rewritten with pair arithmetic).  Every
+# literal is cast to the array's type (a bare literal is a C double and would
+# widen float32 to double).  e^x comes from v_exp_hilo as hi + lo; products,
+# sums and the one quotient of each formula are carried as pairs (two_sum,
+# two_prod by fma, pair_div), so each result rounds once at the end plus
+# exp's and the polynomials' small errors.  Measured float32 maxima (ULP,
+# grad = 1; python -m fastact.accuracy gelu gelu_tanh mish --chunks 32, and
+# --span -6 5 for every input with 2^-6 <= |x| < 32, where the formulas switch):
+#                 forward          backward
+#   gelu          1.04 (-0.0158)   1.58 (-0.5127)
+#   gelu_tanh     0.76 (-10.105)   1.82 (-0.9228)
+#   mish          0.52 (-20.439)   2.08 (-1.1943, root polynomial)
+# (before: 6.4 / 3.7, 5.8 / 7.3, 4.7 / 5.3).  Cost: ~1.6-2.4x the plain
+# formulas' time (gelu 0.90 -> 1.62 ns/element forward, float32, 1 thread).
 # ===========================================================================
-from _vmath cimport (v_exp_split, v_gelu_small_q, v_gelu_small_d, v_gelu_tail_s,
+from _vmath cimport (v_exp_hilo, v_gelu_small_q, v_gelu_tail_s, _gelu_tail0_s_f32, v_gelu_small_d,
                      v_gelu_deriv_root, v_gelu_tanh_deriv_root, v_mish_deriv_root,
-                     v_gauss_split, v_exp_neg_abs_dd_split)
+                     two_sum, fast_two_sum, pair_mul, pair_add, pair_div)
+
+
+# Root windows: within |x - a0| < 1/4 of a derivative's root the pair formulas
+# below cancel by more than their error allows (the root polynomials of
+# _vmath.pxd are fitted on |d| < 1/2; their Horner error grows with |d|).
+cdef inline floating _root_window(floating x) noexcept nogil:
+    return <floating>0.25
 
 
 # gelu, approximate="none": x Phi(x) ---------------------------------------------
-#   |x| < 1/2:  x/2 + x^2 Q(x^2) (Phi(x) - 1/2 = x Q: no 1 + erf cancellation);
-#   else q = Phi(-|x|) = e^(-x^2/2) t S(t), t = 1/(1 + k|x|) (k = 1/4 float32,
-#   1/8 float64): x < 0: x q (the tail: erfc-like, full relative accuracy down
-#   to the last subnormal); x > 0: x - x q (q < 0.31, so its error is damped).
+#   q = Phi(-|x|) = e^(-x^2/2) R, R = t S(t), t = 1/(1 + k|x|) (k = 1/4 float32,
+#   1/8 float64); x < 0: x q (the tail: erfc-like, full relative accuracy down
+#   to the last subnormal); x > 0: x (1 - q) (q <= 1/2: no cancellation).
+#   float32's S covers |x| from 0; float64's from 1/2, below which
+#   x/2 + x^2 Q(x^2) is used.
 #   |x| is clamped at AMAX (14.5 / 38.9): beyond it gelu(x) is x, or rounds to
 #   -0 (gelu(-14.5) ~ -9e-47 in float32; gelu(-38.9) < 1e-329 in float64).
 cdef inline floating _gelu_amax(floating x) noexcept nogil:
@@ -340,79 +360,109 @@ cdef inline floating _gelu_amax(floating x) noexcept nogil:
     else:
         return 38.9
 
-cdef inline floating _gelu_tail_k(floating x) noexcept nogil:
+# R(a) = Phi(-a) e^(a^2/2) as R + R_lo.  t = 1/(1 + k a) rounds (1 + k a by
+# up to 2^-24, the reciprocal again); R is ~3x as sensitive to t as to
+# anything else (dlog R/dlog t = (c0 - a R)(1 + k a)/(k R), c0 = 1/sqrt(2 pi)),
+# so t's relative error delta (by fma: t (1 + k a) = 1 - delta) is folded in
+# to first order: R(t (1 + delta)) = R(t) + (c0 - a R)(1 + k a)/k delta.
+cdef inline floating _gelu_R(floating ac, floating* R_lo) noexcept nogil:
+    cdef floating k, kinv, S
     if floating is float:
-        return <float>0.25
+        k = <float>0.25
+        kinv = <float>4
     else:
-        return 0.125
+        k = 0.125
+        kinv = 8
+    cdef floating den_lo
+    cdef floating den = two_sum(<floating>1, k * ac, &den_lo)      # k a exact
+    cdef floating t = <floating>1 / den
+    cdef floating delta = fa_fma(-t, den, <floating>1) - t * den_lo
+    cdef floating S_lo = 0
+    if floating is float:
+        S = _gelu_tail0_s_f32(t, &S_lo)
+    else:
+        S = v_gelu_tail_s(t)
+    cdef floating R = t * S
+    cdef floating c0 = <floating>0.3989422804014327
+    R_lo[0] = fa_fma(t, S, -R) + fa_fma(t, S_lo, (fa_fma(-ac, R, c0) * (den * kinv)) * delta)
+    return R
 
-# Phi(-a) e^(a^2/2) = t S(t): returns t, stores S(t) and e^(-a^2/2) = zs * s2.
-cdef inline floating _gelu_tail(floating ac, floating* S, floating* zs,
-                                floating* s2) noexcept nogil:
-    cdef floating t = <floating>1 / fa_fma(_gelu_tail_k(ac), ac, <floating>1)
-    zs[0] = v_gauss_split(ac, s2)
-    S[0] = v_gelu_tail_s(t)
-    return t
+# e^(-a^2/2) = (E + E_lo) s2 with a^2 = h + h_lo exact: e^(-h_lo/2) = 1 - h_lo/2
+# to 2^-48 relative; a^2/2 reaches 105 (float32) / 757 (float64).
+cdef inline floating _gauss_hilo(floating ac, floating* E_lo, floating* s2) noexcept nogil:
+    cdef floating h = ac * ac
+    cdef floating h_lo = fa_fma(ac, ac, -h)
+    cdef floating El
+    cdef floating E = v_exp_hilo(-(h * <floating>0.5), &El, s2)
+    E_lo[0] = fa_fma(E, -(h_lo * <floating>0.5), El)
+    return E
 
 cdef inline floating gelu_forward(floating x, floating p0, floating p1,
                                   floating p2) noexcept nogil:
     cdef floating amax = _gelu_amax(x)
     cdef floating a = fa_abs(x)
     cdef floating ac = amax if a > amax else a
-    cdef floating s = x * x
-    cdef floating s_lo = fa_fma(x, x, -s)
-    cdef floating Q = v_gelu_small_q(s)
-    # x/2 + x^2 Q with x^2 = s + s_lo: x/2 is exact, x^2 Q rounds once
-    cdef floating small = fa_fma(x, <floating>0.5, fa_fma(s, Q, s_lo * Q))
-    cdef floating zs, s2, S
-    cdef floating t = _gelu_tail(ac, &S, &zs, &s2)
-    cdef floating qs = zs * (t * S)
-    cdef floating neg = (x * qs) * s2
-    cdef floating pos = fa_fma(-x, qs * s2, x)
-    cdef floating r = small if a < <floating>0.5 else (pos if x > 0 else neg)
+    cdef floating R_lo, El, s2, ql, wl, yl
+    cdef floating R = _gelu_R(ac, &R_lo)
+    cdef floating E = _gauss_hilo(ac, &El, &s2)
+    cdef floating qh = pair_mul(E, El, R, R_lo, &ql)      # Phi(-a) = (qh + ql) s2
+    cdef floating w = fast_two_sum(<floating>1, -(qh * s2), &wl)
+    wl = wl - ql * s2                                     # 1 - Phi(-a) = w + wl
+    cdef bint neg = x < 0
+    cdef floating F = qh if neg else w
+    cdef floating Fl = ql if neg else wl
+    cdef floating y = pair_mul(x, <floating>0, F, Fl, &yl)
+    cdef floating r = (y + yl) * (s2 if neg else <floating>1)
+    cdef floating s, s_lo, Q
+    if floating is double:
+        # |x| < 1/2: x/2 + x^2 Q(x^2) (float64's S starts at a = 1/2)
+        s = x * x
+        s_lo = fa_fma(x, x, -s)
+        Q = v_gelu_small_q(s)
+        r = fa_fma(x, 0.5, fa_fma(s, Q, s_lo * Q)) if a < 0.5 else r
     r = x if x > amax else r
     r = x if x == 0 else r          # keep the sign of -0
     return fa_copysign(<floating>0, x) if x < -amax else r
 
-# gelu'(x) = Phi(x) + x phi(x):
-#   |x| < 1/2:  1/2 + x D(x^2);  x > 0: 1 + e^(-x^2/2) (x/sqrt(2 pi) - w);
-#   x < 0: e^(-x^2/2) (w + x/sqrt(2 pi)) (w = t S(t) as in the forward pass);
-#   near the root a0 = -0.75179 (|x - a0| < 1/2), where the sum cancels,
-#   d Q(d) with d = x - a0 (v_gelu_deriv_root).
+# gelu'(x) = Phi(x) + x phi(x) = e^(-x^2/2) G with G = R - a c0 (c0 = 1/sqrt(2 pi)):
+#   x < 0: E G;  x > 0: 1 - E G (|E G| <= 1/2);  near the root a0 = -0.75179
+#   (|x - a0| < 1/2), where G cancels, d Q(d) with d = x - a0 (v_gelu_deriv_root).
 cdef inline floating gelu_backward(floating g, floating x, floating p0, floating p1,
                                    floating p2) noexcept nogil:
     cdef floating amax = _gelu_amax(x)
-    cdef floating phi_hi, phi_lo        # 1/sqrt(2 pi) = hi + lo
+    cdef floating c0_hi, c0_lo        # 1/sqrt(2 pi) = hi + lo
     if floating is float:
-        phi_hi = <float>0.3989422917366028
-        phi_lo = <float>-1.1335170135851058e-08
+        c0_hi = <float>0.3989422917366028
+        c0_lo = <float>-1.1335170135851058e-08
     else:
-        phi_hi = 0.3989422804014327
-        phi_lo = -2.49232720227773e-17
+        c0_hi = 0.3989422804014327
+        c0_lo = -2.49232720227773e-17
     cdef floating a = fa_abs(x)
     cdef floating ac = amax if a > amax else a
-    cdef floating s = x * x
-    cdef floating small = fa_fma(x, v_gelu_small_d(s), <floating>0.5)
-    cdef floating zs, s2, S
-    cdef floating t = _gelu_tail(ac, &S, &zs, &s2)
-    cdef floating xc = fa_copysign(ac, x)
-    cdef floating xphi = fa_fma(xc, phi_hi, xc * phi_lo)
-    # explicit fmas: x phi -+ t S rounds once, the same in every code path
-    cdef floating pos = fa_fma(zs * s2, fa_fma(-t, S, xphi), <floating>1)
-    cdef floating neg = (zs * fa_fma(t, S, xphi)) * s2
-    cdef floating d
+    cdef floating R_lo, El, s2, Tl, Gl, Fl, wl
+    cdef floating R = _gelu_R(ac, &R_lo)
+    cdef floating E = _gauss_hilo(ac, &El, &s2)
+    cdef floating T = pair_mul(ac, <floating>0, c0_hi, c0_lo, &Tl)
+    cdef floating G = pair_add(R, R_lo, -T, -Tl, &Gl)
+    cdef floating F = pair_mul(E, El, G, Gl, &Fl)
+    cdef floating w = fast_two_sum(<floating>1, -(F * s2), &wl)
+    cdef floating r = (F + Fl) * s2 if x < 0 else w + (wl - Fl * s2)
+    cdef floating d, s
     cdef floating near = v_gelu_deriv_root(x, &d)
-    cdef floating r = small if a < <floating>0.5 else (pos if x > 0 else neg)
-    r = near if fa_abs(d) < <floating>0.5 else r
+    if floating is double:
+        s = x * x
+        r = fa_fma(x, v_gelu_small_d(s), 0.5) if a < 0.5 else r
+    r = near if fa_abs(d) < _root_window(x) else r
     r = <floating>1 if x > amax else r
     return g * (fa_copysign(<floating>0, x) if x < -amax else r)
 
 
 # gelu, approximate="tanh" (PyTorch's): 0.5 x (1 + tanh(u)), u = c (x + k x^3) ----
 #   = x sigma(2u) = x / (1 + e^-2u).  2u = c2 x (1 + k x^2) is carried as
-#   th + tl (double-float: x^2, k x^2, 1 + k x^2 and the product with their
-#   rounding errors), because e^-2u magnifies an absolute error of 2u into a
-#   relative one: 2u reaches -110 before the result underflows (float32).
+#   th + tl (pairs: x^2, k x^2, 1 + k x^2 and the product), because e^-2u
+#   magnifies an absolute error of 2u into a relative one: 2u reaches -110
+#   before the result underflows (float32).  z = e^-|2u| = (zh + zl) s2;
+#   2u >= 0: x / (1 + z); 2u < 0: x z / (1 + z), as pairs, one quotient.
 #   |x| is clamped at 20 (float32) / 25 (float64): beyond, x or -0.
 cdef inline floating _gelu_tanh_xmax(floating x) noexcept nogil:
     if floating is float:
@@ -420,7 +470,7 @@ cdef inline floating _gelu_tanh_xmax(floating x) noexcept nogil:
     else:
         return 25
 
-# 2u = th + tl; also m = c2 x = m + ml and k x^2 = p (for the derivative).
+# 2u = th + tl; also m = c2 x = m + ml and s = x^2 (for the derivative).
 cdef inline floating _gelu_tanh_2u(floating x, floating* tl, floating* m_out,
                                    floating* ml_out, floating* s_out) noexcept nogil:
     cdef floating c2_hi, c2_lo, k_hi, k_lo
@@ -439,9 +489,9 @@ cdef inline floating _gelu_tanh_2u(floating x, floating* tl, floating* m_out,
     cdef floating p = k_hi * s
     cdef floating p_lo = fa_fma(k_hi, s, -p) + fa_fma(k_hi, s_lo, k_lo * s)
     # w = 1 + p exactly as w + w_lo (2Sum: p may exceed 1)
-    cdef floating w = <floating>1 + p
-    cdef floating bp = w - p
-    cdef floating w_lo = ((<floating>1 - (w - bp)) + (p - bp)) + p_lo
+    cdef floating w_lo
+    cdef floating w = two_sum(<floating>1, p, &w_lo)
+    w_lo = w_lo + p_lo
     cdef floating m = c2_hi * x
     cdef floating ml = fa_fma(c2_hi, x, -m) + c2_lo * x
     cdef floating th = m * w
@@ -451,22 +501,37 @@ cdef inline floating _gelu_tanh_2u(floating x, floating* tl, floating* m_out,
     s_out[0] = s
     return th
 
+# z = e^-|th + tl| = (zh + zl) s2 (first order in tl: tl^2 < 2^-40)
+cdef inline floating _exp_neg_abs_pair(floating th, floating tl, floating* zl,
+                                       floating* s2) noexcept nogil:
+    cdef floating El
+    cdef floating E = v_exp_hilo(-fa_abs(th), &El, s2)
+    zl[0] = fa_fma(E, -tl if th >= 0 else tl, El)
+    return E
+
 cdef inline floating gelu_tanh_forward(floating x, floating p0, floating p1,
                                        floating p2) noexcept nogil:
     cdef floating xmax = _gelu_tanh_xmax(x)
     cdef floating xc = xmax if x > xmax else (-xmax if x < -xmax else x)
-    cdef floating tl, m, ml, s, s2
+    cdef floating tl, m, ml, s, s2, zl, dl, nl
     cdef floating th = _gelu_tanh_2u(xc, &tl, &m, &ml, &s)
-    cdef floating zs = v_exp_neg_abs_dd_split(th, tl, &s2)    # e^-|2u| = zs s2
-    cdef floating den = <floating>1 + zs * s2
-    cdef floating r = xc / den if th >= 0 else ((xc * zs) / den) * s2
+    cdef floating zh = _exp_neg_abs_pair(th, tl, &zl, &s2)
+    cdef floating z = zh * s2
+    cdef floating d = fast_two_sum(<floating>1, z, &dl)           # 1 + z, z <= 1
+    dl = dl + zl * s2
+    cdef bint pos = th >= 0
+    cdef floating nh = xc * zh
+    nl = fa_fma(xc, zh, -nh) + xc * zl
+    cdef floating r = pair_div(xc if pos else nh, <floating>0 if pos else nl, d, dl)
+    r = r * (<floating>1 if pos else s2)
+    r = x if x == 0 else r          # keep the sign of -0
     r = x if x > xmax else r
     return fa_copysign(<floating>0, x) if x < -xmax else r
 
 # f' = sigma (1 + v (1 - sigma)), sigma = sigma(2u), v = 2 x u' = m (1 + 3 k x^2).
-# With z = e^-|2u|, s1 = 1 + z (+ its rounding error e), sq = (1 + z)^2:
-#   x >= 0: (1 + z + v z) / sq;   x < 0: z ((1 + v) + z) / sq,
-# and near the root a0 = -0.75197 a polynomial in x - a0.
+# With z = e^-|2u|, W = 1 + v, sq = (1 + z)^2 (all pairs):
+#   x >= 0: (1 + z W) / sq;   x < 0: z (W + z) / sq,
+# and near the root a0 = -0.75246 (W + z cancels) a polynomial in x - a0.
 cdef inline floating gelu_tanh_backward(floating g, floating x, floating p0, floating p1,
                                         floating p2) noexcept nogil:
     cdef floating xmax = _gelu_tanh_xmax(x)
@@ -478,23 +543,30 @@ cdef inline floating gelu_tanh_backward(floating g, floating x, floating p0, flo
         k3_hi = 0.134145
         k3_lo = 1.3526957332032908e-17
     cdef floating xc = xmax if x > xmax else (-xmax if x < -xmax else x)
-    cdef floating tl, m, ml, s, s2
+    cdef floating tl, m, ml, s, s2, zl, dl, q3l, w3l, Vl, Wl, Pl, Nl, Yl, sql
     cdef floating th = _gelu_tanh_2u(xc, &tl, &m, &ml, &s)
-    cdef floating zs = v_exp_neg_abs_dd_split(th, tl, &s2)
-    cdef floating z = zs * s2
-    cdef floating s1 = <floating>1 + z
-    cdef floating e = z - (s1 - <floating>1)
-    cdef floating sq = fa_fma(s1, s1, <floating>2 * s1 * e)
-    cdef floating q3 = fa_fma(k3_hi, s, k3_lo * s)
-    cdef floating v = fa_fma(m, q3, m)
-    cdef floating pos = (fa_fma(v, z, s1) + e) / sq
-    # 1 + v = (1 + m) + (ml + m q3): 1 + m is exact on the range that matters
-    cdef floating onev = (<floating>1 + m) + fa_fma(m, q3, ml)
-    cdef floating neg = ((zs * (onev + z)) / sq) * s2
-    cdef floating d
-    cdef floating near = v_gelu_tanh_deriv_root(x, &d)
-    cdef floating r = pos if th >= 0 else neg
-    r = near if fa_abs(d) < <floating>0.5 else r
+    cdef floating zh = _exp_neg_abs_pair(th, tl, &zl, &s2)
+    cdef floating z = zh * s2
+    cdef floating zlt = zl * s2
+    cdef floating d = fast_two_sum(<floating>1, z, &dl)
+    dl = dl + zlt
+    cdef floating sq = d * d
+    sql = fa_fma(d, d, -sq) + <floating>2 * d * dl
+    # W = 1 + m (1 + 3 k x^2)
+    cdef floating q3 = pair_mul(k3_hi, k3_lo, s, fa_fma(xc, xc, -s), &q3l)
+    cdef floating w3 = pair_add(<floating>1, <floating>0, q3, q3l, &w3l)
+    cdef floating V = pair_mul(m, ml, w3, w3l, &Vl)
+    cdef floating W = pair_add(<floating>1, <floating>0, V, Vl, &Wl)
+    cdef floating Zw = pair_mul(z, zlt, W, Wl, &Pl)
+    cdef floating Np = pair_add(<floating>1, <floating>0, Zw, Pl, &Nl)
+    cdef floating Y = pair_add(W, Wl, z, zlt, &Yl)
+    cdef floating Nn = pair_mul(zh, zl, Y, Yl, &Pl)
+    cdef floating Nh = Np if th >= 0 else Nn
+    Nl = Nl if th >= 0 else Pl
+    cdef floating r = pair_div(Nh, Nl, sq, sql) * (<floating>1 if th >= 0 else s2)
+    cdef floating dd
+    cdef floating near = v_gelu_tanh_deriv_root(x, &dd)
+    r = near if fa_abs(dd) < _root_window(x) else r
     r = <floating>1 if x > xmax else r
     return g * (fa_copysign(<floating>0, x) if x < -xmax else r)
 
@@ -502,8 +574,9 @@ cdef inline floating gelu_tanh_backward(floating g, floating x, floating p0, flo
 # mish: x tanh(softplus(x)) ------------------------------------------------------
 #   With n = e^x: tanh(log(1 + n)) = N / (N + 2), N = n (n + 2), so
 #   mish = x N / (N + 2): one exp, no overflow below the clamp (x <= 20 float32,
-#   40 float64, where the ratio is 1 to the last bit); e^x kept split (n = zs s2)
-#   so that x e^x rounds once into the subnormal range; x < -120 / -760: -0.
+#   40 float64, where the ratio is 1 to the last bit).  n = (nh + nl) s2: the
+#   numerator x (nh + nl)(n + 2) is scaled by s1 only, s2 applied last, so
+#   that x e^x rounds once into the subnormal range; x < -120 / -760: -0.
 cdef inline floating _mish_xmax(floating x) noexcept nogil:
     if floating is float:
         return <float>20
@@ -516,39 +589,61 @@ cdef inline floating _mish_lim(floating x) noexcept nogil:
     else:
         return -760
 
+# n + 2 and D = n (n + 2) + 2 as pairs (n >= 0: the larger operand first).
+cdef inline floating _mish_parts(floating nh, floating nl, floating s2, floating* n2,
+                                 floating* n2l, floating* Dl) noexcept nogil:
+    cdef floating n = nh * s2
+    cdef floating nlt = nl * s2
+    cdef floating two = <floating>2
+    cdef floating e, pl
+    n2[0] = fast_two_sum(n if n > two else two, two if n > two else n, &e)
+    n2l[0] = e + nlt
+    cdef floating P = pair_mul(n, nlt, n2[0], n2l[0], &pl)
+    cdef floating D = fast_two_sum(P if P > two else two, two if P > two else P, &e)
+    Dl[0] = e + pl
+    return D
+
 cdef inline floating mish_forward(floating x, floating p0, floating p1,
                                   floating p2) noexcept nogil:
     cdef floating xmax = _mish_xmax(x)
     cdef floating xc = xmax if x > xmax else x
-    cdef floating s2
-    cdef floating zs = v_exp_split(xc, &s2)
-    cdef floating n = zs * s2
-    cdef floating n2 = n + <floating>2
-    cdef floating r = ((xc * (zs * n2)) / fa_fma(n, n2, <floating>2)) * s2
+    cdef floating s2, nl, n2, n2l, Dl, Al, Xl
+    cdef floating nh = v_exp_hilo(xc, &nl, &s2)
+    cdef floating D = _mish_parts(nh, nl, s2, &n2, &n2l, &Dl)
+    cdef floating A = pair_mul(nh, nl, n2, n2l, &Al)
+    cdef floating X = pair_mul(xc, <floating>0, A, Al, &Xl)
+    cdef floating r = pair_div(X, Xl, D, Dl) * s2
+    r = x if x == 0 else r          # keep the sign of -0
     r = x if x > xmax else r
     return fa_copysign(<floating>0, x) if x < _mish_lim(x) else r
 
 # mish' = tanh(sp) + x sigma(x) (1 - tanh(sp)^2) (PyTorch's mish_backward), with
 # D = N + 2 = n^2 + 2n + 2 and 1 - tanh(sp)^2 = 4 (n + 1)^2 / D^2:
-#   x >= 0: 1 + (4 x n (n + 1) / D - 2) / D            (1 plus a damped term)
-#   x < 0:  n P / D^2, P = 4 (1 + x) + n (6 + 4x + n (4 + n))   (1 + x exact)
-# and near the root a0 = -1.19243 a polynomial in x - a0.
+#   mish' = n P / D^2,  P = n^3 + 4 n^2 + (6 + 4x) n + 4 (1 + x)
+# (Horner in pairs).  Outside the root window P has no cancellation: for
+# x > -1 every term is positive, below -1.69 4 (1 + x) dominates.  Near the
+# root a0 = -1.19243 a polynomial in x - a0.
 cdef inline floating mish_backward(floating g, floating x, floating p0, floating p1,
                                    floating p2) noexcept nogil:
     cdef floating xmax = _mish_xmax(x)
     cdef floating xc = xmax if x > xmax else x
-    cdef floating s2
-    cdef floating zs = v_exp_split(xc, &s2)
-    cdef floating n = zs * s2
-    cdef floating D = fa_fma(n, n + <floating>2, <floating>2)
-    cdef floating pos = <floating>1 + ((<floating>4 * xc) * (n * (n + <floating>1)) / D
-                                       - <floating>2) / D
-    cdef floating P = fa_fma(n, fa_fma(n, <floating>4 + n, fa_fma(<floating>4, xc, <floating>6)),
-                             <floating>4 * (<floating>1 + xc))
-    cdef floating neg = (((zs * P) / D) / D) * s2
+    cdef floating s2, nl, n2, n2l, Dl, Pl, Bl, Cl, ol, Nl, ql
+    cdef floating nh = v_exp_hilo(xc, &nl, &s2)
+    cdef floating D = _mish_parts(nh, nl, s2, &n2, &n2l, &Dl)
+    cdef floating n = nh * s2
+    cdef floating nlt = nl * s2
+    cdef floating P = pair_add(n, nlt, <floating>4, <floating>0, &Pl)
+    P = pair_mul(P, Pl, n, nlt, &Pl)
+    cdef floating B = two_sum(<floating>6, <floating>4 * xc, &Bl)   # 4x exact
+    P = pair_add(P, Pl, B, Bl, &Pl)
+    P = pair_mul(P, Pl, n, nlt, &Pl)
+    cdef floating o = two_sum(<floating>1, xc, &ol)
+    P = pair_add(P, Pl, <floating>4 * o, <floating>4 * ol, &Pl)
+    cdef floating N = pair_mul(nh, nl, P, Pl, &Nl)
+    cdef floating sq = pair_mul(D, Dl, D, Dl, &ql)
+    cdef floating r = pair_div(N, Nl, sq, ql) * s2
     cdef floating d
     cdef floating near = v_mish_deriv_root(x, &d)
-    cdef floating r = pos if x >= 0 else neg
-    r = near if fa_abs(d) < <floating>0.5 else r
+    r = near if fa_abs(d) < _root_window(x) else r
     r = <floating>1 if x > xmax else r
     return g * (fa_copysign(<floating>0, x) if x < _mish_lim(x) else r)

@@ -675,7 +675,10 @@ cdef inline double _gelu_tail_s_f64(double t) noexcept nogil:
 # gelu'(a0 + d) = d Q(d) near its root a0 = -0.7517915246935644574579049:
 # gelu' f32: f'(a0 + d) = d Q(d), Q of degree 10: on [-0.5, 0.5], max weighted error 1.22e-8 (0.205 x 2^-24, 1.1e+8 x 2^-53)
 cdef inline float _gelu_deriv_root_f32(float x, float* d_out) noexcept nogil:
-    cdef float d = (x - <float>-0.7517915368080139) - <float>1.211444988769017e-08
+    # d = dh + dl: dh = x - a0_hi is exact on the window, the product rounds once
+    cdef float dh = x - <float>-0.7517915368080139
+    cdef float dl = -<float>1.211444988769017e-08
+    cdef float d = dh + dl
     cdef float P = -0.0016514338785782456
     P = fa_fma_f32(P, d, 0.00033706630347296596)
     P = fa_fma_f32(P, d, 0.0004342385509517044)
@@ -688,12 +691,15 @@ cdef inline float _gelu_deriv_root_f32(float x, float* d_out) noexcept nogil:
     P = fa_fma_f32(P, d, 0.38828498125076294)
     P = fa_fma_f32(P, d, 0.43149399757385254)
     d_out[0] = d
-    return d * P
+    return fa_fma(dh, P, dl * P)
 
 # gelu'(a0 + d) = d Q(d) near its root a0 = -0.7517915246935644574579049:
 # gelu' f64: f'(a0 + d) = d Q(d), Q of degree 18: on [-0.5, 0.5], max weighted error 6.49e-17 (1.09e-9 x 2^-24, 0.584 x 2^-53)
 cdef inline double _gelu_deriv_root_f64(double x, double* d_out) noexcept nogil:
-    cdef double d = (x - -0.7517915246935645) - 1.4956759177009883e-17
+    # d = dh + dl: dh = x - a0_hi is exact on the window, the product rounds once
+    cdef double dh = x - -0.7517915246935645
+    cdef double dl = -1.4956759177009883e-17
+    cdef double d = dh + dl
     cdef double P = 1.7736678569082852e-09
     P = fa_fma_f64(P, d, -1.2337153250770448e-09)
     P = fa_fma_f64(P, d, -3.537919790440988e-08)
@@ -714,12 +720,15 @@ cdef inline double _gelu_deriv_root_f64(double x, double* d_out) noexcept nogil:
     P = fa_fma_f64(P, d, 0.388284982990552)
     P = fa_fma_f64(P, d, 0.4314939923140469)
     d_out[0] = d
-    return d * P
+    return fa_fma(dh, P, dl * P)
 
 # gelu_tanh'(a0 + d) = d Q(d) near its root a0 = -0.7524614220710162584879544:
 # gelu_tanh' f32: f'(a0 + d) = d Q(d), Q of degree 10: on [-0.5, 0.5], max weighted error 2.89e-8 (0.484 x 2^-24, 2.6e+8 x 2^-53)
 cdef inline float _gelu_tanh_deriv_root_f32(float x, float* d_out) noexcept nogil:
-    cdef float d = (x - <float>-0.7524614334106445) - <float>1.1339627903339533e-08
+    # d = dh + dl: dh = x - a0_hi is exact on the window, the product rounds once
+    cdef float dh = x - <float>-0.7524614334106445
+    cdef float dl = -<float>1.1339627903339533e-08
+    cdef float d = dh + dl
     cdef float P = -0.003539161989465356
     P = fa_fma_f32(P, d, 0.0007675912347622216)
     P = fa_fma_f32(P, d, 0.001599402748979628)
@@ -732,12 +741,15 @@ cdef inline float _gelu_tanh_deriv_root_f32(float x, float* d_out) noexcept nogi
     P = fa_fma_f32(P, d, 0.3875184655189514)
     P = fa_fma_f32(P, d, 0.4304001033306122)
     d_out[0] = d
-    return d * P
+    return fa_fma(dh, P, dl * P)
 
 # gelu_tanh'(a0 + d) = d Q(d) near its root a0 = -0.7524614220710162584879544:
 # gelu_tanh' f64: f'(a0 + d) = d Q(d), Q of degree 18: on [-0.5, 0.5], max weighted error 5.64e-17 (9.47e-10 x 2^-24, 0.508 x 2^-53)
 cdef inline double _gelu_tanh_deriv_root_f64(double x, double* d_out) noexcept nogil:
-    cdef double d = (x - -0.7524614220710163) - 3.635560509207687e-17
+    # d = dh + dl: dh = x - a0_hi is exact on the window, the product rounds once
+    cdef double dh = x - -0.7524614220710163
+    cdef double dl = -3.635560509207687e-17
+    cdef double d = dh + dl
     cdef double P = 6.266083812033832e-08
     P = fa_fma_f64(P, d, 1.2279061352600778e-07)
     P = fa_fma_f64(P, d, -4.2517003986404256e-07)
@@ -758,12 +770,15 @@ cdef inline double _gelu_tanh_deriv_root_f64(double x, double* d_out) noexcept n
     P = fa_fma_f64(P, d, 0.3875184461357889)
     P = fa_fma_f64(P, d, 0.4304000910248585)
     d_out[0] = d
-    return d * P
+    return fa_fma(dh, P, dl * P)
 
 # mish'(a0 + d) = d Q(d) near its root a0 = -1.192431214515495212137588:
 # mish' f32: f'(a0 + d) = d Q(d), Q of degree 10: on [-0.5, 0.5], max weighted error 4.16e-8 (0.697 x 2^-24, 3.74e+8 x 2^-53)
 cdef inline float _mish_deriv_root_f32(float x, float* d_out) noexcept nogil:
-    cdef float d = (x - <float>-1.1924312114715576) - <float>-3.0439375464652585e-09
+    # d = dh + dl: dh = x - a0_hi is exact on the window, the product rounds once
+    cdef float dh = x - <float>-1.1924312114715576
+    cdef float dl = -<float>-3.0439375464652585e-09
+    cdef float d = dh + dl
     cdef float P = -0.0038623588625341654
     P = fa_fma_f32(P, d, 0.0003209353017155081)
     P = fa_fma_f32(P, d, 0.002822133479639888)
@@ -776,12 +791,15 @@ cdef inline float _mish_deriv_root_f32(float x, float* d_out) noexcept nogil:
     P = fa_fma_f32(P, d, 0.2047312706708908)
     P = fa_fma_f32(P, d, 0.2669479250907898)
     d_out[0] = d
-    return d * P
+    return fa_fma(dh, P, dl * P)
 
 # mish'(a0 + d) = d Q(d) near its root a0 = -1.192431214515495212137588:
 # mish' f64: f'(a0 + d) = d Q(d), Q of degree 18: on [-0.5, 0.5], max weighted error 7.05e-17 (1.18e-9 x 2^-24, 0.635 x 2^-53)
 cdef inline double _mish_deriv_root_f64(double x, double* d_out) noexcept nogil:
-    cdef double d = (x - -1.1924312145154952) - -4.8484829848031044e-17
+    # d = dh + dl: dh = x - a0_hi is exact on the window, the product rounds once
+    cdef double dh = x - -1.1924312145154952
+    cdef double dl = 4.8484829848031044e-17
+    cdef double d = dh + dl
     cdef double P = -1.941253678243764e-09
     P = fa_fma_f64(P, d, -5.384041018417208e-08)
     P = fa_fma_f64(P, d, -1.4274335196063078e-07)
@@ -802,7 +820,7 @@ cdef inline double _mish_deriv_root_f64(double x, double* d_out) noexcept nogil:
     P = fa_fma_f64(P, d, 0.20473126408010586)
     P = fa_fma_f64(P, d, 0.2669479140495345)
     d_out[0] = d
-    return d * P
+    return fa_fma(dh, P, dl * P)
 
 
 # Fused wrappers and shared pieces for gelu / mish ----------------------------
@@ -861,3 +879,172 @@ cdef inline floating v_exp_neg_abs_dd_split(floating t_hi, floating t_lo,
     cdef floating lo = -t_lo if t_hi >= 0 else t_lo
     cdef floating zs = v_exp_split(-fa_abs(t_hi), s2)
     return fa_fma(zs, lo, zs)
+
+
+# ===========================================================================
+# e^x as a high + low pair, and double-float ("pair") arithmetic (gelu2).
+# gelu, gelu_tanh and mish chain e^x through products, sums and a quotient;
+# rounded at each step, that chain costs 4-7 ULP in float32.  Carried as
+# unevaluated sums hi + lo (error-free transformations: TwoSum, TwoProd with
+# fa_fma), only the last rounding and exp's own (tiny) error remain.
+# ===========================================================================
+
+# e^r = 1 + r + r^2/2 + r^3 q(r) on |r| <= ln2/2 (python tools/gen_coeffs.py
+# exp_hilo): q of degree 4 / 9, error 0.0016 x 2^-24 / 0.0065 x 2^-53 relative
+# to e^r.  1 + r + r^2/2 is summed exactly (Fast2Sum twice: |r| >= r^2/2 and
+# 1 > |r + r^2/2|), so r^3 q (< 0.008) and r^2's rounding error enter only as
+# small corrections.
+cdef inline float _exp_hilo_q_f32(float r) noexcept nogil:
+    cdef float q = 0.00019740253628697246
+    q = fa_fma_f32(q, r, 0.0013935079332441092)
+    q = fa_fma_f32(q, r, 0.008333570323884487)
+    q = fa_fma_f32(q, r, 0.041666463017463684)
+    return fa_fma_f32(q, r, 0.1666666567325592)
+
+cdef inline double _exp_hilo_q_f64(double r) noexcept nogil:
+    cdef double q = 2.0838476263637057e-09
+    q = fa_fma_f64(q, r, 2.5111237952875718e-08)
+    q = fa_fma_f64(q, r, 2.755752616650092e-07)
+    q = fa_fma_f64(q, r, 2.7557237479110987e-06)
+    q = fa_fma_f64(q, r, 2.4801587025575785e-05)
+    q = fa_fma_f64(q, r, 0.00019841269893316216)
+    q = fa_fma_f64(q, r, 0.001388888888903325)
+    q = fa_fma_f64(q, r, 0.00833333333331854)
+    q = fa_fma_f64(q, r, 0.04166666666666641)
+    return fa_fma_f64(q, r, 0.1666666666666668)
+
+# e^x = (hi + lo) * s2.  Range reduction as in v_exp_split, plus the rounding
+# error of r (r_lo: the second Cody-Waite step's residual, by fma), folded in
+# as e^r r_lo.  Error of hi + lo (measured against mpmath on 2^20 samples):
+# below 0.04 x 2^-24 (float32) / 0.05 x 2^-53 (float64) relative; hi alone is
+# within 0.51 ULP (hi + lo is renormalized).  Scaling as in v_exp_split: hi, lo are normal (hi >= 2^-65 /
+# 2^-513), s2 = 2^(n - n1) applied last so that subnormal results round once.
+# Clamps: x > 89 (710) -> e^89 (e^710) * 2, x < -120 (-760) -> e^-120 (e^-760):
+# callers select the limits.  NaN passes.
+cdef inline float v_exp_hilo_f32(float x, float* lo, float* s2) noexcept nogil:
+    cdef int32_t n, n1
+    cdef float xc = <float>89 if x > <float>89 else (<float>-120 if x < <float>-120 else x)
+    cdef float v = fa_fma_f32(xc, 1.44269502162933349609375, 12582912.0)  # 0x1.8p23
+    cdef float nf = v - <float>12582912.0
+    n = fa_bits_f32(v) - 0x4B400000
+    cdef float t = fa_fma_f32(nf, -0.693145751953125, xc)               # exact
+    cdef float r = fa_fma_f32(nf, -1.428606765330187e-06, t)
+    cdef float r_lo = fa_fma_f32(nf, -1.428606765330187e-06, t - r)
+    cdef float r2 = r * r
+    cdef float h = <float>0.5 * r2
+    cdef float c = fa_fma_f32(<float>0.5, fa_fma_f32(r, r, -r2), r2 * (r * _exp_hilo_q_f32(r)))
+    cdef float s = r + h
+    cdef float e1 = h - (s - r)
+    cdef float p = <float>1 + s
+    cdef float p_lo = fa_fma_f32(r_lo, p, (s - (p - <float>1)) + (e1 + c))
+    # renormalize (Fast2Sum): p_lo holds r^3 q, up to 2^-7
+    cdef float ph = p + p_lo
+    p_lo = p_lo - (ph - p)
+    n1 = _imin32(_imax32(n, -64), 127)
+    s2[0] = _pow2i_f32(n - n1)
+    cdef float s1 = _pow2i_f32(n1)
+    lo[0] = p_lo * s1
+    return ph * s1
+
+cdef inline double v_exp_hilo_f64(double x, double* lo, double* s2) noexcept nogil:
+    cdef int64_t n, n1
+    cdef double xc = 710.0 if x > 710.0 else (-760.0 if x < -760.0 else x)
+    cdef double v = fa_fma_f64(xc, 1.4426950408889634, 6755399441055744.0)  # 0x1.8p52
+    cdef double nf = v - 6755399441055744.0
+    n = fa_bits_f64(v) - 0x4338000000000000LL
+    cdef double t = fa_fma_f64(nf, -0.6931471803691238, xc)
+    cdef double r = fa_fma_f64(nf, -1.9082149292705877e-10, t)
+    cdef double r_lo = fa_fma_f64(nf, -1.9082149292705877e-10, t - r)
+    cdef double r2 = r * r
+    cdef double h = 0.5 * r2
+    cdef double c = fa_fma_f64(0.5, fa_fma_f64(r, r, -r2), r2 * (r * _exp_hilo_q_f64(r)))
+    cdef double s = r + h
+    cdef double e1 = h - (s - r)
+    cdef double p = 1.0 + s
+    cdef double p_lo = fa_fma_f64(r_lo, p, (s - (p - 1.0)) + (e1 + c))
+    # renormalize (Fast2Sum): p_lo holds r^3 q, up to 2^-7
+    cdef double ph = p + p_lo
+    p_lo = p_lo - (ph - p)
+    n1 = _imin64(_imax64(n, -512), 1023)
+    s2[0] = _pow2i_f64(n - n1)
+    cdef double s1 = _pow2i_f64(n1)
+    lo[0] = p_lo * s1
+    return ph * s1
+
+cdef inline floating v_exp_hilo(floating x, floating* lo, floating* s2) noexcept nogil:
+    if floating is float:
+        return v_exp_hilo_f32(x, lo, s2)
+    else:
+        return v_exp_hilo_f64(x, lo, s2)
+
+
+# Pair arithmetic.  A pair (h, l) stands for h + l with |l| <~ ulp(h); each
+# function returns h and stores l.  Error bounds (Dekker / Knuth; Joldes,
+# Muller, Popescu 2017): two_sum, fast_two_sum, two_prod exact; pair_mul and
+# pair_add a few 2^-48 (2^-106) relative, which is all gelu/mish need.
+cdef inline floating two_sum(floating a, floating b, floating* e) noexcept nogil:
+    cdef floating s = a + b
+    cdef floating bb = s - a
+    e[0] = (a - (s - bb)) + (b - bb)
+    return s
+
+# needs |a| >= |b| (or a = 0)
+cdef inline floating fast_two_sum(floating a, floating b, floating* e) noexcept nogil:
+    cdef floating s = a + b
+    e[0] = b - (s - a)
+    return s
+
+cdef inline floating pair_mul(floating ah, floating al, floating bh, floating bl,
+                              floating* l) noexcept nogil:
+    cdef floating h = ah * bh
+    l[0] = fa_fma(ah, bh, -h) + fa_fma(ah, bl, al * bh)
+    return h
+
+cdef inline floating pair_add(floating ah, floating al, floating bh, floating bl,
+                              floating* l) noexcept nogil:
+    cdef floating e
+    cdef floating h = two_sum(ah, bh, &e)
+    l[0] = e + (al + bl)
+    return h
+
+# (nh + nl) / (dh + dl) rounded once more: one reciprocal, the quotient's
+# residual by fma (exact up to the reciprocal's error squared), one correction.
+cdef inline floating pair_div(floating nh, floating nl, floating dh,
+                              floating dl) noexcept nogil:
+    cdef floating inv = <floating>1 / dh
+    cdef floating q = nh * inv
+    cdef floating rem = fa_fma(-q, dh, nh) + fa_fma(-q, dl, nl)
+    return fa_fma(rem, inv, q)
+
+
+# gelu_tail0 f32 (python tools/gen_coeffs.py gelu_tail0): Phi(-a) = exp(-a^2/2) t S(t),
+# t = 1/(1 + a/4), a in [0, 14.5] (every |x| below gelu's clamp), S of degree
+# 11: on [0.21621622, 1.0], max weighted error 4.16e-10 (0.00698 x 2^-24).
+cdef inline float _gelu_tail0_s_f32(float t, float* S_lo) noexcept nogil:
+    # S's coefficients are all ~0.1 and t reaches 1: plain Horner would round
+    # by up to ~1.7 x 2^-24 in total, so the last three steps are compensated
+    # (each step c + t P as a pair: two_prod, two_sum), leaving ~0.3 x 2^-24.
+    cdef float P = -0.008165485225617886
+    P = fa_fma_f32(P, t, 0.04137236252427101)
+    P = fa_fma_f32(P, t, -0.06660386919975281)
+    P = fa_fma_f32(P, t, 0.011910228990018368)
+    P = fa_fma_f32(P, t, 0.047535113990306854)
+    P = fa_fma_f32(P, t, -0.03125622496008873)
+    P = fa_fma_f32(P, t, 0.07879918068647385)
+    P = fa_fma_f32(P, t, 0.04927891492843628)
+    P = fa_fma_f32(P, t, 0.08469647169113159)
+    cdef float se, prod
+    cdef float Pl = 0
+    prod = t * P
+    Pl = fa_fma_f32(t, P, -prod)
+    P = two_sum(<float>0.09290939569473267, prod, &se)
+    Pl = Pl + se
+    prod = t * P
+    Pl = fa_fma_f32(t, Pl, fa_fma_f32(t, P, -prod))
+    P = two_sum(<float>0.09979057312011719, prod, &se)
+    Pl = Pl + se
+    prod = t * P
+    Pl = fa_fma_f32(t, Pl, fa_fma_f32(t, P, -prod))
+    P = two_sum(<float>0.09973333775997162, prod, &se)
+    S_lo[0] = Pl + se
+    return P

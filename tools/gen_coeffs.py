@@ -293,6 +293,27 @@ TABLES.update({
 })
 
 
+# ---------------------------------------------------------------------------
+# exp as a high + low pair, and gelu's tail over the whole range (gelu2)
+# ---------------------------------------------------------------------------
+def exp_hilo_table(deg, rounder, tag):
+    # e^r = 1 + r + r^2/2 + r^3 q(r), |r| <= ln2/2; error weighted relative to
+    # e^r (v_exp_hilo adds 1 + r + r^2/2 exactly, as a pair).
+    fit(f"exp_hilo {tag}: e^r = 1 + r + r^2/2 + r^3 q(r), q of degree {deg}",
+        lambda r: (mp.exp(r) - 1 - r - r * r / 2) / r**3 if r != 0 else mp.mpf(1) / 6,
+        lambda r: abs(r**3) / mp.exp(r),
+        powers(0, deg + 1), -LN2 / 2, LN2 / 2, rounder)
+
+
+TABLES.update({
+    "exp_hilo": lambda: (exp_hilo_table(4, to_f32, "f32"),
+                         f64_once(lambda: exp_hilo_table(9, to_f64, "f64"))()),
+    # a from 0: the tail formula then covers every |x| (no small-|x| branch)
+    "gelu_tail0": lambda: (
+        gelu_tail_table(11, mp.mpf(1) / 4, 0, 14.5, to_f32, "f32"),),
+})
+
+
 if __name__ == "__main__":
     for key in sys.argv[1:] or TABLES:
         TABLES[key]()
