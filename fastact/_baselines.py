@@ -99,6 +99,18 @@ class Impl:
 # Shapes: how a benchmark of n elements lays out each activation's input
 # --------------------------------------------------------------------------
 
+def _swish_grad(g, x, s, b, o):
+    """g * s * (1 + b x (1 - s)) into o, s = sigmoid(b x): swish's derivative
+    as a NumPy user writes it, whichever library computed s."""
+    np.subtract(1, s, out=o)
+    np.multiply(o, x, out=o)
+    if b != 1.0:
+        np.multiply(o, b, out=o)
+    np.add(o, 1, out=o)
+    np.multiply(o, s, out=o)
+    return np.multiply(o, g, out=o)
+
+
 def family_of(name: str) -> str:
     if name in ("softmax", "log_softmax", "softmin", "maxout"):
         return "rowwise"
@@ -523,14 +535,7 @@ def _numpy_table() -> dict[str, Impl]:
         b = p.get("beta", 1.0)
         s = np.multiply(x, b)
         _np_sigmoid(s, s)
-        # s * (1 + b x (1 - s))
-        np.subtract(1, s, out=o)
-        np.multiply(o, x, out=o)
-        if b != 1.0:
-            np.multiply(o, b, out=o)
-        np.add(o, 1, out=o)
-        np.multiply(o, s, out=o)
-        return np.multiply(o, g, out=o)
+        return _swish_grad(g, x, s, b, o)
 
     add("silu", swish, lambda x, p: swish(x, x, p), swish_backward, note="x / (1 + exp(-x))")
     add("swish", swish, lambda x, p: swish(x, x, p), swish_backward,
@@ -615,14 +620,7 @@ def _scipy_table() -> dict[str, Impl]:
 
     def silu_backward(g, x, y, o, p):
         b = p.get("beta", 1.0)
-        s = special.expit(x * b if b != 1.0 else x)
-        np.subtract(1, s, out=o)
-        np.multiply(o, x, out=o)
-        if b != 1.0:
-            np.multiply(o, b, out=o)
-        np.add(o, 1, out=o)
-        np.multiply(o, s, out=o)
-        return np.multiply(o, g, out=o)
+        return _swish_grad(g, x, special.expit(x * b if b != 1.0 else x), b, o)
 
     add("silu", silu, lambda x, p: silu(x, x, p), silu_backward, note="x * expit(x)")
     add("swish", silu, lambda x, p: silu(x, x, p), silu_backward, note="x * expit(beta x)")
