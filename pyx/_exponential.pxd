@@ -27,30 +27,47 @@ from _vmath cimport (fa_fma, v_exp, v_exp_split, v_expm1, v_log1p, v_tanh,
 # sigma(|x|) = 1 / (1 + z), sigma(-|x|) = z / (1 + z): ONE division num / D,
 # corrected by its exact remainder (plus num's and D's low parts) times a 3%
 # reciprocal of D (D in [1, 2]), so the result rounds about once: max 1.0 ULP.
-cdef inline floating sigmoid_forward(floating x, floating p0, floating p1,
-                                     floating p2) noexcept nogil:
+cdef inline floating _over_1p_exp(floating a, floating* f, floating* f_lo,
+                                  floating* scale, floating* e) noexcept nogil:
+    """The shared front of sigmoid(a) and swish: D = 1 + z, z = e^-|a| (rounded),
+    e = D's exact rounding error plus exp's (z = zs s2 + zls s2), and the factor
+    f + f_lo over D with its power-of-two scale: a >= 0: f = 1, scale 1;
+    a < 0: f = zs + zls, scale s2, so sigmoid(a) = scale (f + f_lo) / (D + e).
+    The two cases are chosen with bit masks, not selects: GCC would thread
+    three selects on one condition into two whole copies of the callers' tails
+    (two divisions per element)."""
     cdef floating s2, zls
-    cdef floating zs = v_exp_split_lo(-fa_abs(x), &s2, &zls)
+    cdef floating zs = v_exp_split_lo(-fa_abs(a), &s2, &zls)
     cdef floating z = zs * s2
     cdef floating D = <floating>1 + z
-    cdef floating e = (z - (D - <floating>1)) + zls * s2
-    # x >= 0: num = 1, scale 1; x < 0: num = zs + zls, scale s2.  Chosen with
-    # bit masks, not selects: GCC would thread the three selects on one
-    # condition into two whole copies of the tail (two divisions per element).
-    cdef floating num, num_lo, scale
+    e[0] = (z - (D - <floating>1)) + zls * s2
     if floating is float:
-        M = -<int32_t>(x >= <float>0)
-        num = fa_from_bits_f32((fa_bits_f32(zs) & ~M) | (0x3f800000 & M))
-        num_lo = fa_from_bits_f32(fa_bits_f32(zls) & ~M)
-        scale = fa_from_bits_f32((fa_bits_f32(s2) & ~M) | (0x3f800000 & M))
+        M = -<int32_t>(a >= <float>0)
+        f[0] = fa_from_bits_f32((fa_bits_f32(zs) & ~M) | (0x3f800000 & M))
+        f_lo[0] = fa_from_bits_f32(fa_bits_f32(zls) & ~M)
+        scale[0] = fa_from_bits_f32((fa_bits_f32(s2) & ~M) | (0x3f800000 & M))
     else:
-        M64 = -<int64_t>(x >= 0.0)
-        num = fa_from_bits_f64((fa_bits_f64(zs) & ~M64) | (0x3ff0000000000000LL & M64))
-        num_lo = fa_from_bits_f64(fa_bits_f64(zls) & ~M64)
-        scale = fa_from_bits_f64((fa_bits_f64(s2) & ~M64) | (0x3ff0000000000000LL & M64))
+        M64 = -<int64_t>(a >= 0.0)
+        f[0] = fa_from_bits_f64((fa_bits_f64(zs) & ~M64) | (0x3ff0000000000000LL & M64))
+        f_lo[0] = fa_from_bits_f64(fa_bits_f64(zls) & ~M64)
+        scale[0] = fa_from_bits_f64((fa_bits_f64(s2) & ~M64) | (0x3ff0000000000000LL & M64))
+    return D
+
+
+cdef inline floating _corrected_quotient(floating num, floating num_lo, floating D,
+                                         floating e) noexcept nogil:
+    """(num + num_lo) / (D + e), rounded about once: q = num / D corrected by its
+    exact remainder times a 3% reciprocal of D (D in [1, 2])."""
     cdef floating q = num / D
     cdef floating rem = fa_fma(-q, e, fa_fma(-q, D, num) + num_lo)
-    return fa_fma(rem, fa_fma(D, <floating>-0.5, <floating>1.4571), q) * scale
+    return fa_fma(rem, fa_fma(D, <floating>-0.5, <floating>1.4571), q)
+
+
+cdef inline floating sigmoid_forward(floating x, floating p0, floating p1,
+                                     floating p2) noexcept nogil:
+    cdef floating num, num_lo, scale, e
+    cdef floating D = _over_1p_exp(x, &num, &num_lo, &scale, &e)
+    return _corrected_quotient(num, num_lo, D, e) * scale
 
 # scale * sigma'(x), sigma'(x) = z / (1 + z)^2 with z = e^-|x| (even function: no
 # overflow), z carried as z + zl (exp's rounding error).  The square is
@@ -239,28 +256,11 @@ cdef inline floating softplus_backward_y(floating g, floating y, floating p0,
 cdef inline floating swish_forward(floating x, floating p0, floating p1,
                                    floating p2) noexcept nogil:
     cdef floating a = p0 * x
-    cdef floating s2, zls
-    cdef floating zs = v_exp_split_lo(-fa_abs(a), &s2, &zls)
-    cdef floating z = zs * s2
-    cdef floating D = <floating>1 + z
-    cdef floating e = (z - (D - <floating>1)) + zls * s2
-    # bit masks, not selects on one condition (see sigmoid_forward)
-    cdef floating f, f_lo, scale
-    if floating is float:
-        M = -<int32_t>(a >= <float>0)
-        f = fa_from_bits_f32((fa_bits_f32(zs) & ~M) | (0x3f800000 & M))
-        f_lo = fa_from_bits_f32(fa_bits_f32(zls) & ~M)
-        scale = fa_from_bits_f32((fa_bits_f32(s2) & ~M) | (0x3f800000 & M))
-    else:
-        M64 = -<int64_t>(a >= 0.0)
-        f = fa_from_bits_f64((fa_bits_f64(zs) & ~M64) | (0x3ff0000000000000LL & M64))
-        f_lo = fa_from_bits_f64(fa_bits_f64(zls) & ~M64)
-        scale = fa_from_bits_f64((fa_bits_f64(s2) & ~M64) | (0x3ff0000000000000LL & M64))
+    cdef floating f, f_lo, scale, e
+    cdef floating D = _over_1p_exp(a, &f, &f_lo, &scale, &e)
     cdef floating N = x * f
     cdef floating N_lo = fa_fma(x, f, -N) + x * f_lo
-    cdef floating q = N / D
-    cdef floating rem = fa_fma(-q, e, fa_fma(-q, D, N) + N_lo)
-    cdef floating r = fa_fma(rem, fa_fma(D, <floating>-0.5, <floating>1.4571), q) * scale
+    cdef floating r = _corrected_quotient(N, N_lo, D, e) * scale
     cdef floating big, lim
     if floating is float:
         big = 89
