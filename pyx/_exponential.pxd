@@ -346,6 +346,16 @@ cdef inline floating _root_window(floating x) noexcept nogil:
     return <floating>0.25
 
 
+# The common end of gelu', gelu_tanh' and mish': g times the derivative r, with
+# the root polynomial `near` where |d| = |x - root| is inside the window (r
+# cancels there), 1 above `hi` (the function is x), a signed 0 below `lo`.
+cdef inline floating _deriv_finish(floating g, floating x, floating r, floating near,
+                                   floating d, floating hi, floating lo) noexcept nogil:
+    r = near if fa_abs(d) < _root_window(x) else r
+    r = <floating>1 if x > hi else r
+    return g * (fa_copysign(<floating>0, x) if x < lo else r)
+
+
 # gelu, approximate="none": x Phi(x) ---------------------------------------------
 #   q = Phi(-|x|) = e^(-x^2/2) R, R = t S(t), t = 1/(1 + k|x|) (k = 1/4 float32,
 #   1/8 float64); x < 0: x q (the tail: erfc-like, full relative accuracy down
@@ -452,9 +462,7 @@ cdef inline floating gelu_backward(floating g, floating x, floating p0, floating
     if floating is double:
         s = x * x
         r = fa_fma(x, v_gelu_small_d(s), 0.5) if a < 0.5 else r
-    r = near if fa_abs(d) < _root_window(x) else r
-    r = <floating>1 if x > amax else r
-    return g * (fa_copysign(<floating>0, x) if x < -amax else r)
+    return _deriv_finish(g, x, r, near, d, amax, -amax)
 
 
 # gelu, approximate="tanh" (PyTorch's): 0.5 x (1 + tanh(u)), u = c (x + k x^3) ----
@@ -566,9 +574,7 @@ cdef inline floating gelu_tanh_backward(floating g, floating x, floating p0, flo
     cdef floating r = pair_div(Nh, Nl, sq, sql) * (<floating>1 if th >= 0 else s2)
     cdef floating dd
     cdef floating near = v_gelu_tanh_deriv_root(x, &dd)
-    r = near if fa_abs(dd) < _root_window(x) else r
-    r = <floating>1 if x > xmax else r
-    return g * (fa_copysign(<floating>0, x) if x < -xmax else r)
+    return _deriv_finish(g, x, r, near, dd, xmax, -xmax)
 
 
 # mish: x tanh(softplus(x)) ------------------------------------------------------
@@ -644,6 +650,4 @@ cdef inline floating mish_backward(floating g, floating x, floating p0, floating
     cdef floating r = pair_div(N, Nl, sq, ql) * s2
     cdef floating d
     cdef floating near = v_mish_deriv_root(x, &d)
-    r = near if fa_abs(d) < _root_window(x) else r
-    r = <floating>1 if x > xmax else r
-    return g * (fa_copysign(<floating>0, x) if x < _mish_lim(x) else r)
+    return _deriv_finish(g, x, r, near, d, xmax, _mish_lim(x))

@@ -74,7 +74,14 @@ def fit(name, target, weight, basis, a, b, rounder, fixed=(), check=None):
         coeffs = lawson(target, weight, basis, a, b, fixed=fixed)
         fixed.append((i, mp.mpf(rounder(coeffs[i]))))
     coeffs = [dict(fixed)[i] for i in range(n)]
-    xs = mp.linspace(a, b, 3000)
+    return report_fit(name, target, weight, basis, a, b, coeffs, 3000)
+
+
+def report_fit(name, target, weight, basis, a, b, coeffs, npts):
+    """Print the rounded fit's max weighted error on npts points and its
+    coefficients (as the math layer's comments quote them); return coeffs."""
+    n = len(basis)
+    xs = mp.linspace(a, b, npts)
     err = max(abs(weight(x) * (target(x) - sum(coeffs[i] * basis[i](x) for i in range(n))))
               for x in xs)
     print(f"# {name}: on [{mp.nstr(a, 8)}, {mp.nstr(b, 8)}], max weighted error "
@@ -226,15 +233,7 @@ def quick(table):
 def fit_rounded_once(name, target, weight, basis, a, b, rounder, fixed=(), check=None):
     coeffs = [mp.mpf(rounder(c)) for c in lawson(target, weight, basis, a, b)]
     n = len(basis)
-    xs = mp.linspace(a, b, 1500)
-    err = max(abs(weight(x) * (target(x) - sum(coeffs[i] * basis[i](x) for i in range(n))))
-              for x in xs)
-    print(f"# {name}: on [{mp.nstr(a, 8)}, {mp.nstr(b, 8)}], max weighted error "
-          f"{mp.nstr(err, 3)} ({mp.nstr(err / mp.mpf(2) ** -24, 3)} x 2^-24,"
-          f" {mp.nstr(err / mp.mpf(2) ** -53, 3)} x 2^-53)")
-    for i, c in enumerate(coeffs):
-        print(f"    C{i} = {float(c).hex()}  # {float(c)!r}")
-    return coeffs
+    return report_fit(name, target, weight, basis, a, b, coeffs, 1500)
 
 
 def f64_once(table):
