@@ -232,7 +232,6 @@ def quick(table):
 
 def fit_rounded_once(name, target, weight, basis, a, b, rounder, fixed=(), check=None):
     coeffs = [mp.mpf(rounder(c)) for c in lawson(target, weight, basis, a, b)]
-    n = len(basis)
     return report_fit(name, target, weight, basis, a, b, coeffs, 1500)
 
 
