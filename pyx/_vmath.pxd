@@ -177,6 +177,17 @@ cdef inline double v_exp_f64(double x) noexcept nogil:
     cdef double e = v_exp_split_f64(x, &s2)
     return e * s2
 
+# e^x as above, also handing back the reduction x = n ln2 + r and u = e^r - 1:
+# where n == 0 (|x| <= ln2/2), u IS expm1(x) (x passes through the reduction
+# unchanged), so a caller needing expm1 near 0 and exp elsewhere (log_softmax's
+# backward) evaluates one polynomial, not two.
+cdef inline double v_exp_kernel_f64(double x, double* u, int64_t* n) noexcept nogil:
+    cdef int64_t n1
+    cdef double xc = 710.0 if x > 710.0 else (-760.0 if x < -760.0 else x)
+    u[0] = _expm1_kernel_f64(_reduce_f64(xc, n))
+    n1 = _imin64(_imax64(n[0], -512), 1023)
+    return ((1.0 + u[0]) * _pow2i_f64(n1)) * _pow2i_f64(n[0] - n1)
+
 
 # ---------------------------------------------------------------------------
 # expm1(x) = e^x - 1, accurate near 0 (elu, celu, selu, softplus from y).
