@@ -143,14 +143,21 @@ BLOCK = 1 << 16
 def _block(name, direction, x):
     """(max ULP error, its input) over the float32 inputs x (no NaNs)."""
     import fastact as fa
+    # The reference formulas give inf * 0 = NaN at x = +-inf (x Phi(x) at -inf);
+    # SPEC's limits there are their values at a huge finite x: forward at
+    # +-1e300 (0, -0, or beyond FLT_MAX, which counts as inf), derivatives at
+    # +-1e30 (their limits are finite; 1e300 would overflow x^2 in gelu_tanh').
+    big = 1e300 if direction == "forward" else 1e30
+    x64 = x.astype(np.float64)
+    xr = np.where(np.isinf(x64), np.copysign(big, x64), x64)
     with np.errstate(all="ignore"):
         fname, params = CALLS.get(name, (name, {}))
         if direction == "forward":
             got = getattr(fa, fname)(x, **params)
-            ref = FORWARD[name](x.astype(np.float64))
+            ref = FORWARD[name](xr)
         else:
             got = getattr(fa, fname + "_backward")(np.ones_like(x), x=x, **params)
-            ref = BACKWARD[name](x.astype(np.float64))
+            ref = BACKWARD[name](xr)
     err = ulp_error_f32(got, ref)
     i = int(np.argmax(err))
     return float(err[i]), float(x[i])
