@@ -17,7 +17,7 @@ from cython cimport floating
 from libc.stdint cimport int32_t, int64_t
 from _scalar cimport fa_abs, fa_copysign, INFINITY
 from _vmath cimport (fa_fma, v_exp, v_exp_split, v_expm1, v_log1p, v_tanh,
-                     v_tanh_tail, v_div_1p_exp, v_tanhshrink_small,
+                     v_tanh_tail, v_tanhshrink_small,
                      v_silu_deriv_root, v_silu_root_window, v_exp_split_lo, v_log1p_lo,
                      fa_bits_f32, fa_from_bits_f32, fa_bits_f64, fa_from_bits_f64)
 
@@ -109,7 +109,7 @@ cdef inline floating logsigmoid_forward(floating x, floating p0, floating p1,
 # d/dx = 1 - sigma(x) = sigma(-x) = 1 / (1 + e^x).
 cdef inline floating logsigmoid_backward(floating g, floating x, floating p0, floating p1,
                                          floating p2) noexcept nogil:
-    return g * v_div_1p_exp(<floating>1, x)
+    return g * sigmoid_forward(-x, p0, p1, p2)
 
 # From y = log sigma(x): 1 - sigma = 1 - e^y = -expm1(y) (accurate for every y <= 0).
 cdef inline floating logsigmoid_backward_y(floating g, floating y, floating p0,
@@ -238,7 +238,7 @@ cdef inline floating softplus_forward(floating x, floating p0, floating p1,
 cdef inline floating softplus_backward(floating g, floating x, floating p0, floating p1,
                                        floating p2) noexcept nogil:
     cdef floating bx = p0 * x
-    return g if bx > p1 else g * v_div_1p_exp(<floating>1, -bx)
+    return g if bx > p1 else g * sigmoid_forward(bx, p0, p1, p2)
 
 # From y: sigma(bx) = 1 - e^(-by) = -expm1(-by); by > threshold exactly where bx is
 # (up to the rounding of y near the threshold, where both give 1 to the last bit).

@@ -216,58 +216,6 @@ cdef inline double v_expm1_f64(double x) noexcept nogil:
 
 
 # ---------------------------------------------------------------------------
-# num / (1 + e^t), for sigmoid (num = 1) and silu/swish (num = x) -- one
-# rounding-aware helper so that neither overflows e^t nor loses the subnormal
-# tail of x*e^-|x|:
-#   E = p 2^min(n, C) (C = 30 / 60: 1 + E is then E to the last bit when n > C),
-#   q = num / (1 + E), result = q * 2^-(n - C)+ in two power-of-two steps
-#   (double rounding only into the subnormal range: <= 1 subnormal ULP).
-#   t > 195 (float32) / 1455 (float64): |num| * e^-t is below half the smallest
-#   subnormal for every finite num, so the result is a signed zero (this is also
-#   what makes silu(-inf) = -0 rather than -inf/inf).
-#   Error: e^t's 0.52 ULP (scaled by E/(1+E)) + 2 roundings: <= 1.5 ULP in
-#   float64.  float32 keeps 1 + E as an unevaluated sum D + D_lo (p = e^r carried
-#   as p + p_lo, Fast2Sum on 1 + E) and divides once: inv = 1/D, its residual
-#   1 - inv (D + D_lo) by fma, num * inv as a product + its exact error; the
-#   result then rounds once (0.5 ULP) on top of the kernel's 0.23 and the
-#   reduction's 0.25: max 1.0 ULP (vs 2.2 ULP for the plain quotient, whose
-#   1 + E rounds by up to 2^-24 relative when E > 2^24).
-# ---------------------------------------------------------------------------
-cdef inline float v_div_1p_exp_f32(float num, float t) noexcept nogil:
-    cdef int32_t n, nc, m, m1
-    cdef float tc = <float>195 if t > <float>195 else (<float>-104 if t < <float>-104 else t)
-    cdef float u = _expm1_kernel_f32(_reduce_f32(tc, &n))
-    cdef float p = <float>1 + u
-    cdef float p_lo = u - (p - <float>1)              # exact: |u| < 1
-    nc = _imax32(_imin32(n, 30), -126)
-    m = _imax32(n - 30, 0)
-    m1 = m >> 1
-    cdef float sc = _pow2i_f32(nc)
-    cdef float E = p * sc                              # exact (normal)
-    cdef float D = <float>1 + E
-    cdef float D_lo = ((<float>1 - (D - E)) if E > <float>1 else (E - (D - <float>1))) + p_lo * sc
-    cdef float inv = <float>1 / D
-    cdef float rem = fa_fma_f32(-inv, D, <float>1) - inv * D_lo
-    cdef float P = num * inv
-    cdef float q = P + fa_fma_f32(P, rem, fa_fma_f32(num, inv, -P))
-    # num = +-inf: inf - inf above; num = -0: the error terms are +0
-    q = fa_copysign(q if q == q else P, num)
-    q = (q * _pow2i_f32(-m1)) * _pow2i_f32(m1 - m)
-    return fa_copysign(<float>0, num) if t > <float>195 else q
-
-cdef inline double v_div_1p_exp_f64(double num, double t) noexcept nogil:
-    cdef int64_t n, nc, m, m1
-    cdef double tc = 1455.0 if t > 1455.0 else (-746.0 if t < -746.0 else t)
-    cdef double p = 1.0 + _expm1_kernel_f64(_reduce_f64(tc, &n))
-    nc = _imax64(_imin64(n, 60), -1022)
-    m = _imax64(n - 60, 0)
-    m1 = m >> 1
-    cdef double q = num / (1.0 + p * _pow2i_f64(nc))
-    q = (q * _pow2i_f64(-m1)) * _pow2i_f64(m1 - m)
-    return fa_copysign(0.0, num) if t > 1455.0 else q
-
-
-# ---------------------------------------------------------------------------
 # log1p(u), u >= -1 (u in [0, 1] is what softplus/logsigmoid pass).
 #   m = 1 + u rounded, c = the rounding error of that sum (exact: Fast2Sum),
 #   m = 2^k f with f in [sqrt(1/2), sqrt(2)), g = f - 1 (exact),
@@ -509,12 +457,6 @@ cdef inline floating v_tanhshrink_small(floating x) noexcept nogil:
         return _tanhshrink_small_f32(x)
     else:
         return _tanhshrink_small_f64(x)
-
-cdef inline floating v_div_1p_exp(floating num, floating t) noexcept nogil:
-    if floating is float:
-        return v_div_1p_exp_f32(num, t)
-    else:
-        return v_div_1p_exp_f64(num, t)
 
 
 # ---------------------------------------------------------------------------
