@@ -634,6 +634,8 @@ def _scipy_table() -> dict[str, Impl]:
         return np.multiply(o, x, out=o)
 
     def gelu_backward(g, x, y, o, p):
+        if p["approximate"] == "tanh":
+            raise NotImplementedError("scipy has no tanh-form GELU")
         special.ndtr(x, out=o)  # Phi(x) + x phi(x)
         pdf = np.exp(x * x * -0.5)
         np.multiply(pdf, x * _INV_SQRT_2PI, out=pdf)

@@ -51,6 +51,11 @@ TIER_NAMES = {1: "piecewise-linear", 2: "exponential", 3: "two transcendental ca
 RELU_SIGMOID_CLAIM = 6.0
 
 
+# Rows that time an activation with non-default parameters: label -> (name, params).
+# Each follows its activation in the tables; --only accepts the label.
+VARIANTS = {"gelu(tanh)": ("gelu", {"approximate": "tanh"})}
+
+
 def tier(name: str, family: str) -> int | None:
     """SPEC.md's cost tier of an activation (None for the row-wise family)."""
     if family == "piecewise":
@@ -390,9 +395,10 @@ def run_report(args) -> dict:
     dtypes = args.dtype or (["float32", "float64"] if mode == "full" else ["float32"])
     all_threads = B.thread_count() if fastact._config.config()["openmp"] else 1
     threads = args.threads or sorted({1, all_threads})
-    names = list(fastact.ACTIVATIONS)
+    names = [label for n in fastact.ACTIVATIONS
+             for label in [n] + [v for v, (base, _) in VARIANTS.items() if base == n]]
     if args.only:
-        unknown = [n for n in args.only if n not in fastact.ACTIVATIONS]
+        unknown = [n for n in args.only if n not in names]
         if unknown:
             raise SystemExit(
                 f"--only: not in fastact.ACTIVATIONS: {', '.join(unknown)} "
@@ -441,13 +447,14 @@ def run_report(args) -> dict:
     for name, direction, dtype, n, t, lib in jobs:
         progress.step(f"{name} {DIRECTIONS[direction].split(' (')[0]} {dtype} "
                       f"{size_label(n)} {t}T {lib}")
-        impl = impl_for(name, lib)
-        rec = {"activation": name, "family": fastact.ACTIVATIONS[name].family,
+        base, params = VARIANTS.get(name, (name, None))
+        impl = impl_for(base, lib)
+        rec = {"activation": name, "family": fastact.ACTIVATIONS[base].family,
                    "direction": direction, "dtype": dtype, "size": n, "threads": t, "impl": lib}
         if impl is None:
             continue
         try:
-            prep = prepare(name, impl, direction, n, dtype)
+            prep = prepare(base, impl, direction, n, dtype, params=params)
         except Unavailable:
             continue
         sec = measure(prep, threads=t, repeats=settings["repeats"],

@@ -148,20 +148,32 @@ cdef inline float v_exp_f32(float x) noexcept nogil:
     cdef float e = v_exp_split_f32(x, &s2)
     return e * s2
 
-# e^x as an unevaluated sum e + lo (float32): p = 1 + u rounds by up to 2^-24
+# e^x for x <= 0 (every caller passes -|a|; NaN passes through) as an
+# unevaluated sum e + lo (float32): p = 1 + u rounds by up to 2^-24
 # relative; that error (exact, Fast2Sum) is returned in lo, scaled like e, so a
 # caller that folds lo in sees only the kernel's 0.23 and the reduction's 0.25
-# (2^-24 relative).  lo underflows harmlessly where e is subnormal.
+# (2^-24 relative).  lo underflows harmlessly where e is subnormal.  x <= 0
+# needs only the lower clamp and n <= 0 (7 instructions fewer than v_exp's
+# two-sided clamps).
 cdef inline float v_exp_split_lo_f32(float x, float* s2, float* lo) noexcept nogil:
     cdef int32_t n, n1
-    cdef float xc = <float>89 if x > <float>89 else (<float>-120 if x < <float>-120 else x)
+    cdef float xc = <float>-120 if x < <float>-120 else x
     cdef float u = _expm1_kernel_f32(_reduce_f32(xc, &n))
     cdef float p = <float>1 + u
-    n1 = _imin32(_imax32(n, -64), 127)
+    n1 = _imax32(n, -64)
     s2[0] = _pow2i_f32(n - n1)
     cdef float s1 = _pow2i_f32(n1)
     lo[0] = (u - (p - <float>1)) * s1
     return p * s1
+
+# The float64 counterpart (no lo part: float64 callers need none), x <= 0.
+cdef inline double v_exp_split_neg_f64(double x, double* s2) noexcept nogil:
+    cdef int64_t n, n1
+    cdef double xc = -760.0 if x < -760.0 else x
+    cdef double p = 1.0 + _expm1_kernel_f64(_reduce_f64(xc, &n))
+    n1 = _imax64(n, -512)
+    s2[0] = _pow2i_f64(n - n1)
+    return p * _pow2i_f64(n1)
 
 cdef inline double v_exp_split_f64(double x, double* s2) noexcept nogil:
     cdef int64_t n, n1
@@ -415,12 +427,13 @@ cdef inline floating v_exp_split(floating x, floating* s2) noexcept nogil:
 
 # float64 carries no low part (its exp is 0.51 ULP, well inside the 4 ULP bound):
 # lo = 0 and v_log1p_lo ignores it.
+# Both: x <= 0 (or NaN) only.
 cdef inline floating v_exp_split_lo(floating x, floating* s2, floating* lo) noexcept nogil:
     if floating is float:
         return v_exp_split_lo_f32(x, s2, lo)
     else:
         lo[0] = 0
-        return v_exp_split_f64(x, s2)
+        return v_exp_split_neg_f64(x, s2)
 
 cdef inline floating v_log1p_lo(floating u, floating u_lo) noexcept nogil:
     if floating is float:
