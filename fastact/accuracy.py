@@ -12,6 +12,7 @@ process runs fastact single-threaded.  Takes minutes per function.
     python -m fastact.accuracy --forward sigmoid tanh
     python -m fastact.accuracy --chunks 16           # quick look: 16 of 256 chunks
     python -m fastact.accuracy --span -32 8          # every input with 2^-32 <= |x| < 2^8
+    python -m fastact.accuracy --others              # NumPy, SciPy, torch on a sample
 
 The latest table, with the exact commands, is in ACCURACY.md.
 
@@ -184,6 +185,86 @@ def sweep(name, direction, chunks, pool):
     return best
 
 
+# ---- --others: the same measure applied to the libraries the benchmarks time ----
+
+def _sample(seed=0):
+    """A fixed float32 sample: 2^22 inputs spread evenly over the binades with
+    2^-32 <= |x| < 2^8 (where no function is in a trivial regime), a 2^21-point
+    grid on [-20, 20], and the specials (NaNs are left out, as in the sweep)."""
+    rng = np.random.default_rng(seed)
+    n = 1 << 22
+    bits = ((rng.integers(0, 2, n, dtype=np.uint32) << 31)
+            | (rng.integers(127 - 32, 127 + 8, n, dtype=np.uint32) << 23)
+            | rng.integers(0, 1 << 23, n, dtype=np.uint32))
+    specials = np.array([0, -0.0, np.inf, -np.inf, 3e38, -3e38, 1e-45, -1e-45], np.float32)
+    return np.concatenate([bits.view(np.float32),
+                           np.linspace(-20, 20, 1 << 21, dtype=np.float32), specials])
+
+
+def _library_result(name, direction, lib, x):
+    """``lib``'s float32 result on x as the benchmarks call it (backward with
+    grad = 1, from y where that library's backward reads y), or None."""
+    from . import _baselines as B
+    base, params = CALLS.get(name, (name, {}))
+    impl = B.implementation(base, lib)
+    if impl is None:
+        return None
+    fwd, _, bwd = B.bind(impl, B.params_for(base, None, **params))
+    w = impl.wrap
+    try:
+        with np.errstate(all="ignore"):
+            y = np.empty_like(x)
+            fwd(w(x), w(y))
+            if direction == "forward":
+                return y
+            if bwd is None:
+                return None
+            dx = np.empty_like(x)
+            bwd(w(np.ones_like(x)), w(x), w(y), w(dx))
+            return dx
+    except NotImplementedError:
+        return None
+
+
+def others(names, libraries=("numpy", "scipy", "torch")):
+    """Print max ULP error (and the share of inputs beyond the contract: 2 ULP
+    forward, 3 backward) of fastact and of each library on ``_sample()``."""
+    from . import _baselines as B
+    libs = ["fastact"] + [lib for lib in libraries if B.library_version(lib)]
+    x = _sample()
+    x64 = x.astype(np.float64)
+    print(f"{len(x)} float32 inputs (python -m fastact.accuracy --others); "
+          "max ULP error over finite x [share of inputs beyond 2 ULP forward / 3 ULP "
+          "backward]; inf:k = k of x = +-inf off SPEC's limit")
+    print(f"{'function':<12} {'direction':<9} " + " ".join(f"{lib:>24}" for lib in libs))
+    for name in names:
+        for direction in ("forward", "backward"):
+            big = 1e300 if direction == "forward" else 1e30
+            xr = np.where(np.isinf(x64), np.copysign(big, x64), x64)
+            with np.errstate(all="ignore"):
+                ref = (FORWARD if direction == "forward" else BACKWARD)[name](xr)
+            cells = []
+            for lib in libs:
+                if lib == "fastact":
+                    import fastact as fa
+                    fname, params = CALLS.get(name, (name, {}))
+                    with np.errstate(all="ignore"):
+                        got = (getattr(fa, fname)(x, **params) if direction == "forward" else
+                               getattr(fa, fname + "_backward")(np.ones_like(x), x=x, **params))
+                else:
+                    got = _library_result(name, direction, lib, x)
+                if got is None:
+                    cells.append(f"{'-':>24}")
+                    continue
+                err = ulp_error_f32(got, ref)
+                bound = 2 if direction == "forward" else 3
+                fin = np.isfinite(x)
+                wrong_inf = int(np.sum(err[~fin] > bound))
+                cells.append(f"{err[fin].max():>10.4g} [{np.mean(err > bound) * 100:6.3f}%]"
+                             + (f" inf:{wrong_inf}" if wrong_inf else "      "))
+            print(f"{name:<12} {direction:<9} " + " ".join(cells), flush=True)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("names", nargs="*", default=sorted(FORWARD))
@@ -194,7 +275,13 @@ def main(argv=None):
     ap.add_argument("--span", type=int, nargs=2, metavar=("LO", "HI"),
                     help="only chunks with 2^LO <= |x| < 2^HI (whole chunks, both signs)")
     ap.add_argument("--processes", type=int, default=None)
+    ap.add_argument("--others", action="store_true",
+                    help="instead of the sweep: fastact, NumPy, SciPy and PyTorch (as "
+                         "the benchmarks call them) on a fixed 6.3 M-input sample")
     a = ap.parse_args(argv)
+    if a.others:
+        others(a.names)
+        return 0
     dirs = ["forward"] * (not a.backward) + ["backward"] * (not a.forward)
     total = 1 << (32 - CHUNK_BITS)
     step = max(total // a.chunks, 1)

@@ -78,3 +78,15 @@ def test_sweep_block_finds_a_planted_error(monkeypatch):
     monkeypatch.setattr(fastact, "sigmoid", lambda v: wrong)
     err, at = accuracy._block("sigmoid", "forward", x)
     assert err > 3.5 and at == x[600]
+
+
+def test_accuracy_others_compares_the_libraries(monkeypatch, capsys):
+    from fastact import accuracy
+    monkeypatch.setattr(accuracy, "_sample", lambda seed=0: np.concatenate(
+        [np.linspace(-90, 20, 20001, dtype=np.float32), np.float32([np.inf, -np.inf])]))
+    accuracy.others(["sigmoid"], libraries=("numpy",))
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
+    assert [r[:2] for r in rows] == [["sigmoid", "forward"], ["sigmoid", "backward"]]
+    assert float(rows[0][2]) <= 2 and float(rows[1][2]) <= 3     # fastact's column
+    # 1 / (1 + np.exp(-x)) loses the subnormal tail below x = -87: far beyond 2 ULP
+    assert float(rows[0][5]) > 1000     # ["1.003", "[", "0.000%]", numpy ...]
