@@ -68,6 +68,11 @@ DEFAULT_PARAMS: Mapping[str, Mapping[str, Any]] = {
     "maxout": {"pieces": 4, "axis": -1},
 }
 
+# Extra parameter settings timed as their own activation rows (benchmarks/ and
+# python -m fastact): activation -> [(row label, parameters)].  The label is the
+# accuracy sweep's name for the same kernel.
+VARIANTS: Mapping[str, list] = {"gelu": [("gelu_tanh", {"approximate": "tanh"})]}
+
 # Benchmark layout: channels of PReLU (axis 1) and row length of the row-wise family.
 PRELU_CHANNELS = 16
 PRELU_PLANE = 256   # PReLU is timed on conv-style (N, C, H*W) activations

@@ -51,9 +51,9 @@ TIER_NAMES = {1: "piecewise-linear", 2: "exponential", 3: "two transcendental ca
 RELU_SIGMOID_CLAIM = 6.0
 
 
-# Rows that time an activation with non-default parameters: label -> (name, params).
-# Each follows its activation in the tables; --only accepts the label.
-VARIANTS = {"gelu(tanh)": ("gelu", {"approximate": "tanh"})}
+# Rows that time an activation with non-default parameters (B.VARIANTS):
+# label -> (name, params).  Each follows its activation; --only accepts the label.
+VARIANTS = {label: (name, p) for name, rows in B.VARIANTS.items() for label, p in rows}
 
 
 def tier(name: str, family: str) -> int | None:
