@@ -16,7 +16,7 @@
 from cython cimport floating
 from libc.stdint cimport int32_t, int64_t
 from _scalar cimport fa_abs, fa_copysign, INFINITY
-from _vmath cimport (fa_fma, v_exp, v_exp_split, v_expm1, v_log1p, v_tanh,
+from _vmath cimport (fa_fma, v_exp, v_exp_split, v_expm1, v_expm1_neg, v_exp_neg, v_log1p, v_tanh,
                      v_tanh_tail, v_tanhshrink_small,
                      v_silu_deriv_root, v_silu_root_window, v_exp_split_lo, v_log1p_lo,
                      fa_bits_f32, fa_from_bits_f32, fa_bits_f64, fa_from_bits_f64)
@@ -157,14 +157,19 @@ cdef inline floating tanhshrink_backward(floating g, floating x, floating p0, fl
 
 
 # elu(alpha = p0): x if x > 0 else alpha * expm1(x) ---------------------------------
+# The negative side's exp/expm1 take x <= 0 only: _nonpos(x) is 0 where the
+# select discards the value, and keeps NaN.
+cdef inline floating _nonpos(floating x) noexcept nogil:
+    return <floating>0 if x > <floating>0 else x
+
 cdef inline floating elu_forward(floating x, floating p0, floating p1,
                                  floating p2) noexcept nogil:
-    return x if x >= <floating>0 else p0 * v_expm1(x)
+    return x if x >= <floating>0 else p0 * v_expm1_neg(_nonpos(x))
 
 # From x the negative side is alpha * e^x (y + alpha would cancel as x -> -inf).
 cdef inline floating elu_backward(floating g, floating x, floating p0, floating p1,
                                   floating p2) noexcept nogil:
-    return g if x > <floating>0 else g * (p0 * v_exp(x))
+    return g if x > <floating>0 else g * (p0 * v_exp_neg(_nonpos(x)))
 
 # From y (valid when alpha > 0, so that y > 0 exactly where x > 0).
 cdef inline floating elu_backward_y(floating g, floating y, floating p0, floating p1,
@@ -193,11 +198,11 @@ cdef inline floating _selu_scale_alpha(floating v) noexcept nogil:  # lambda*alp
 
 cdef inline floating selu_forward(floating x, floating p0, floating p1,
                                   floating p2) noexcept nogil:
-    return _selu_scale(x) if x >= <floating>0 else _selu_scale_alpha(v_expm1(x))
+    return _selu_scale(x) if x >= <floating>0 else _selu_scale_alpha(v_expm1_neg(_nonpos(x)))
 
 cdef inline floating selu_backward(floating g, floating x, floating p0, floating p1,
                                    floating p2) noexcept nogil:
-    return g * (_selu_scale(<floating>1) if x > <floating>0 else _selu_scale_alpha(v_exp(x)))
+    return g * (_selu_scale(<floating>1) if x > <floating>0 else _selu_scale_alpha(v_exp_neg(_nonpos(x))))
 
 # y + lambda*alpha: y + hi is exact where it cancels (Sterbenz), then + lo.
 cdef inline floating selu_backward_y(floating g, floating y, floating p0, floating p1,

@@ -226,6 +226,23 @@ cdef inline double v_expm1_f64(double x) noexcept nogil:
     cdef double s = _pow2i_f64(nc)
     return x if x == 0 else fa_fma_f64(s, t, s - 1.0) * _pow2i_f64(n - nc)
 
+# expm1 for x <= 0 (or NaN): elu/selu's negative side.  Only the lower clamp,
+# and 2^n (n >= -37 / -58) is one normal power of two: the same operations as
+# v_expm1 on these arguments (bitwise the same results), 6-8 instructions fewer.
+cdef inline float v_expm1_neg_f32(float x) noexcept nogil:
+    cdef int32_t n
+    cdef float xc = <float>-25 if x < <float>-25 else x
+    cdef float t = _expm1_kernel_f32(_reduce_f32(xc, &n))
+    cdef float s = _pow2i_f32(n)
+    return x if x == <float>0 else fa_fma_f32(s, t, s - <float>1)
+
+cdef inline double v_expm1_neg_f64(double x) noexcept nogil:
+    cdef int64_t n
+    cdef double xc = -40.0 if x < -40.0 else x
+    cdef double t = _expm1_kernel_f64(_reduce_f64(xc, &n))
+    cdef double s = _pow2i_f64(n)
+    return x if x == 0 else fa_fma_f64(s, t, s - 1.0)
+
 
 # ---------------------------------------------------------------------------
 # log1p(u), u >= -1 (u in [0, 1] is what softplus/logsigmoid pass).
@@ -446,6 +463,17 @@ cdef inline floating v_expm1(floating x) noexcept nogil:
         return v_expm1_f32(x)
     else:
         return v_expm1_f64(x)
+
+cdef inline floating v_expm1_neg(floating x) noexcept nogil:
+    if floating is float:
+        return v_expm1_neg_f32(x)
+    else:
+        return v_expm1_neg_f64(x)
+
+# e^x for x <= 0 (or NaN), through the exp front that clamps only below.
+cdef inline floating v_exp_neg(floating x) noexcept nogil:
+    cdef floating s2, lo
+    return v_exp_split_lo(x, &s2, &lo) * s2
 
 cdef inline floating v_log1p(floating x) noexcept nogil:
     if floating is float:
