@@ -141,25 +141,32 @@ def ulp_error_f32(got, ref):
 BLOCK = 1 << 16
 
 
-def _block(name, direction, x):
-    """(max ULP error, its input) over the float32 inputs x (no NaNs)."""
-    import fastact as fa
-    # The reference formulas give inf * 0 = NaN at x = +-inf (x Phi(x) at -inf);
-    # SPEC's limits there are their values at a huge finite x: forward at
-    # +-1e300 (0, -0, or beyond FLT_MAX, which counts as inf), derivatives at
-    # +-1e30 (their limits are finite; 1e300 would overflow x^2 in gelu_tanh').
+def reference(name, direction, x):
+    """The float64 reference for float32 inputs x.  The formulas give inf * 0 =
+    NaN at x = +-inf (x Phi(x) at -inf); SPEC's limits there are their values at
+    a huge finite x: forward at +-1e300 (0, -0, or beyond FLT_MAX, which counts
+    as inf), derivatives at +-1e30 (their limits are finite; 1e300 would
+    overflow x^2 in gelu_tanh')."""
     big = 1e300 if direction == "forward" else 1e30
     x64 = x.astype(np.float64)
     xr = np.where(np.isinf(x64), np.copysign(big, x64), x64)
     with np.errstate(all="ignore"):
-        fname, params = CALLS.get(name, (name, {}))
+        return (FORWARD if direction == "forward" else BACKWARD)[name](xr)
+
+
+def fastact_result(name, direction, x):
+    """fastact's result on x (backward: from x, grad = 1)."""
+    import fastact as fa
+    fname, params = CALLS.get(name, (name, {}))
+    with np.errstate(all="ignore"):
         if direction == "forward":
-            got = getattr(fa, fname)(x, **params)
-            ref = FORWARD[name](xr)
-        else:
-            got = getattr(fa, fname + "_backward")(np.ones_like(x), x=x, **params)
-            ref = BACKWARD[name](xr)
-    err = ulp_error_f32(got, ref)
+            return getattr(fa, fname)(x, **params)
+        return getattr(fa, fname + "_backward")(np.ones_like(x), x=x, **params)
+
+
+def _block(name, direction, x):
+    """(max ULP error, its input) over the float32 inputs x (no NaNs)."""
+    err = ulp_error_f32(fastact_result(name, direction, x), reference(name, direction, x))
     i = int(np.argmax(err))
     return float(err[i]), float(x[i])
 
@@ -232,33 +239,23 @@ def others(names, libraries=("numpy", "scipy", "torch")):
     from . import _baselines as B
     libs = ["fastact"] + [lib for lib in libraries if B.library_version(lib)]
     x = _sample()
-    x64 = x.astype(np.float64)
+    fin = np.isfinite(x)
     print(f"{len(x)} float32 inputs (python -m fastact.accuracy --others); "
           "max ULP error over finite x [share of inputs beyond 2 ULP forward / 3 ULP "
           "backward]; inf:k = k of x = +-inf off SPEC's limit")
     print(f"{'function':<12} {'direction':<9} " + " ".join(f"{lib:>24}" for lib in libs))
     for name in names:
         for direction in ("forward", "backward"):
-            big = 1e300 if direction == "forward" else 1e30
-            xr = np.where(np.isinf(x64), np.copysign(big, x64), x64)
-            with np.errstate(all="ignore"):
-                ref = (FORWARD if direction == "forward" else BACKWARD)[name](xr)
+            ref = reference(name, direction, x)
+            bound = 2 if direction == "forward" else 3
             cells = []
             for lib in libs:
-                if lib == "fastact":
-                    import fastact as fa
-                    fname, params = CALLS.get(name, (name, {}))
-                    with np.errstate(all="ignore"):
-                        got = (getattr(fa, fname)(x, **params) if direction == "forward" else
-                               getattr(fa, fname + "_backward")(np.ones_like(x), x=x, **params))
-                else:
-                    got = _library_result(name, direction, lib, x)
+                got = (fastact_result(name, direction, x) if lib == "fastact" else
+                       _library_result(name, direction, lib, x))
                 if got is None:
                     cells.append(f"{'-':>24}")
                     continue
                 err = ulp_error_f32(got, ref)
-                bound = 2 if direction == "forward" else 3
-                fin = np.isfinite(x)
                 wrong_inf = int(np.sum(err[~fin] > bound))
                 cells.append(f"{err[fin].max():>10.4g} [{np.mean(err > bound) * 100:6.3f}%]"
                              + (f" inf:{wrong_inf}" if wrong_inf else "      "))

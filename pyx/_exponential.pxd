@@ -15,7 +15,7 @@
 
 from cython cimport floating
 from libc.stdint cimport int32_t, int64_t
-from _scalar cimport fa_abs, fa_copysign, INFINITY
+from _scalar cimport fa_abs, fa_copysign, fa_by_dtype, INFINITY
 from _vmath cimport (fa_fma, v_exp, v_exp_split, v_expm1, v_expm1_neg, v_exp_neg, v_log1p, v_tanh,
                      v_tanh_tail, v_tanhshrink_small,
                      v_silu_deriv_root, v_silu_root_window, v_exp_split_lo, v_log1p_lo,
@@ -266,13 +266,8 @@ cdef inline floating swish_forward(floating x, floating p0, floating p1,
     cdef floating N = x * f
     cdef floating N_lo = fa_fma(x, f, -N) + x * f_lo
     cdef floating r = _corrected_quotient(N, N_lo, D, e) * scale
-    cdef floating big, lim
-    if floating is float:
-        big = 89
-        lim = -195
-    else:
-        big = 710
-        lim = -1455
+    cdef floating big = fa_by_dtype(x, 89, 710)
+    cdef floating lim = fa_by_dtype(x, -195, -1455)
     r = x if x > big else fa_copysign(r, x)    # x = -0: the low parts sum to +0
     return fa_copysign(<floating>0, x) if a < lim else r
 
@@ -314,12 +309,7 @@ cdef inline floating swish_backward(floating g, floating x, floating p0, floatin
     cdef floating d
     cdef floating near = v_silu_deriv_root(a, &d)
     # e^a (1 + a) is below half the smallest subnormal from here on (e^a was clamped)
-    cdef floating lim
-    if floating is float:
-        lim = -120
-    else:
-        lim = -760
-    neg = <floating>-0.0 if a < lim else neg
+    neg = <floating>-0.0 if a < fa_by_dtype(a, -120, -760) else neg
     return g * (near if fa_abs(d) < v_silu_root_window(a) else (pos if a >= <floating>0 else neg))
 
 
@@ -370,10 +360,7 @@ cdef inline floating _deriv_finish(floating g, floating x, floating r, floating 
 #   |x| is clamped at AMAX (14.5 / 38.9): beyond it gelu(x) is x, or rounds to
 #   -0 (gelu(-14.5) ~ -9e-47 in float32; gelu(-38.9) < 1e-329 in float64).
 cdef inline floating _gelu_amax(floating x) noexcept nogil:
-    if floating is float:
-        return <float>14.5
-    else:
-        return 38.9
+    return fa_by_dtype(x, 14.5, 38.9)
 
 # R(a) = Phi(-a) e^(a^2/2) as R + R_lo.  t = 1/(1 + k a) rounds (1 + k a by
 # up to 2^-24, the reciprocal again); R is ~3x as sensitive to t as to
@@ -478,10 +465,7 @@ cdef inline floating gelu_backward(floating g, floating x, floating p0, floating
 #   2u >= 0: x / (1 + z); 2u < 0: x z / (1 + z), as pairs, one quotient.
 #   |x| is clamped at 20 (float32) / 25 (float64): beyond, x or -0.
 cdef inline floating _gelu_tanh_xmax(floating x) noexcept nogil:
-    if floating is float:
-        return <float>20
-    else:
-        return 25
+    return fa_by_dtype(x, 20, 25)
 
 # 2u = th + tl; also m = c2 x = m + ml and s = x^2 (for the derivative).
 cdef inline floating _gelu_tanh_2u(floating x, floating* tl, floating* m_out,
@@ -589,16 +573,10 @@ cdef inline floating gelu_tanh_backward(floating g, floating x, floating p0, flo
 #   numerator x (nh + nl)(n + 2) is scaled by s1 only, s2 applied last, so
 #   that x e^x rounds once into the subnormal range; x < -120 / -760: -0.
 cdef inline floating _mish_xmax(floating x) noexcept nogil:
-    if floating is float:
-        return <float>20
-    else:
-        return 40
+    return fa_by_dtype(x, 20, 40)
 
 cdef inline floating _mish_lim(floating x) noexcept nogil:
-    if floating is float:
-        return <float>-120
-    else:
-        return -760
+    return fa_by_dtype(x, -120, -760)
 
 # n + 2 and D = n (n + 2) + 2 as pairs (n >= 0: the larger operand first).
 cdef inline floating _mish_parts(floating nh, floating nl, floating s2, floating* n2,

@@ -27,3 +27,13 @@ cdef inline floating fa_copysign(floating mag, floating sgn) noexcept nogil:
         return copysignf(mag, sgn)
     else:
         return copysign(mag, sgn)
+
+
+# A constant that depends only on the dtype (a clamp, a window): one expression
+# instead of an `if floating is float` block; folded away after inlining.
+cdef inline floating fa_by_dtype(floating like, double f32_value,
+                                 double f64_value) noexcept nogil:
+    if floating is float:
+        return <float>f32_value
+    else:
+        return f64_value

@@ -30,7 +30,7 @@
 
 from cython cimport floating
 from libc.stdint cimport int32_t, int64_t
-from _scalar cimport INFINITY, fa_abs, fa_copysign
+from _scalar cimport INFINITY, fa_abs, fa_copysign, fa_by_dtype
 
 cdef extern from *:
     """
@@ -550,10 +550,7 @@ cdef inline double _silu_deriv_root_f64(double a, double* d_out) noexcept nogil:
     return d * Q
 
 cdef inline floating v_silu_root_window(floating a) noexcept nogil:
-    if floating is float:
-        return <float>1
-    else:
-        return 0.5
+    return fa_by_dtype(a, 1, 0.5)
 
 cdef inline floating v_silu_deriv_root(floating a, floating* d) noexcept nogil:
     if floating is float:

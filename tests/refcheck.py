@@ -67,29 +67,29 @@ def check_forward(name, x, params: Mapping = {}, result: Optional[np.ndarray] = 
 
 def check_backward(name, g, x, params: Mapping = {}, result: Optional[np.ndarray] = None):
     """fastact.NAME_backward(g, x=x, **params) (or ``result``) against the reference."""
-    ref = REFERENCES[name]
-    dtype = x.dtype
-    ref, work, p = _prepare(name, params, dtype, ref.backward_ulp)
-    if result is None:
-        result = getattr(fastact, name + "_backward")(g, x=x, **params)
-    with np.errstate(all="ignore"):
-        gw, xw = g.astype(work), x.astype(work)
-        expected = ref.backward(gw, xw, **p)
-        either = ref.backward_either(gw, xw, dtype, **p) if ref.backward_either else None
-    assert_matches_reference(result, expected, dtype, ref.backward_ulp,
-                             f"{case_id(name, params)} backward from x, {dtype}",
-                             inputs={"grad": g, "x": x}, either=either)
+    _check_backward(name, g, "x", x, params, result)
 
 
 def check_backward_y(name, g, y, params: Mapping = {}, result: Optional[np.ndarray] = None):
     """fastact.NAME_backward(g, y=y, **params) against the reference from y."""
+    _check_backward(name, g, "y", y, params, result)
+
+
+def _check_backward(name, g, source, v, params, result):
     ref = REFERENCES[name]
-    dtype = y.dtype
+    dtype = v.dtype
     ref, work, p = _prepare(name, params, dtype, ref.backward_ulp)
     if result is None:
-        result = getattr(fastact, name + "_backward")(g, y=y, **params)
+        result = getattr(fastact, name + "_backward")(g, **{source: v}, **params)
+    either = None
     with np.errstate(all="ignore"):
-        expected = ref.backward_y(g.astype(work), y.astype(work), **p)
+        gw, vw = g.astype(work), v.astype(work)
+        if source == "x":
+            expected = ref.backward(gw, vw, **p)
+            if ref.backward_either:
+                either = ref.backward_either(gw, vw, dtype, **p)
+        else:
+            expected = ref.backward_y(gw, vw, **p)
     assert_matches_reference(result, expected, dtype, ref.backward_ulp,
-                             f"{case_id(name, params)} backward from y, {dtype}",
-                             inputs={"grad": g, "y": y})
+                             f"{case_id(name, params)} backward from {source}, {dtype}",
+                             inputs={"grad": g, source: v}, either=either)

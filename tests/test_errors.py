@@ -217,6 +217,14 @@ def test_unknown_keyword(name):
     expect_error(lambda: f(name)(x, None), [x], TypeError, [], f"{name}(x, out positional)")
 
 
+def _entry_points(name, x, g, kw):
+    """(suffix, call) for NAME, NAME_, NAME_backward, NAME_backward_ with ``kw``."""
+    return (("", lambda: f(name)(x, **kw)),
+            ("_", lambda: f(name, "_")(x, **kw)),
+            ("_backward", lambda: f(name, "_backward")(g, x=x, **kw)),
+            ("_backward_", lambda: f(name, "_backward_")(g, x=x, **kw)))
+
+
 @pytest.mark.parametrize("name", [n for n in NAMES if set(fastact.ACTIVATIONS[n].params)
                                   - set(fastact.ACTIVATIONS[n].choices)])
 @pytest.mark.parametrize("value,exc", [
@@ -228,12 +236,7 @@ def test_bad_parameter_value(name, value, exc):
     x, g = good(), good(seed=8)
     for p in (p for p in spec.params if p not in spec.choices):   # real parameters
         kw = {p: value}
-        for suffix, call in (
-            ("", lambda: f(name)(x, **kw)),
-            ("_", lambda: f(name, "_")(x, **kw)),
-            ("_backward", lambda: f(name, "_backward")(g, x=x, **kw)),
-            ("_backward_", lambda: f(name, "_backward_")(g, x=x, **kw)),
-        ):
+        for suffix, call in _entry_points(name, x, g, kw):
             expect_error(call, [x, g], exc, [p], f"{name}{suffix}({p}={value!r})")
 
 
@@ -266,10 +269,5 @@ def test_bad_string_parameter(name, value, exc):
     x, g = good(), good(seed=8)
     for p in spec.choices:
         kw = {p: value}
-        for suffix, call in (
-            ("", lambda: f(name)(x, **kw)),
-            ("_", lambda: f(name, "_")(x, **kw)),
-            ("_backward", lambda: f(name, "_backward")(g, x=x, **kw)),
-            ("_backward_", lambda: f(name, "_backward_")(g, x=x, **kw)),
-        ):
+        for suffix, call in _entry_points(name, x, g, kw):
             expect_error(call, [x, g], exc, [p], f"{name}{suffix}({p}={value!r})")

@@ -129,6 +129,14 @@ BOUND = {(np.float32, "fwd"): 2.0, (np.float32, "bwd"): 3.0,
          (np.float64, "fwd"): 4.0, (np.float64, "bwd"): 4.0}
 
 
+def _assert_within(got, ref, inputs, dtype, direction, message):
+    """The worst ULP error of got against ref is within the contract's bound;
+    ``message`` % (error, input) names where it is not."""
+    err = ulp_error(got, ref, dtype)
+    i = int(np.argmax(err))
+    assert err[i] <= BOUND[dtype, direction], message % (err[i], inputs[i])
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
 @pytest.mark.parametrize("name", NAMES)
 def test_forward_accuracy(name, dtype):
@@ -138,9 +146,7 @@ def test_forward_accuracy(name, dtype):
     with np.errstate(all="ignore"):
         ref = REF[name][0](x.astype(np.float64 if dtype == np.float32 else LD))
     got = getattr(fa, name)(x, **_params(name))
-    err = ulp_error(got, ref, dtype)
-    i = int(np.argmax(err))
-    assert err[i] <= BOUND[dtype, "fwd"], f"{name}: {err[i]:.2f} ULP at x={x[i]!r}"
+    _assert_within(got, ref, x, dtype, "fwd", f"{name}: %.2f ULP at x=%r")
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
@@ -154,9 +160,7 @@ def test_backward_accuracy(name, dtype):
     if dtype == np.float64 and name in ("silu", "swish"):
         ref = _silu_deriv_near_root(x, ref)
     got = getattr(fa, name + "_backward")(np.ones_like(x), x=x, **_params(name))
-    err = ulp_error(got, ref, dtype)
-    i = int(np.argmax(err))
-    assert err[i] <= BOUND[dtype, "bwd"], f"{name}': {err[i]:.2f} ULP at x={x[i]!r}"
+    _assert_within(got, ref, x, dtype, "bwd", f"{name}': %.2f ULP at x=%r")
 
 
 def _silu_deriv_near_root(x, ref):
@@ -181,9 +185,7 @@ def test_backward_from_y_accuracy(name, dtype):
     with np.errstate(all="ignore"):
         ref = REF_Y[name](y.astype(np.float64 if dtype == np.float32 else LD))
     got = getattr(fa, name + "_backward")(np.ones_like(y), y=y)
-    err = ulp_error(got, ref, dtype)
-    i = int(np.argmax(err))
-    assert err[i] <= BOUND[dtype, "bwd"], f"{name}' from y: {err[i]:.2f} ULP at y={y[i]!r}"
+    _assert_within(got, ref, y, dtype, "bwd", f"{name}' from y: %.2f ULP at y=%r")
 
 
 SPECIALS = [

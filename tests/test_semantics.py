@@ -179,21 +179,22 @@ def test_forward_value(name, params, x, expected, dtype):
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize("name,params,g,x,expected", BACKWARD, ids=_ids(BACKWARD, 2))
 def test_backward_value(name, params, g, x, expected, dtype):
-    ga = np.full(37, value(g, dtype), dtype=dtype)
-    xa = np.full(37, value(x, dtype), dtype=dtype)
-    got = getattr(fastact, name + "_backward")(ga, x=xa, **params)
-    for i in (0, 18, 36):
-        _check(got[i], expected, dtype, f"{name}_backward(grad={g}, x={x}) at [{i}]")
+    _check_backward_block(name, params, g, "x", x, expected, dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize("name,params,g,y,expected", BACKWARD_Y, ids=_ids(BACKWARD_Y, 2))
 def test_backward_from_y_value(name, params, g, y, expected, dtype):
+    _check_backward_block(name, params, g, "y", y, expected, dtype)
+
+
+def _check_backward_block(name, params, g, source, v, expected, dtype):
+    """NAME_backward(grad=g, source=v) on a 37-element block (SIMD path and tail)."""
     ga = np.full(37, value(g, dtype), dtype=dtype)
-    ya = np.full(37, value(y, dtype), dtype=dtype)
-    got = getattr(fastact, name + "_backward")(ga, y=ya, **params)
+    va = np.full(37, value(v, dtype), dtype=dtype)
+    got = getattr(fastact, name + "_backward")(ga, **{source: va}, **params)
     for i in (0, 18, 36):
-        _check(got[i], expected, dtype, f"{name}_backward(grad={g}, y={y}) at [{i}]")
+        _check(got[i], expected, dtype, f"{name}_backward(grad={g}, {source}={v}) at [{i}]")
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
