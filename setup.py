@@ -1,17 +1,31 @@
-"""Build fastact's Cython/OpenMP extension.
+"""Build fastact: one driver extension and one kernel extension per CPU target.
 
-The compiler flags are probed, not assumed:
+* ``fastact._kernels`` (pyx/_kernels.pyx.tp): the N-d driver, threads (OpenMP),
+  argument checks and entry points.  Compiled once, for the architecture's
+  baseline, so that it imports on every CPU.
+* ``fastact._loops_<target>`` (pyx/_loops.pyx.tp, rendered once per target): the
+  nogil kernel loops, compiled with each target's flags.  At import,
+  fastact/_dispatch.py picks the best one this CPU (and OS) supports.
 
-* ``-O3 -fno-math-errno -fno-trapping-math``: lets GCC/Clang if-convert and
-  vectorize the kernels.  Never ``-ffast-math``: it would let the compiler drop
-  the NaN/inf handling that SPEC.md's numerical contract requires.
-* ``-march=native`` (plus ``-mprefer-vector-width=512`` where AVX-512 exists) by
-  default; ``FASTACT_PORTABLE=1`` builds for the architecture's baseline instead.
-* ``-fopenmp`` when the compiler has OpenMP; otherwise the build still succeeds,
-  single-threaded, and says so (``FASTACT_OPENMP=0`` forces that build).
+Targets (x86-64): ``baseline`` (SSE2, no FMA), ``avx2`` (x86-64-v3: AVX2, FMA,
+256-bit) and ``avx512`` (x86-64-v4: AVX-512 F/BW/CD/DQ/VL, 512-bit vectors
+preferred).  Elsewhere (aarch64: NEON and FMA are baseline) only ``baseline``.
+Environment:
+
+* ``FASTACT_TARGETS=baseline,avx2`` builds a subset (e.g. faster local builds);
+* ``FASTACT_NATIVE=1`` builds one ``native`` target with ``-march=native``
+  instead (local tuning only: such a build must not be distributed);
+* ``FASTACT_OPENMP=0`` forces the single-threaded build (as on a compiler
+  without OpenMP, where the build still succeeds and says so).
+
+Common flags: ``-O3 -fno-math-errno -fno-trapping-math``, which let GCC/Clang
+if-convert and vectorize the kernels.  Never ``-ffast-math``: it would let the
+compiler drop the NaN/inf handling that SPEC.md's numerical contract requires.
 """
 
+import glob
 import os
+import platform
 import sys
 import tempfile
 
@@ -19,28 +33,60 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PYX = os.path.join("pyx", "_kernels.pyx")
-TEMPLATES = [PYX + ".tp", os.path.join("pyx", "_rowwise.pxi.tp")]
+PYX = "pyx"
+X86 = platform.machine().lower() in ("x86_64", "amd64", "x86", "i386", "i686")
+
+# target -> (GCC/Clang flags, fallback flags for compilers without the
+# x86-64-vN names, MSVC flags).  Checked in order; the first the compiler
+# accepts is used, a target no set works for is skipped with a warning.
+V3 = ["-mavx2", "-mfma", "-mbmi", "-mbmi2", "-mf16c", "-mlzcnt", "-mmovbe"]
+V4 = V3 + ["-mavx512f", "-mavx512bw", "-mavx512cd", "-mavx512dq", "-mavx512vl"]
+# GCC defaults to 256-bit vectors on AVX-512 parts.  Measured on Sapphire
+# Rapids: 512-bit relu/hardtanh ~15% faster on in-L1 arrays, equal once
+# memory-bound; the exponential family is instruction-bound (512 wins).
+WIDE = ["-mprefer-vector-width=512"]
+TARGETS = {
+    "baseline": ([[]], []),
+    "avx2": ([["-march=x86-64-v3"], V3], ["/arch:AVX2"]),
+    "avx512": ([["-march=x86-64-v4"] + WIDE, V4 + WIDE, ["-march=x86-64-v4"], V4],
+               ["/arch:AVX512"]),
+    "native": ([["-march=native"] + WIDE, ["-march=native"], ["-mcpu=native"]], []),
+}
 
 
-def render_templates():
-    """Expand the Tempita templates pyx/*.tp (the .tp suffix dropped)."""
+def requested_targets():
+    if os.environ.get("FASTACT_NATIVE", "") not in ("", "0"):
+        return ["native"]
+    default = ["baseline", "avx2", "avx512"] if X86 else ["baseline"]
+    raw = os.environ.get("FASTACT_TARGETS", "").strip()
+    if not raw:
+        return default
+    wanted = [t.strip() for t in raw.split(",") if t.strip()]
+    unknown = [t for t in wanted if t not in default]
+    if unknown:
+        raise SystemExit("FASTACT_TARGETS: unknown target(s) %s for %s; choose from %s"
+                         % (", ".join(unknown), platform.machine(), ", ".join(default)))
+    if "baseline" not in wanted:  # the fallback every CPU can run
+        wanted.insert(0, "baseline")
+    return wanted
+
+
+def render(template, dst, **names):
+    """Expand a Tempita template (keeps the timestamp, and Cython's cache, when
+    the text is unchanged)."""
     from Cython import Tempita
 
-    for template in TEMPLATES:
-        src = os.path.join(HERE, template)
-        dst = src[: -len(".tp")]
-        with open(src) as f:
-            text = Tempita.sub(f.read())
-        header = "# GENERATED from %s by setup.py -- edit the template.\n" % template
-        text = header + text
-        old = None
-        if os.path.exists(dst):
-            with open(dst) as f:
-                old = f.read()
-        if old != text:  # keep the timestamp (and Cython's cache) when unchanged
-            with open(dst, "w") as f:
-                f.write(text)
+    with open(os.path.join(HERE, template)) as f:
+        text = Tempita.sub(f.read(), **names)
+    text = "# GENERATED from %s by setup.py -- edit the template.\n" % template + text
+    dst = os.path.join(HERE, dst)
+    old = None
+    if os.path.exists(dst):
+        with open(dst) as f:
+            old = f.read()
+    if old != text:
+        with open(dst, "w") as f:
+            f.write(text)
 
 
 def compiler_accepts(compiler, flags, code="int main(void) { return 0; }\n", link=False):
@@ -66,53 +112,63 @@ int main(void) { int n = 0;
 """
 
 
-AVX512_PROBE = "#ifndef __AVX512F__\n#error no AVX-512\n#endif\nint main(void) { return 0; }\n"
-
-
 class FastactBuildExt(build_ext):
+    def finalize_options(self):
+        super().finalize_options()
+        if self.parallel is None:  # the targets compile independently
+            self.parallel = os.cpu_count() or 1
+
     def build_extensions(self):
         cc = self.compiler
-        base = ["-O3", "-fno-math-errno", "-fno-trapping-math", "-fno-strict-aliasing"]
-        cflags = [f for f in base if compiler_accepts(cc, [f])]
-        portable = os.environ.get("FASTACT_PORTABLE", "") not in ("", "0")
-        if not portable:
-            if compiler_accepts(cc, ["-march=native"]):
-                cflags.append("-march=native")
-                wide = ["-march=native", "-mprefer-vector-width=512"]
-                if compiler_accepts(cc, wide, AVX512_PROBE):
-                    # GCC defaults to 256-bit vectors on AVX-512 parts.  Measured on
-                    # Sapphire Rapids: 512-bit relu/hardtanh ~15% faster on in-L1
-                    # arrays (4 K elements), equal once memory-bound.
-                    cflags.append("-mprefer-vector-width=512")
-            elif compiler_accepts(cc, ["-mcpu=native"]):
-                cflags.append("-mcpu=native")
-        # FASTACT_OPENMP=0 forces the single-threaded build (as on a compiler
-        # without OpenMP), e.g. to check that the fallback still builds.
-        openmp = os.environ.get("FASTACT_OPENMP", "1") != "0" and compiler_accepts(
-            cc, ["-fopenmp"], OPENMP_PROBE, link=True)
-        ldflags = []
-        if openmp:
-            cflags.append("-fopenmp")
-            ldflags.append("-fopenmp")
+        msvc = cc.compiler_type == "msvc"
+        if msvc:
+            base = ["/O2", "/fp:precise"]
         else:
-            print(
-                "WARNING fastact: the compiler has no OpenMP; building single-threaded "
-                "(install libgomp/libomp and rebuild for multi-threaded kernels).",
-                file=sys.stderr,
-            )
+            base = [f for f in ("-O3", "-fno-math-errno", "-fno-trapping-math",
+                                "-fno-strict-aliasing") if compiler_accepts(cc, [f])]
+        openmp_flag = "/openmp" if msvc else "-fopenmp"
+        openmp = os.environ.get("FASTACT_OPENMP", "1") != "0" and compiler_accepts(
+            cc, [openmp_flag], OPENMP_PROBE, link=True)
+        if not openmp:
+            print("WARNING fastact: the compiler has no OpenMP; building single-threaded "
+                  "(install libgomp/libomp and rebuild for multi-threaded kernels).",
+                  file=sys.stderr)
         # The math layer (pyx/_vmath.pxd) is many small inline functions; GCC's
         # default unit-growth limit stops inlining them part-way through the
         # module, leaving calls (and scalar code) in some kernel loops.
-        inline_params = [f for f in ("--param=max-inline-insns-single=1000",
-                                     "--param=inline-unit-growth=1000",
-                                     "--param=large-function-growth=1000")
-                         if compiler_accepts(cc, [f])]
-        shown = " ".join(cflags) + (" [portable build]" if portable else "")
-        print("fastact: compiling kernels with " + shown, file=sys.stderr)
+        inline_params = [] if msvc else [
+            f for f in ("--param=max-inline-insns-single=1000",
+                        "--param=inline-unit-growth=1000",
+                        "--param=large-function-growth=1000") if compiler_accepts(cc, [f])]
+        quiet = [] if msvc else ["-Wno-unreachable-code"]
+        built = []
         for ext in self.extensions:
-            ext.extra_compile_args = cflags + ["-Wno-unreachable-code"] + inline_params
-            ext.extra_link_args = ldflags
+            target = getattr(ext, "fastact_target", None)
+            if target is None:  # the driver: baseline flags, OpenMP
+                flags = base + ([openmp_flag] if openmp else [])
+                ext.extra_link_args = ["-fopenmp"] if openmp and not msvc else []
+            else:
+                gcc_sets, msvc_flags = TARGETS[target]
+                sets = [msvc_flags] if msvc else gcc_sets
+                chosen = next((s for s in sets if compiler_accepts(cc, s)), None)
+                if chosen is None:
+                    print("WARNING fastact: the compiler cannot build the %s target; "
+                          "skipping it" % target, file=sys.stderr)
+                    ext.fastact_skip = True
+                    continue
+                flags = base + chosen
+                ext.define_macros.append(("FASTACT_TARGET", '"%s"' % target))
+                built.append(target)
+            shown = " ".join(flags)
+            print("fastact: %s: %s" % (ext.name, shown), file=sys.stderr)
+            ext.extra_compile_args = flags + quiet + inline_params
             ext.define_macros.append(("FASTACT_BUILD_FLAGS", '"%s"' % shown))
+        self.extensions = [e for e in self.extensions if not getattr(e, "fastact_skip", False)]
+        if self.inplace:  # a kernel module of a target not built now would be stale
+            keep = {"_loops_%s" % t for t in built}
+            for path in glob.glob(os.path.join(HERE, "fastact", "_loops_*")):
+                if os.path.basename(path).split(".")[0] not in keep:
+                    os.remove(path)
         super().build_extensions()
 
 
@@ -120,15 +176,22 @@ def extensions():
     import numpy
     from Cython.Build import cythonize
 
-    render_templates()
-    ext = Extension(
-        "fastact._kernels",
-        [PYX],
-        include_dirs=[numpy.get_include(), "pyx"],
-        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-    )
-    return cythonize(
-        [ext],
+    def common():  # fresh lists per extension: build_extensions appends to them
+        return dict(include_dirs=[numpy.get_include(), PYX],
+                    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")])
+
+    render(os.path.join(PYX, "_rowwise.pxi.tp"), os.path.join(PYX, "_rowwise.pxi"))
+    render(os.path.join(PYX, "_kernels.pyx.tp"), os.path.join(PYX, "_kernels.pyx"))
+    exts = [Extension("fastact._kernels", [os.path.join(PYX, "_kernels.pyx")], **common())]
+    for target in requested_targets():
+        src = os.path.join(PYX, "_loops_%s.pyx" % target)
+        render(os.path.join(PYX, "_loops.pyx.tp"), src, TARGET=target)
+        ext = Extension("fastact._loops_" + target, [src], **common())
+        ext.fastact_target = target
+        exts.append(ext)
+    out = cythonize(
+        exts,
+        nthreads=os.cpu_count() or 1,
         compiler_directives={
             "language_level": 3,
             "boundscheck": False,
@@ -137,6 +200,10 @@ def extensions():
             "initializedcheck": False,
         },
     )
+    for ext, orig in zip(out, exts):
+        if hasattr(orig, "fastact_target"):
+            ext.fastact_target = orig.fastact_target
+    return out
 
 
 setup(ext_modules=extensions(), cmdclass={"build_ext": FastactBuildExt})

@@ -17,6 +17,10 @@ except ImportError as exc:  # pragma: no cover - only without a build
         "directory)."
     ) from exc
 
+from . import _dispatch
+
+_dispatch.use(_dispatch.choose())  # the kernels of the best target this CPU runs
+
 from ._api import build_api as _build_api
 from ._config import show_config
 from ._table import ACTIVATIONS, Activation

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import sys
 
-from . import _kernels
+from . import _dispatch, _kernels
 from ._threads import _cpu_count, get_num_threads
 
 
@@ -27,13 +28,20 @@ def config() -> dict:
     from . import __version__
 
     info = _kernels.build_info()
+    target = _dispatch.target_info()
     return {
         "fastact": __version__,
         "python": sys.version.split()[0],
         "numpy": numpy.__version__,
-        "compiler": info["compiler"],
-        "flags": info["flags"],
-        "simd": info["simd"],
+        "compiler": target["compiler"],
+        "flags": target["flags"],
+        "driver_flags": info["flags"],
+        "simd": target["simd"],
+        "target": target["target"],
+        "targets": list(_dispatch.compiled_targets()),
+        "supported": list(_dispatch.supported_targets()),
+        "features": sorted(_kernels.cpu_features()),
+        "forced": os.environ.get("FASTACT_CPU", "").strip() or None,
         "openmp": info["openmp"],
         "threads": get_num_threads(),
         "cpus": _cpu_count(),
@@ -43,12 +51,20 @@ def config() -> dict:
 
 
 def show_config(file=None) -> None:
-    """Print version, compiler flags, OpenMP, SIMD level and thread count."""
+    """Print version, the compiled targets, the CPU's features and the chosen
+    target (as np.show_runtime does), compiler flags, OpenMP and threads."""
     c = config()
+    targets = ", ".join(t + ("" if t in c["supported"] else " (not on this CPU)")
+                        for t in c["targets"])
+    how = "forced by FASTACT_CPU" if c["forced"] else "best this CPU supports"
     lines = [
         f"fastact {c['fastact']} (Python {c['python']}, NumPy {c['numpy']})",
+        f"  targets:    {targets}",
+        f"  chosen:     {c['target']} ({how})",
+        f"  CPU has:    {' '.join(c['features']) or '(no x86 features: baseline only)'}",
         f"  compiler:   {c['compiler']}",
         f"  flags:      {c['flags']}",
+        f"  driver:     {c['driver_flags']}",
         f"  SIMD level: {c['simd']}",
         f"  OpenMP:     {'on' if c['openmp'] else 'off (single-threaded build)'}",
         f"  threads:    {c['threads']} in use, {c['cpus']} CPU(s) available",

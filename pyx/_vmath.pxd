@@ -11,9 +11,10 @@
 # * Each function exists as _f32 (computes in float32 only: float32 is never
 #   widened to double) and _f64, plus a fused wrapper (v_exp, ...) for the
 #   formulas in _exponential.pxd.
-# * fma() is written out (fa_fma, a GCC builtin: one vfmadd instruction with
-#   -march=native) wherever the result depends on it, so the SIMD body and the
-#   scalar remainder of a loop round identically (bitwise determinism).
+# * fma() is written out (fa_fma: one vfmadd instruction on targets with FMA,
+#   a vectorizable emulation, exact where it matters, on the x86-64 baseline)
+#   wherever the result depends on it, so the SIMD body and the scalar
+#   remainder of a loop round identically (bitwise determinism).
 # * Powers of two are built by integer arithmetic on the bit pattern (memcpy bit
 #   casts below; GCC turns them into register moves).  The integer n of a range
 #   reduction is read from the low mantissa bits of x*log2(e) + 1.5*2^p (the
@@ -40,10 +41,46 @@ cdef extern from *:
     static inline float fa_from_bits_f32(int32_t i) { float x; memcpy(&x, &i, 4); return x; }
     static inline int64_t fa_bits_f64(double x) { int64_t i; memcpy(&i, &x, 8); return i; }
     static inline double fa_from_bits_f64(int64_t i) { double x; memcpy(&x, &i, 8); return x; }
-    /* __builtin_fma: one instruction where the target has FMA (x86-64-v3+, AArch64),
-       a correctly rounded libm call elsewhere: same bits either way. */
+    #include "fa_target.h"
+    #if FASTACT_HW_FMA && defined(__GNUC__)
+    /* One instruction where the target has FMA (x86-64-v3+, AArch64). */
     #define fa_fma_f32(a, b, c) __builtin_fmaf((a), (b), (c))
     #define fa_fma_f64(a, b, c) __builtin_fma((a), (b), (c))
+    #else
+    /* No hardware FMA (the x86-64 baseline).  libm's fma would be a call per
+       element (no vectorizing, ~50x slower), so fma is emulated with plain
+       arithmetic that vectorizes, exact where the math layer needs it exact:
+       * float32: a*b is exact in double (24 + 24 bits < 53), so one double
+         multiply-add rounded to float is fma(a, b, c) but for double rounding
+         (the sum rounds to double, then to float: off by one float ULP only
+         when it lands within 2^-29 ULP of a tie).  Error-free products
+         fma(a, b, -fl(a*b)) are exact: the error fits in a float.
+       * float64: Dekker's TwoProduct (Veltkamp's split, 2^27 + 1) gives a*b =
+         p + e exactly, Knuth's TwoSum p + c = s + t exactly; the result
+         s + (t + e) is within one ULP of fma and exact for error-free
+         products (s = t = 0).  Where the split overflows (|a| or |b| > 2^996)
+         or an operand is inf/NaN, the plain a*b + c is returned instead. */
+    #if defined(__GNUC__)
+    #  define FA_ALWAYS_INLINE inline __attribute__((always_inline))
+    #else
+    #  define FA_ALWAYS_INLINE inline
+    #endif
+    static FA_ALWAYS_INLINE float fa_fma_f32(float a, float b, float c) {
+        return (float)((double)a * (double)b + (double)c);
+    }
+    static FA_ALWAYS_INLINE double fa_fma_f64(double a, double b, double c) {
+        double p = a * b;
+        double sa = a * 134217729.0, sb = b * 134217729.0;
+        double ah = sa - (sa - a), al = a - ah;
+        double bh = sb - (sb - b), bl = b - bh;
+        double e = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+        double s = p + c;
+        double v = s - p;
+        double t = (p - (s - v)) + (c - v);
+        double r = s + (t + e);
+        return (e - e == 0.0 && t - t == 0.0) ? r : s;
+    }
+    #endif
     """
     int32_t fa_bits_f32(float x) nogil
     float fa_from_bits_f32(int32_t i) nogil

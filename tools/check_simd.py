@@ -1,23 +1,35 @@
-"""Check that every compiled kernel really vectorized.
+"""Check that every compiled kernel really vectorized, for every target.
 
-    python tools/check_simd.py [path/to/_kernels*.so]
+    python tools/check_simd.py [path/to/_loops_<target>*.so ...]
 
-Disassembles the extension with ``objdump -d`` and, for each generated kernel
-function (``_k_<formula>_f32`` / ``_f64``), counts packed SIMD instructions by
-register width (zmm = AVX-512, ymm = AVX/AVX2, xmm packed =
-SSE/AVX-128) and lists the functions it calls.  Exits 1 if a kernel has no
-packed arithmetic at all, or calls anything but memcpy/memmove (a call to libm's
-expf/tanh/... would mean the loop cannot be vectorized), or if an elementwise
-float32 kernel converts to double (vcvtps2pd / vcvtss2sd): float32 kernels
-compute in float32.  A bare literal in a Cython formula (``1 + z``) is a C
-double and silently widens the whole expression; cast it (``<floating>1``).
-Row-wise kernels (``_r_``) accumulate sums in float64 by design.
+Without arguments: every kernel module (fastact/_loops_*.so) of this build.
+Disassembles each with ``objdump -d`` and, for each generated kernel function
+(``_k_<formula>_f32`` / ``_f64``, row-wise ``_r_...``), counts packed SIMD
+instructions by register width (zmm = AVX-512, ymm = AVX/AVX2, xmm packed =
+SSE/AVX-128) and lists the functions it calls.  Exits 1 if a kernel:
+
+* has no packed arithmetic of its target's width (baseline: xmm, avx2: ymm,
+  avx512/native-with-AVX-512: zmm);
+* calls anything but memcpy/memmove (a call to libm's expf/tanh/fma... would
+  mean the loop cannot be vectorized);
+* is an elementwise float32 kernel that converts to double (vcvtps2pd /
+  vcvtss2sd) on a target with hardware FMA: float32 kernels compute in
+  float32.  A bare literal in a Cython formula (``1 + z``) is a C double and
+  silently widens the whole expression; cast it (``<floating>1``).  On the
+  x86-64 baseline (no FMA) float32 fma is emulated in double by design
+  (pyx/_vmath.pxd), so widening is allowed there.  Row-wise kernels (``_r_``)
+  accumulate sums in float64 by design.
+
+and exits 1 if a module holds instructions above its target: the baseline no
+VEX/EVEX instruction at all (no ymm/zmm register, no v-prefixed mnemonic),
+avx2 no zmm register.
 """
 
 from __future__ import annotations
 
 import collections
 import glob
+import importlib.util
 import os
 import re
 import shutil
@@ -33,19 +45,29 @@ KERNEL = re.compile(r"^[0-9a-f]+ <(.*_([kr])_(\w+?)_(f32|f64))>:$")
 WIDEN = re.compile(r"\bv?cvt(?:ps2pd|ss2sd)\b")
 ALLOWED_CALLS = ("memcpy", "memmove", "memset")
 # Row-wise kernels may call log once per row and their own per-block helpers.
-ROW_CALLS = ("log", "__pyx_f_7fastact_8_kernels_")
+ROW_CALLS = ("log", "__pyx_f_7fastact_")
 # maxout takes the first arg-max of tiny groups (2-4 entries): scalar by design.
 SCALAR_BY_DESIGN = ("maxout_forward", "maxout_backward")
 
 
-def default_library():
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    found = glob.glob(os.path.join(here, "fastact", "_kernels*.so"))
-    if not found:
-        import fastact._kernels as k
+TARGET_WIDTH = {"baseline": "xmm", "avx2": "ymm", "avx512": "zmm"}
+MNEMONIC = re.compile(r"^\s*[0-9a-f]+:\s+(\S+)")
 
-        found = [k.__file__]
-    return found[0]
+
+def default_libraries():
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    found = sorted(glob.glob(os.path.join(here, "fastact", "_loops_*.so")))
+    if not found:
+        import fastact._dispatch as d
+
+        found = [importlib.util.find_spec(f"fastact._loops_{t}").origin
+                 for t in d.compiled_targets()]
+    return found
+
+
+def target_of(path):
+    m = re.search(r"_loops_([a-z0-9]+)", os.path.basename(path))
+    return m.group(1) if m else "native"
 
 
 def analyse(path):
@@ -54,8 +76,16 @@ def analyse(path):
     text = subprocess.run(["objdump", "-d", "--no-show-raw-insn", path], check=True,
                           capture_output=True, text=True).stdout
     results = {}
+    whole = collections.Counter()   # the module's widest code, kernels or not
     current = None
     for line in text.splitlines():
+        if "%zmm" in line:
+            whole["zmm"] += 1
+        elif "%ymm" in line:
+            whole["ymm"] += 1
+        mn = MNEMONIC.match(line)
+        if mn and mn.group(1).startswith("v"):
+            whole["vex"] += 1
         m = KERNEL.match(line)
         if m:
             current = f"{m.group(3)}_{m.group(4)}"
@@ -80,35 +110,56 @@ def analyse(path):
         if "\tcall" in line:
             target = re.search(r"<([^>@+]+)", line)
             results[current]["calls"].add(target.group(1) if target else line.split()[-1])
-    return results
+    return results, whole
 
 
-def main(argv):
-    path = argv[1] if len(argv) > 1 else default_library()
-    results = analyse(path)
+def check(path):
+    """Print the table for one kernel module; return the number of problems."""
+    target = target_of(path)
+    results, whole = analyse(path)
+    # native: the widest register the build uses is its width.
+    width = TARGET_WIDTH.get(target) or ("zmm" if whole["zmm"] else
+                                         "ymm" if whole["ymm"] else "xmm")
+    hw_fma = target != "baseline" or not re.match(r"x86|i.86|amd64", os.uname().machine)
     bad = []
-    print(f"{path}\n{'kernel':36s} {'zmm':>5s} {'ymm':>5s} {'xmm':>5s}  notes")
+    print(f"{path}\ntarget {target}: kernels must use {width}\n"
+          f"{'kernel':36s} {'zmm':>5s} {'ymm':>5s} {'xmm':>5s}  notes")
     for name in sorted(results):
         r = results[name]
         allowed = ALLOWED_CALLS + (ROW_CALLS if r["rowwise"] else ())
         calls = sorted(c for c in r["calls"] if not c.startswith(allowed))
-        widened = r["widens"] and name.endswith("_f32") and not r["rowwise"]
+        widened = hw_fma and r["widens"] and name.endswith("_f32") and not r["rowwise"]
         w = r["widths"]
         notes = ", ".join(calls) + ("float32 widened to double" if widened else "")
         print(f"{name:36s} {w['zmm']:5d} {w['ymm']:5d} {w['xmm']:5d}  {notes or '-'}")
         if name.startswith(SCALAR_BY_DESIGN):
             continue
-        if calls or widened or not sum(w.values()) and not r["calls"]:
+        if calls or widened or not w[width] and not r["calls"]:
             bad.append(name)
+    problems = []
     if not results:
-        print("no kernel functions found (stripped build?)")
-        return 1
+        problems.append("no kernel functions found (stripped build?)")
     if bad:
-        print("NOT VECTORIZED, calling out of the loop, or widening float32: "
-              + ", ".join(bad))
-        return 1
-    print(f"all {len(results)} kernels contain packed SIMD instructions")
-    return 0
+        problems.append("NOT VECTORIZED at the target's width, calling out of the loop, "
+                        "or widening float32: " + ", ".join(bad))
+    if target == "baseline" and TARGET_WIDTH.get(target) and (
+            whole["vex"] or whole["ymm"] or whole["zmm"]) and hw_fma is False:
+        problems.append(f"the baseline module contains {whole['vex']} VEX/EVEX "
+                        f"instructions ({whole['ymm']} on ymm, {whole['zmm']} on zmm)")
+    if target == "avx2" and whole["zmm"]:
+        problems.append(f"the avx2 module uses zmm registers ({whole['zmm']} instructions)")
+    for p in problems:
+        print(p)
+    if not problems:
+        print(f"all {len(results)} kernels contain packed SIMD instructions ({width}); "
+              f"nothing above the target")
+    return len(problems)
+
+
+def main(argv):
+    paths = argv[1:] or default_libraries()
+    failed = sum(check(path) > 0 for path in paths)
+    return 1 if failed or not paths else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,48 @@
+# The interface between the driver (fastact._kernels, compiled once) and the
+# per-target kernel modules (fastact._loops_<target>, one per instruction set;
+# see pyx/_loops.pyx.tp).  Both sides cimport these declarations, so the
+# structs have one layout; the kernels travel as a C table of function
+# pointers in a PyCapsule (KERNEL_TABLE_CAPSULE).
+
+cdef enum:
+    MAX_OPS = 4       # up to 3 inputs + 1 output
+    MAX_DIMS = 64     # NumPy 2's NPY_MAXDIMS
+
+
+# A kernel processes n items of 1-D operands, NumPy-ufunc style: args[0 ..
+# nin-1] are inputs, args[nin] the output, steps in bytes.  An item is one
+# element for elementwise kernels (ctx -> double params[3]) and one row for
+# row-wise kernels (ctx -> RowCtx).
+ctypedef void (*kernel_fn)(char** args, const Py_ssize_t* steps, Py_ssize_t n,
+                           const void* ctx) noexcept nogil
+
+
+cdef struct RowCtx:
+    Py_ssize_t length                 # entries along the axis (of the input)
+    Py_ssize_t pieces                 # maxout group size (1 otherwise)
+    Py_ssize_t axis_step[MAX_OPS]     # byte step along the axis, per operand
+    double sign                       # +1 softmax / log_softmax, -1 softmin
+
+
+# An N-d loop after sorting and merging axes (built by the driver's _loop_init).
+cdef struct Loop:
+    int nops                 # inputs + output (output last)
+    int nd                   # dimensions left after sorting and coalescing
+    Py_ssize_t size
+    Py_ssize_t shape[MAX_DIMS]
+    Py_ssize_t strides[MAX_OPS][MAX_DIMS]
+    char* data[MAX_OPS]
+
+
+# prelu's dweight: sum of g*x over x <= 0 for channel c of a Loop whose axis 0
+# is the channel axis (op 0 = g, op 1 = x), in float64, in a fixed order.
+ctypedef double (*chansum_fn)(const Loop* L, Py_ssize_t c, Py_ssize_t rows) noexcept nogil
+
+
+# What a kernel module exports: kernels[2 * i] / [2 * i + 1] are the float32 /
+# float64 loops of the i-th kernel named by the module's KERNEL_SPECS.
+cdef struct KernelTable:
+    Py_ssize_t count
+    const kernel_fn* kernels
+    chansum_fn prelu_sum_f32
+    chansum_fn prelu_sum_f64

@@ -1,0 +1,57 @@
+/* What one kernel module (fastact._loops_<target>) was compiled for, and the
+ * few C helpers its loops need.  Included by pyx/_loops.pyx.tp; setup.py
+ * defines FASTACT_TARGET and FASTACT_BUILD_FLAGS per target. */
+#ifndef FASTACT_TARGET_H
+#define FASTACT_TARGET_H
+
+#if defined(__AVX512F__)
+#  define FASTACT_SIMD "AVX-512 (512-bit vectors)"
+#elif defined(__AVX2__) && defined(__FMA__)
+#  define FASTACT_SIMD "AVX2+FMA (256-bit vectors)"
+#elif defined(__AVX__)
+#  define FASTACT_SIMD "AVX (256-bit vectors)"
+#elif defined(__SSE2__) || defined(_M_X64)
+#  define FASTACT_SIMD "SSE2 (128-bit vectors, x86-64 baseline, no FMA)"
+#elif defined(__ARM_NEON) || defined(__aarch64__) || defined(_M_ARM64)
+#  define FASTACT_SIMD "NEON (128-bit vectors)"
+#else
+#  define FASTACT_SIMD "scalar (no SIMD extension detected at compile time)"
+#endif
+
+/* Whether fa_fma_* (pyx/_vmath.pxd) is one hardware instruction here or the
+ * vectorizable exact emulation of the no-FMA baseline. */
+#if defined(__FMA__) || defined(__aarch64__) || defined(__ARM_FEATURE_FMA) || defined(_M_ARM64)
+#  define FASTACT_HW_FMA 1
+#else
+#  define FASTACT_HW_FMA 0
+#endif
+
+#ifndef FASTACT_TARGET
+#  define FASTACT_TARGET "unknown"
+#endif
+#ifndef FASTACT_BUILD_FLAGS
+#  define FASTACT_BUILD_FLAGS "unknown"
+#endif
+#if defined(__VERSION__)
+#  define FASTACT_COMPILER __VERSION__
+#elif defined(_MSC_FULL_VER)
+#  define FASTACT_COMPILER "MSVC " FA_STR(_MSC_FULL_VER)
+#  define FA_STR(x) FA_STR2(x)
+#  define FA_STR2(x) #x
+#else
+#  define FASTACT_COMPILER "unknown"
+#endif
+
+/* Software prefetch of [p, p + bytes) into L2: see the _k_* loops. */
+static inline void fa_prefetch(const void* p, Py_ssize_t bytes, int write) {
+#if defined(__GNUC__)
+    const char* c = (const char*)p;
+    Py_ssize_t k;
+    if (write) { for (k = 0; k < bytes; k += 64) __builtin_prefetch(c + k, 1, 2); }
+    else       { for (k = 0; k < bytes; k += 64) __builtin_prefetch(c + k, 0, 2); }
+#else
+    (void)p; (void)bytes; (void)write;
+#endif
+}
+
+#endif
