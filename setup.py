@@ -157,11 +157,20 @@ class FastactBuildExt(build_ext):
                     ext.fastact_skip = True
                     continue
                 flags = base + chosen
+                if target == "baseline" and X86 and not msvc:
+                    # Without hardware FMA every fma of the math layer is an
+                    # inline emulation (~20 instructions): the formulas grow
+                    # past GCC's inlining limits, leaving calls in loops.
+                    flags += [f for f in ("--param=max-inline-insns-single=20000",
+                                          "--param=large-function-insns=100000",
+                                          "--param=large-function-growth=10000",
+                                          "--param=inline-unit-growth=10000")
+                              if compiler_accepts(cc, [f])]
                 ext.define_macros.append(("FASTACT_TARGET", '"%s"' % target))
                 built.append(target)
             shown = " ".join(flags)
             print("fastact: %s: %s" % (ext.name, shown), file=sys.stderr)
-            ext.extra_compile_args = flags + quiet + inline_params
+            ext.extra_compile_args = inline_params + flags + quiet
             ext.define_macros.append(("FASTACT_BUILD_FLAGS", '"%s"' % shown))
         self.extensions = [e for e in self.extensions if not getattr(e, "fastact_skip", False)]
         if self.inplace:  # a kernel module of a target not built now would be stale

@@ -30,7 +30,7 @@
 # over every float32 input, for float64 on dense samples vs np.longdouble.
 
 from cython cimport floating
-from libc.stdint cimport int32_t, int64_t
+from libc.stdint cimport int32_t, int64_t, uint64_t
 from _scalar cimport INFINITY, fa_abs, fa_copysign, fa_by_dtype
 
 cdef extern from *:
@@ -348,9 +348,15 @@ cdef inline double v_log1p_f64(double u) noexcept nogil:
     cdef double m = 1.0 + u
     cdef double c = (1.0 - (m - u)) if u > 1.0 else (u - (m - 1.0))
     cdef int64_t ib = fa_bits_f64(m) - 0x3fe6a09e667f3bcdLL
-    cdef int64_t k = ib >> 52
     cdef double f = fa_from_bits_f64((ib & 0x000fffffffffffffLL) + 0x3fe6a09e667f3bcdLL)
-    cdef double kf = <double>k
+    # kf = k = ib >> 52 (arithmetic), as a double.  Neither a 64-bit arithmetic
+    # shift nor an int64 -> double conversion exists below AVX-512, and either
+    # stops GCC vectorizing for AVX2/SSE2; so: a logical shift of ib + 2^62
+    # (k + 1024 >= 0 wherever the result is used), and the shifter trick
+    # (bits of 1.5 * 2^52 + j, minus 1.5 * 2^52, is j exactly for |j| < 2^51).
+    cdef int64_t k1024 = <int64_t>((<uint64_t>ib + (<uint64_t>1 << 62)) >> 52)
+    cdef double kf = (fa_from_bits_f64(k1024 + 0x4338000000000000LL)
+                      - 6755399441055744.0) - 1024.0
     cdef double res = fa_fma_f64(kf, 0.6931471803691238, fa_fma_f64(
         kf, 1.9082149292705877e-10, _log1p_poly_f64(f - 1.0) + c / m))
     res = res if m < 1.7976931348623157e+308 else m

@@ -27,21 +27,41 @@ def test_stubs_cover_every_public_function():
         assert f"def {name}(" in stub or f"{name}:" in stub or f" as {name}" in stub, name
 
 
+def _loops_file(target):
+    import importlib.util
+    return importlib.util.find_spec(f"fastact._loops_{target}").origin
+
+
 @pytest.mark.skipif(shutil.which("objdump") is None, reason="objdump not installed")
-def test_every_kernel_is_vectorized():
-    lib = fastact._kernels.__file__
-    r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "check_simd.py"), lib],
-                       capture_output=True, text=True)
+@pytest.mark.parametrize("target", fastact._dispatch.compiled_targets())
+def test_every_kernel_is_vectorized(target):
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "check_simd.py"),
+                        _loops_file(target)], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
     # One row per kernel and dtype.
     assert r.stdout.count("_f32 ") == len(fastact._kernels.KERNELS)
+
+
+@pytest.mark.skipif(shutil.which("objdump") is None, reason="objdump not installed")
+@pytest.mark.skipif("avx2" not in fastact._dispatch.compiled_targets()
+                    or "baseline" not in fastact._dispatch.compiled_targets(),
+                    reason="needs the x86-64 baseline and avx2 targets")
+def test_check_simd_catches_code_above_the_target(tmp_path):
+    """AVX2 code posing as the baseline is rejected (VEX instructions, ymm)."""
+    fake = tmp_path / "_loops_baseline.so"
+    shutil.copy(_loops_file("avx2"), fake)
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "check_simd.py"),
+                        str(fake)], capture_output=True, text=True)
+    assert r.returncode == 1
+    assert "VEX/EVEX" in r.stdout
 
 
 def test_show_config_names_what_matters():
     buf = io.StringIO()
     fastact.show_config(file=buf)
     text = buf.getvalue()
-    for word in ("fastact " + fastact.__version__, "flags", "SIMD level", "OpenMP", "threads"):
+    for word in ("fastact " + fastact.__version__, "flags", "SIMD level", "OpenMP", "threads",
+                 "targets:", "chosen:", "CPU has:", fastact._dispatch.current()):
         assert word in text, word
     assert "-ffast-math" not in text
     assert "-O3" in text

@@ -31,6 +31,7 @@ import collections
 import glob
 import importlib.util
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -120,7 +121,8 @@ def check(path):
     # native: the widest register the build uses is its width.
     width = TARGET_WIDTH.get(target) or ("zmm" if whole["zmm"] else
                                          "ymm" if whole["ymm"] else "xmm")
-    hw_fma = target != "baseline" or not re.match(r"x86|i.86|amd64", os.uname().machine)
+    # The x86 baseline has no FMA (and no VEX); other architectures' baseline does.
+    hw_fma = target != "baseline" or not re.match(r"x86|i.86|amd64", platform.machine().lower())
     bad = []
     print(f"{path}\ntarget {target}: kernels must use {width}\n"
           f"{'kernel':36s} {'zmm':>5s} {'ymm':>5s} {'xmm':>5s}  notes")
@@ -142,8 +144,7 @@ def check(path):
     if bad:
         problems.append("NOT VECTORIZED at the target's width, calling out of the loop, "
                         "or widening float32: " + ", ".join(bad))
-    if target == "baseline" and TARGET_WIDTH.get(target) and (
-            whole["vex"] or whole["ymm"] or whole["zmm"]) and hw_fma is False:
+    if target == "baseline" and not hw_fma and (whole["vex"] or whole["ymm"] or whole["zmm"]):
         problems.append(f"the baseline module contains {whole['vex']} VEX/EVEX "
                         f"instructions ({whole['ymm']} on ymm, {whole['zmm']} on zmm)")
     if target == "avx2" and whole["zmm"]:
