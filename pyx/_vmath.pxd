@@ -59,7 +59,7 @@ cdef extern from *:
          p + e exactly, Knuth's TwoSum p + c = s + t exactly; the result
          s + (t + e) is within one ULP of fma and exact for error-free
          products (s = t = 0).  Where the split overflows (|a| or |b| > 2^996)
-         or an operand is inf/NaN, the plain a*b + c is returned instead. */
+         or an operand or the result is inf/NaN, the plain a*b + c. */
     #if defined(__GNUC__)
     #  define FA_ALWAYS_INLINE inline __attribute__((always_inline))
     #else
@@ -78,7 +78,7 @@ cdef extern from *:
         double v = s - p;
         double t = (p - (s - v)) + (c - v);
         double r = s + (t + e);
-        return (e - e == 0.0 && t - t == 0.0) ? r : s;
+        return r - r == 0.0 ? r : s;   /* one select: && would branch */
     }
     #endif
     """

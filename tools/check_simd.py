@@ -104,7 +104,9 @@ def analyse(path):
             results[current]["widths"]["zmm"] += 1
         elif "%ymm" in line:
             results[current]["widths"]["ymm"] += 1
-        elif PACKED.search(line) or re.search(r"\bv?mov(?:u|a)p[sd]\b|\bv?movdq[ua]", line):
+        elif PACKED.search(line) or re.search(r"\bv?mov(?:u|a)p[sd]\b.*\(|\bv?movdq[ua]\b.*\(", line):
+            # packed arithmetic, or a packed load/store (register copies with
+            # movapd are scalar code too)
             results[current]["widths"]["xmm"] += 1
         if WIDEN.search(line):
             results[current]["widens"] += 1
