@@ -14,7 +14,7 @@
 # already been rounded: the from-x backward is the accurate path.
 
 from cython cimport floating
-from libc.stdint cimport int32_t, int64_t
+from libc.stdint cimport int32_t, int64_t, uint64_t
 from _scalar cimport fa_abs, fa_copysign, fa_by_dtype, INFINITY
 from _vmath cimport (fa_fma, v_exp, v_exp_split, v_expm1, v_expm1_neg, v_exp_neg, v_log1p, v_tanh,
                      v_tanh_tail, v_tanhshrink_small,
@@ -47,7 +47,9 @@ cdef inline floating _over_1p_exp(floating a, floating* f, floating* f_lo,
         f_lo[0] = fa_from_bits_f32(fa_bits_f32(zls) & ~M)
         scale[0] = fa_from_bits_f32((fa_bits_f32(s2) & ~M) | (0x3f800000 & M))
     else:
-        M64 = -<int64_t>(a >= 0.0)
+        # all ones where a's sign bit is clear (a >= 0; -0 gives the same result
+        # either way, z = 1): integer ops only, as SSE2 has no 64-bit compare
+        M64 = <int64_t>((<uint64_t>fa_bits_f64(a) >> 63) - 1)
         f[0] = fa_from_bits_f64((fa_bits_f64(zs) & ~M64) | (0x3ff0000000000000LL & M64))
         f_lo[0] = fa_from_bits_f64(fa_bits_f64(zls) & ~M64)
         scale[0] = fa_from_bits_f64((fa_bits_f64(s2) & ~M64) | (0x3ff0000000000000LL & M64))

@@ -42,11 +42,35 @@ cdef extern from *:
     static inline int64_t fa_bits_f64(double x) { int64_t i; memcpy(&i, &x, 8); return i; }
     static inline double fa_from_bits_f64(int64_t i) { double x; memcpy(&x, &i, 8); return x; }
     #include "fa_target.h"
+    #if (defined(__SSE2__) || defined(_M_X64)) && !defined(__SSE4_2__) && !defined(__AVX__)
+    /* SSE2 has no 64-bit compare (pcmpgtq is SSE4.2): a select on int64 keeps
+       GCC from vectorizing a float64 loop.  For |a - b| < 2^63 (exponents),
+       m = all ones iff a < b, from the sign bit of a - b by a logical shift. */
+    static inline int64_t fa_imin64(int64_t a, int64_t b) {
+        uint64_t d = (uint64_t)a - (uint64_t)b;
+        uint64_t m = (uint64_t)0 - (d >> 63);
+        return (int64_t)((uint64_t)b + (d & m));
+    }
+    static inline int64_t fa_imax64(int64_t a, int64_t b) {
+        uint64_t d = (uint64_t)a - (uint64_t)b;
+        uint64_t m = (uint64_t)0 - (d >> 63);
+        return (int64_t)((uint64_t)a - (d & m));
+    }
+    #else
+    static inline int64_t fa_imin64(int64_t a, int64_t b) { return a < b ? a : b; }
+    static inline int64_t fa_imax64(int64_t a, int64_t b) { return a > b ? a : b; }
+    #endif
     #if FASTACT_HW_FMA && defined(__GNUC__)
     /* One instruction where the target has FMA (x86-64-v3+, AArch64). */
     #define fa_fma_f32(a, b, c) __builtin_fmaf((a), (b), (c))
     #define fa_fma_f64(a, b, c) __builtin_fma((a), (b), (c))
+    #define fa_poly_f64(a, b, c) __builtin_fma((a), (b), (c))
     #else
+    /* A Horner step of a float64 polynomial (a constant added): rounded twice
+       where there is no FMA.  The float64 polynomials' rounding errors stay far
+       below the float64 bound (<= 4 ULP; measured on the baseline: see the
+       tests), and the exact emulation below costs ~20 instructions a step. */
+    #define fa_poly_f64(a, b, c) ((a) * (b) + (c))
     /* No hardware FMA (the x86-64 baseline).  libm's fma would be a call per
        element (no vectorizing, ~50x slower), so fma is emulated with plain
        arithmetic that vectorizes, exact where the math layer needs it exact:
@@ -86,6 +110,9 @@ cdef extern from *:
     float fa_from_bits_f32(int32_t i) nogil
     int64_t fa_bits_f64(double x) nogil
     double fa_from_bits_f64(int64_t i) nogil
+    double fa_poly_f64(double a, double b, double c) nogil
+    int64_t fa_imin64(int64_t a, int64_t b) nogil
+    int64_t fa_imax64(int64_t a, int64_t b) nogil
     float fa_fma_f32(float a, float b, float c) nogil
     double fa_fma_f64(double a, double b, double c) nogil
 
@@ -111,11 +138,13 @@ cdef inline int32_t _imin32(int32_t a, int32_t b) noexcept nogil:
 cdef inline int32_t _imax32(int32_t a, int32_t b) noexcept nogil:
     return a if a > b else b
 
+# (fa_imin64/fa_imax64: a select, or on SSE2 without SSE4.2's 64-bit compare
+# the sign of a - b, so that float64 exponent clamps still vectorize there.)
 cdef inline int64_t _imin64(int64_t a, int64_t b) noexcept nogil:
-    return a if a < b else b
+    return fa_imin64(a, b)
 
 cdef inline int64_t _imax64(int64_t a, int64_t b) noexcept nogil:
-    return a if a > b else b
+    return fa_imax64(a, b)
 
 
 # ---------------------------------------------------------------------------
@@ -131,16 +160,16 @@ cdef inline float _expm1_kernel_f32(float r) noexcept nogil:
 
 cdef inline double _expm1_kernel_f64(double r) noexcept nogil:
     cdef double q = 2.0896046862099485e-09
-    q = fa_fma_f64(q, r, 2.510863996370437e-08)
-    q = fa_fma_f64(q, r, 2.7557322459166466e-07)
-    q = fa_fma_f64(q, r, 2.7557245265586644e-06)
-    q = fa_fma_f64(q, r, 2.4801587287347024e-05)
-    q = fa_fma_f64(q, r, 0.0001984126988525573)
-    q = fa_fma_f64(q, r, 0.0013888888888889572)
-    q = fa_fma_f64(q, r, 0.008333333333321816)
-    q = fa_fma_f64(q, r, 0.04166666666666669)
-    q = fa_fma_f64(q, r, 0.16666666666666677)
-    q = fa_fma_f64(q, r, 0.5)
+    q = fa_poly_f64(q, r, 2.510863996370437e-08)
+    q = fa_poly_f64(q, r, 2.7557322459166466e-07)
+    q = fa_poly_f64(q, r, 2.7557245265586644e-06)
+    q = fa_poly_f64(q, r, 2.4801587287347024e-05)
+    q = fa_poly_f64(q, r, 0.0001984126988525573)
+    q = fa_poly_f64(q, r, 0.0013888888888889572)
+    q = fa_poly_f64(q, r, 0.008333333333321816)
+    q = fa_poly_f64(q, r, 0.04166666666666669)
+    q = fa_poly_f64(q, r, 0.16666666666666677)
+    q = fa_poly_f64(q, r, 0.5)
     return fa_fma_f64(r * r, q, r)
 
 
@@ -155,7 +184,7 @@ cdef inline float _reduce_f32(float x, int32_t* n) noexcept nogil:
     return fa_fma_f32(nf, -1.428606765330187e-06, fa_fma_f32(nf, -0.693145751953125, x))
 
 cdef inline double _reduce_f64(double x, int64_t* n) noexcept nogil:
-    cdef double v = fa_fma_f64(x, 1.4426950408889634, 6755399441055744.0)  # 0x1.8p52
+    cdef double v = fa_poly_f64(x, 1.4426950408889634, 6755399441055744.0)  # 0x1.8p52
     cdef double nf = v - 6755399441055744.0
     n[0] = fa_bits_f64(v) - 0x4338000000000000LL
     return fa_fma_f64(nf, -1.9082149292705877e-10, fa_fma_f64(nf, -0.6931471803691238, x))
@@ -302,24 +331,24 @@ cdef inline float _log1p_poly_f32(float g) noexcept nogil:
 
 cdef inline double _log1p_poly_f64(double g) noexcept nogil:
     cdef double P = -0.028302254596814264
-    P = fa_fma_f64(P, g, 0.06321993809757873)
-    P = fa_fma_f64(P, g, -0.06783056642039362)
-    P = fa_fma_f64(P, g, 0.059731214193066255)
-    P = fa_fma_f64(P, g, -0.06042387139473418)
-    P = fa_fma_f64(P, g, 0.06622003793265469)
-    P = fa_fma_f64(P, g, -0.07160108473007387)
-    P = fa_fma_f64(P, g, 0.07697638883901833)
-    P = fa_fma_f64(P, g, -0.08332559921083746)
-    P = fa_fma_f64(P, g, 0.09090589479035635)
-    P = fa_fma_f64(P, g, -0.10000018115359231)
-    P = fa_fma_f64(P, g, 0.11111121727765601)
-    P = fa_fma_f64(P, g, -0.1249999982005346)
-    P = fa_fma_f64(P, g, 0.1428571409462928)
-    P = fa_fma_f64(P, g, -0.16666666666672686)
-    P = fa_fma_f64(P, g, 0.2000000000164607)
-    P = fa_fma_f64(P, g, -0.2500000000000651)
-    P = fa_fma_f64(P, g, 0.3333333333332855)
-    return fa_fma_f64(g * g, fa_fma_f64(g, P, -0.5), g)
+    P = fa_poly_f64(P, g, 0.06321993809757873)
+    P = fa_poly_f64(P, g, -0.06783056642039362)
+    P = fa_poly_f64(P, g, 0.059731214193066255)
+    P = fa_poly_f64(P, g, -0.06042387139473418)
+    P = fa_poly_f64(P, g, 0.06622003793265469)
+    P = fa_poly_f64(P, g, -0.07160108473007387)
+    P = fa_poly_f64(P, g, 0.07697638883901833)
+    P = fa_poly_f64(P, g, -0.08332559921083746)
+    P = fa_poly_f64(P, g, 0.09090589479035635)
+    P = fa_poly_f64(P, g, -0.10000018115359231)
+    P = fa_poly_f64(P, g, 0.11111121727765601)
+    P = fa_poly_f64(P, g, -0.1249999982005346)
+    P = fa_poly_f64(P, g, 0.1428571409462928)
+    P = fa_poly_f64(P, g, -0.16666666666672686)
+    P = fa_poly_f64(P, g, 0.2000000000164607)
+    P = fa_poly_f64(P, g, -0.2500000000000651)
+    P = fa_poly_f64(P, g, 0.3333333333332855)
+    return fa_fma_f64(g * g, fa_poly_f64(g, P, -0.5), g)
 
 # log1p(u + u_lo) for an unevaluated sum (|u_lo| <= ulp(u)): u_lo joins the
 # rounding error c of 1 + u, which enters as c/m (first order is exact enough:
@@ -384,16 +413,16 @@ cdef inline float _tanh_poly_f32(float x) noexcept nogil:
 cdef inline double _tanh_poly_f64(double x) noexcept nogil:
     cdef double s = x * x
     cdef double P = -1.60717463266683e-05
-    P = fa_fma_f64(P, s, 7.714258113998995e-05)
-    P = fa_fma_f64(P, s, -0.00022856253236295214)
-    P = fa_fma_f64(P, s, 0.0005863156439083917)
-    P = fa_fma_f64(P, s, -0.0014549585788830876)
-    P = fa_fma_f64(P, s, 0.0035919891091903376)
-    P = fa_fma_f64(P, s, -0.008863220993570875)
-    P = fa_fma_f64(P, s, 0.021869487575292317)
-    P = fa_fma_f64(P, s, -0.053968253931225584)
-    P = fa_fma_f64(P, s, 0.13333333333261976)
-    P = fa_fma_f64(P, s, -0.33333333333332854)
+    P = fa_poly_f64(P, s, 7.714258113998995e-05)
+    P = fa_poly_f64(P, s, -0.00022856253236295214)
+    P = fa_poly_f64(P, s, 0.0005863156439083917)
+    P = fa_poly_f64(P, s, -0.0014549585788830876)
+    P = fa_poly_f64(P, s, 0.0035919891091903376)
+    P = fa_poly_f64(P, s, -0.008863220993570875)
+    P = fa_poly_f64(P, s, 0.021869487575292317)
+    P = fa_poly_f64(P, s, -0.053968253931225584)
+    P = fa_poly_f64(P, s, 0.13333333333261976)
+    P = fa_poly_f64(P, s, -0.33333333333332854)
     return fa_fma_f64(x * s, P, x)
 
 # x - tanh(x) = x^3 P(x^2) for |x| < 1 (tanhshrink without cancellation near 0):
@@ -423,22 +452,22 @@ cdef inline float _tanhshrink_small_f32(float x) noexcept nogil:
 cdef inline double _tanhshrink_small_f64(double x) noexcept nogil:
     cdef double s = x * x
     cdef double P = -2.4505561642485922e-08
-    P = fa_fma_f64(P, s, 1.7191226375188667e-07)
-    P = fa_fma_f64(P, s, -4.5506185784055745e-07)
-    P = fa_fma_f64(P, s, 1.9082128979713024e-07)
-    P = fa_fma_f64(P, s, 2.695033280443028e-06)
-    P = fa_fma_f64(P, s, -1.2245942397513676e-05)
-    P = fa_fma_f64(P, s, 3.662878184228754e-05)
-    P = fa_fma_f64(P, s, -9.549891826597201e-05)
-    P = fa_fma_f64(P, s, 0.00023856950185285625)
-    P = fa_fma_f64(P, s, -0.0005898658303040623)
-    P = fa_fma_f64(P, s, 0.001455800964197822)
-    P = fa_fma_f64(P, s, -0.0035921232476162834)
-    P = fa_fma_f64(P, s, 0.0088632350783729)
-    P = fa_fma_f64(P, s, -0.021869488510347965)
-    P = fa_fma_f64(P, s, 0.053968253967477266)
-    P = fa_fma_f64(P, s, -0.13333333333332406)
-    P = fa_fma_f64(P, s, 0.3333333333333333)
+    P = fa_poly_f64(P, s, 1.7191226375188667e-07)
+    P = fa_poly_f64(P, s, -4.5506185784055745e-07)
+    P = fa_poly_f64(P, s, 1.9082128979713024e-07)
+    P = fa_poly_f64(P, s, 2.695033280443028e-06)
+    P = fa_poly_f64(P, s, -1.2245942397513676e-05)
+    P = fa_poly_f64(P, s, 3.662878184228754e-05)
+    P = fa_poly_f64(P, s, -9.549891826597201e-05)
+    P = fa_poly_f64(P, s, 0.00023856950185285625)
+    P = fa_poly_f64(P, s, -0.0005898658303040623)
+    P = fa_poly_f64(P, s, 0.001455800964197822)
+    P = fa_poly_f64(P, s, -0.0035921232476162834)
+    P = fa_poly_f64(P, s, 0.0088632350783729)
+    P = fa_poly_f64(P, s, -0.021869488510347965)
+    P = fa_poly_f64(P, s, 0.053968253967477266)
+    P = fa_poly_f64(P, s, -0.13333333333332406)
+    P = fa_poly_f64(P, s, 0.3333333333333333)
     cdef double s_lo = fa_fma_f64(x, x, -s)
     cdef double c = x * s
     cdef double c_lo = fa_fma_f64(x, s, -c) + x * s_lo
@@ -571,24 +600,24 @@ cdef inline float _silu_deriv_root_f32(float a, float* d_out) noexcept nogil:
 cdef inline double _silu_deriv_root_f64(double a, double* d_out) noexcept nogil:
     cdef double d = (a - -1.2784645427610737) - -1.0946994183093437e-16
     cdef double Q = -8.928067234793185e-08
-    Q = fa_fma_f64(Q, d, 1.385092260858641e-08)
-    Q = fa_fma_f64(Q, d, 1.097470286416874e-07)
-    Q = fa_fma_f64(Q, d, -2.982257100874969e-08)
-    Q = fa_fma_f64(Q, d, -1.4417646921938626e-07)
-    Q = fa_fma_f64(Q, d, -2.6089509713270162e-08)
-    Q = fa_fma_f64(Q, d, 8.735940439287299e-07)
-    Q = fa_fma_f64(Q, d, 2.345097497083734e-06)
-    Q = fa_fma_f64(Q, d, -2.944734264319593e-06)
-    Q = fa_fma_f64(Q, d, -2.9733432654280957e-05)
-    Q = fa_fma_f64(Q, d, -4.090515163029332e-05)
-    Q = fa_fma_f64(Q, d, 0.00018570723651299738)
-    Q = fa_fma_f64(Q, d, 0.0007985218721102701)
-    Q = fa_fma_f64(Q, d, 0.00012662741031514046)
-    Q = fa_fma_f64(Q, d, -0.006606589138107912)
-    Q = fa_fma_f64(Q, d, -0.015222655223191276)
-    Q = fa_fma_f64(Q, d, 0.018874814223779863)
-    Q = fa_fma_f64(Q, d, 0.1466487969969469)
-    Q = fa_fma_f64(Q, d, 0.2178117057198001)
+    Q = fa_poly_f64(Q, d, 1.385092260858641e-08)
+    Q = fa_poly_f64(Q, d, 1.097470286416874e-07)
+    Q = fa_poly_f64(Q, d, -2.982257100874969e-08)
+    Q = fa_poly_f64(Q, d, -1.4417646921938626e-07)
+    Q = fa_poly_f64(Q, d, -2.6089509713270162e-08)
+    Q = fa_poly_f64(Q, d, 8.735940439287299e-07)
+    Q = fa_poly_f64(Q, d, 2.345097497083734e-06)
+    Q = fa_poly_f64(Q, d, -2.944734264319593e-06)
+    Q = fa_poly_f64(Q, d, -2.9733432654280957e-05)
+    Q = fa_poly_f64(Q, d, -4.090515163029332e-05)
+    Q = fa_poly_f64(Q, d, 0.00018570723651299738)
+    Q = fa_poly_f64(Q, d, 0.0007985218721102701)
+    Q = fa_poly_f64(Q, d, 0.00012662741031514046)
+    Q = fa_poly_f64(Q, d, -0.006606589138107912)
+    Q = fa_poly_f64(Q, d, -0.015222655223191276)
+    Q = fa_poly_f64(Q, d, 0.018874814223779863)
+    Q = fa_poly_f64(Q, d, 0.1466487969969469)
+    Q = fa_poly_f64(Q, d, 0.2178117057198001)
     d_out[0] = d
     return d * Q
 
@@ -625,17 +654,17 @@ cdef inline float _gelu_small_q_f32(float s) noexcept nogil:
 # gelu_small f64: Phi(x) - 1/2 = x Q(x^2), Q of degree 11 in s = x^2: on [0.0, 0.25], max weighted error 6.25e-17 (1.05e-9 x 2^-24, 0.563 x 2^-53)
 cdef inline double _gelu_small_q_f64(double s) noexcept nogil:
     cdef double P = -0.0002120612937793224
-    P = fa_fma_f64(P, s, 0.0002918809974047755)
-    P = fa_fma_f64(P, s, -0.00017350013365429736)
-    P = fa_fma_f64(P, s, 5.828953534924246e-05)
-    P = fa_fma_f64(P, s, -1.2201661845402933e-05)
-    P = fa_fma_f64(P, s, 2.2959525078581125e-06)
-    P = fa_fma_f64(P, s, -9.584993847103603e-06)
-    P = fa_fma_f64(P, s, 0.0001154422221191961)
-    P = fa_fma_f64(P, s, -0.0011873284515529086)
-    P = fa_fma_f64(P, s, 0.00997355701383162)
-    P = fa_fma_f64(P, s, -0.06649038006692928)
-    P = fa_fma_f64(P, s, 0.3989422804014327)
+    P = fa_poly_f64(P, s, 0.0002918809974047755)
+    P = fa_poly_f64(P, s, -0.00017350013365429736)
+    P = fa_poly_f64(P, s, 5.828953534924246e-05)
+    P = fa_poly_f64(P, s, -1.2201661845402933e-05)
+    P = fa_poly_f64(P, s, 2.2959525078581125e-06)
+    P = fa_poly_f64(P, s, -9.584993847103603e-06)
+    P = fa_poly_f64(P, s, 0.0001154422221191961)
+    P = fa_poly_f64(P, s, -0.0011873284515529086)
+    P = fa_poly_f64(P, s, 0.00997355701383162)
+    P = fa_poly_f64(P, s, -0.06649038006692928)
+    P = fa_poly_f64(P, s, 0.3989422804014327)
     return P
 
 # gelu_dsmall f32: gelu'(x) - 1/2 = x D(x^2), D of degree 5 in s = x^2: on [0.0, 0.25], max weighted error 2.84e-8 (0.477 x 2^-24, 2.56e+8 x 2^-53)
@@ -651,17 +680,17 @@ cdef inline float _gelu_small_d_f32(float s) noexcept nogil:
 # gelu_dsmall f64: gelu'(x) - 1/2 = x D(x^2), D of degree 11 in s = x^2: on [0.0, 0.25], max weighted error 6.25e-17 (1.05e-9 x 2^-24, 0.563 x 2^-53)
 cdef inline double _gelu_small_d_f64(double s) noexcept nogil:
     cdef double P = -0.00041538719756289294
-    P = fa_fma_f64(P, s, 0.0005722731711848419)
-    P = fa_fma_f64(P, s, -0.0003405246728540591)
-    P = fa_fma_f64(P, s, 0.00011457075054413567)
-    P = fa_fma_f64(P, s, -2.4584622223476326e-05)
-    P = fa_fma_f64(P, s, 1.2535114817699322e-05)
-    P = fa_fma_f64(P, s, -0.00011361283520282511)
-    P = fa_fma_f64(P, s, 0.0011543617736514168)
-    P = fa_fma_f64(P, s, -0.009498626191628692)
-    P = fa_fma_f64(P, s, 0.059841342067755536)
-    P = fa_fma_f64(P, s, -0.2659615202676693)
-    P = fa_fma_f64(P, s, 0.7978845608028654)
+    P = fa_poly_f64(P, s, 0.0005722731711848419)
+    P = fa_poly_f64(P, s, -0.0003405246728540591)
+    P = fa_poly_f64(P, s, 0.00011457075054413567)
+    P = fa_poly_f64(P, s, -2.4584622223476326e-05)
+    P = fa_poly_f64(P, s, 1.2535114817699322e-05)
+    P = fa_poly_f64(P, s, -0.00011361283520282511)
+    P = fa_poly_f64(P, s, 0.0011543617736514168)
+    P = fa_poly_f64(P, s, -0.009498626191628692)
+    P = fa_poly_f64(P, s, 0.059841342067755536)
+    P = fa_poly_f64(P, s, -0.2659615202676693)
+    P = fa_poly_f64(P, s, 0.7978845608028654)
     return P
 
 # gelu_tail f32: Phi(-a) = exp(-a^2/2) t S(t), t = 1/(1 + 0.25 a), a in [0.5, 14.5], S of degree 9: on [0.21621622, 0.88888889], max weighted error 1.94e-9 (0.0325 x 2^-24, 1.75e+7 x 2^-53)
@@ -682,28 +711,28 @@ cdef inline float _gelu_tail_s_f32(float t) noexcept nogil:
 cdef inline double _gelu_tail_s_f64(double t) noexcept nogil:
     cdef double u = t - 0.5625
     cdef double P = -0.0030187685970440004
-    P = fa_fma_f64(P, u, 0.016962955395230395)
-    P = fa_fma_f64(P, u, 0.04161750218371644)
-    P = fa_fma_f64(P, u, 0.0038454941394792897)
-    P = fa_fma_f64(P, u, -0.10964015994602469)
-    P = fa_fma_f64(P, u, -0.2103781137911264)
-    P = fa_fma_f64(P, u, -0.12800013548354103)
-    P = fa_fma_f64(P, u, 0.3183180873733036)
-    P = fa_fma_f64(P, u, 1.2101949856856)
-    P = fa_fma_f64(P, u, 2.4514783870120644)
-    P = fa_fma_f64(P, u, 3.781371310230257)
-    P = fa_fma_f64(P, u, 4.87478791192043)
-    P = fa_fma_f64(P, u, 5.47226428649985)
-    P = fa_fma_f64(P, u, 5.471201318446394)
-    P = fa_fma_f64(P, u, 4.940623985378509)
-    P = fa_fma_f64(P, u, 4.067349157864561)
-    P = fa_fma_f64(P, u, 3.0723757714416937)
-    P = fa_fma_f64(P, u, 2.1391471436878584)
-    P = fa_fma_f64(P, u, 1.377147328740607)
-    P = fa_fma_f64(P, u, 0.8214850279754585)
-    P = fa_fma_f64(P, u, 0.45459084086741264)
-    P = fa_fma_f64(P, u, 0.2334668637524807)
-    P = fa_fma_f64(P, u, 0.11124244120325724)
+    P = fa_poly_f64(P, u, 0.016962955395230395)
+    P = fa_poly_f64(P, u, 0.04161750218371644)
+    P = fa_poly_f64(P, u, 0.0038454941394792897)
+    P = fa_poly_f64(P, u, -0.10964015994602469)
+    P = fa_poly_f64(P, u, -0.2103781137911264)
+    P = fa_poly_f64(P, u, -0.12800013548354103)
+    P = fa_poly_f64(P, u, 0.3183180873733036)
+    P = fa_poly_f64(P, u, 1.2101949856856)
+    P = fa_poly_f64(P, u, 2.4514783870120644)
+    P = fa_poly_f64(P, u, 3.781371310230257)
+    P = fa_poly_f64(P, u, 4.87478791192043)
+    P = fa_poly_f64(P, u, 5.47226428649985)
+    P = fa_poly_f64(P, u, 5.471201318446394)
+    P = fa_poly_f64(P, u, 4.940623985378509)
+    P = fa_poly_f64(P, u, 4.067349157864561)
+    P = fa_poly_f64(P, u, 3.0723757714416937)
+    P = fa_poly_f64(P, u, 2.1391471436878584)
+    P = fa_poly_f64(P, u, 1.377147328740607)
+    P = fa_poly_f64(P, u, 0.8214850279754585)
+    P = fa_poly_f64(P, u, 0.45459084086741264)
+    P = fa_poly_f64(P, u, 0.2334668637524807)
+    P = fa_poly_f64(P, u, 0.11124244120325724)
     return P
 
 # gelu'(a0 + d) = d Q(d) near its root a0 = -0.7517915246935644574579049:
@@ -735,24 +764,24 @@ cdef inline double _gelu_deriv_root_f64(double x, double* d_out) noexcept nogil:
     cdef double dl = -1.4956759177009883e-17
     cdef double d = dh + dl
     cdef double P = 1.7736678569082852e-09
-    P = fa_fma_f64(P, d, -1.2337153250770448e-09)
-    P = fa_fma_f64(P, d, -3.537919790440988e-08)
-    P = fa_fma_f64(P, d, -1.6841043324332093e-09)
-    P = fa_fma_f64(P, d, 5.702487467740128e-07)
-    P = fa_fma_f64(P, d, 4.32866473543432e-07)
-    P = fa_fma_f64(P, d, -7.748455557408187e-06)
-    P = fa_fma_f64(P, d, -1.1214383612986183e-05)
-    P = fa_fma_f64(P, d, 8.615947787582069e-05)
-    P = fa_fma_f64(P, d, 0.00018633974656323798)
-    P = fa_fma_f64(P, d, -0.0007448268386175098)
-    P = fa_fma_f64(P, d, -0.002239538068092248)
-    P = fa_fma_f64(P, d, 0.004539228379122863)
-    P = fa_fma_f64(P, d, 0.01942167983818964)
-    P = fa_fma_f64(P, d, -0.01477152214824428)
-    P = fa_fma_f64(P, d, -0.11400823329722172)
-    P = fa_fma_f64(P, d, -0.018199676398671087)
-    P = fa_fma_f64(P, d, 0.388284982990552)
-    P = fa_fma_f64(P, d, 0.4314939923140469)
+    P = fa_poly_f64(P, d, -1.2337153250770448e-09)
+    P = fa_poly_f64(P, d, -3.537919790440988e-08)
+    P = fa_poly_f64(P, d, -1.6841043324332093e-09)
+    P = fa_poly_f64(P, d, 5.702487467740128e-07)
+    P = fa_poly_f64(P, d, 4.32866473543432e-07)
+    P = fa_poly_f64(P, d, -7.748455557408187e-06)
+    P = fa_poly_f64(P, d, -1.1214383612986183e-05)
+    P = fa_poly_f64(P, d, 8.615947787582069e-05)
+    P = fa_poly_f64(P, d, 0.00018633974656323798)
+    P = fa_poly_f64(P, d, -0.0007448268386175098)
+    P = fa_poly_f64(P, d, -0.002239538068092248)
+    P = fa_poly_f64(P, d, 0.004539228379122863)
+    P = fa_poly_f64(P, d, 0.01942167983818964)
+    P = fa_poly_f64(P, d, -0.01477152214824428)
+    P = fa_poly_f64(P, d, -0.11400823329722172)
+    P = fa_poly_f64(P, d, -0.018199676398671087)
+    P = fa_poly_f64(P, d, 0.388284982990552)
+    P = fa_poly_f64(P, d, 0.4314939923140469)
     d_out[0] = d
     return fa_fma(dh, P, dl * P)
 
@@ -785,24 +814,24 @@ cdef inline double _gelu_tanh_deriv_root_f64(double x, double* d_out) noexcept n
     cdef double dl = -3.635560509207687e-17
     cdef double d = dh + dl
     cdef double P = 6.266083812033832e-08
-    P = fa_fma_f64(P, d, 1.2279061352600778e-07)
-    P = fa_fma_f64(P, d, -4.2517003986404256e-07)
-    P = fa_fma_f64(P, d, -9.806971174702316e-07)
-    P = fa_fma_f64(P, d, 2.4320514428360095e-06)
-    P = fa_fma_f64(P, d, 5.916135660838489e-06)
-    P = fa_fma_f64(P, d, -1.595067150342824e-05)
-    P = fa_fma_f64(P, d, -3.4955772398149265e-05)
-    P = fa_fma_f64(P, d, 0.00012425225822858778)
-    P = fa_fma_f64(P, d, 0.0002639276015207163)
-    P = fa_fma_f64(P, d, -0.0009274420220728067)
-    P = fa_fma_f64(P, d, -0.0024227318436341647)
-    P = fa_fma_f64(P, d, 0.005261059254902232)
-    P = fa_fma_f64(P, d, 0.019682309459763337)
-    P = fa_fma_f64(P, d, -0.016619328343052565)
-    P = fa_fma_f64(P, d, -0.113944483080958)
-    P = fa_fma_f64(P, d, -0.015782853521848026)
-    P = fa_fma_f64(P, d, 0.3875184461357889)
-    P = fa_fma_f64(P, d, 0.4304000910248585)
+    P = fa_poly_f64(P, d, 1.2279061352600778e-07)
+    P = fa_poly_f64(P, d, -4.2517003986404256e-07)
+    P = fa_poly_f64(P, d, -9.806971174702316e-07)
+    P = fa_poly_f64(P, d, 2.4320514428360095e-06)
+    P = fa_poly_f64(P, d, 5.916135660838489e-06)
+    P = fa_poly_f64(P, d, -1.595067150342824e-05)
+    P = fa_poly_f64(P, d, -3.4955772398149265e-05)
+    P = fa_poly_f64(P, d, 0.00012425225822858778)
+    P = fa_poly_f64(P, d, 0.0002639276015207163)
+    P = fa_poly_f64(P, d, -0.0009274420220728067)
+    P = fa_poly_f64(P, d, -0.0024227318436341647)
+    P = fa_poly_f64(P, d, 0.005261059254902232)
+    P = fa_poly_f64(P, d, 0.019682309459763337)
+    P = fa_poly_f64(P, d, -0.016619328343052565)
+    P = fa_poly_f64(P, d, -0.113944483080958)
+    P = fa_poly_f64(P, d, -0.015782853521848026)
+    P = fa_poly_f64(P, d, 0.3875184461357889)
+    P = fa_poly_f64(P, d, 0.4304000910248585)
     d_out[0] = d
     return fa_fma(dh, P, dl * P)
 
@@ -835,24 +864,24 @@ cdef inline double _mish_deriv_root_f64(double x, double* d_out) noexcept nogil:
     cdef double dl = 4.8484829848031044e-17
     cdef double d = dh + dl
     cdef double P = -1.941253678243764e-09
-    P = fa_fma_f64(P, d, -5.384041018417208e-08)
-    P = fa_fma_f64(P, d, -1.4274335196063078e-07)
-    P = fa_fma_f64(P, d, 2.2883453915942395e-08)
-    P = fa_fma_f64(P, d, 1.0720485577249034e-06)
-    P = fa_fma_f64(P, d, 2.9099173843110867e-06)
-    P = fa_fma_f64(P, d, 9.426874950856655e-07)
-    P = fa_fma_f64(P, d, -1.7299449455720937e-05)
-    P = fa_fma_f64(P, d, -5.582891247104663e-05)
-    P = fa_fma_f64(P, d, -4.196147848095161e-05)
-    P = fa_fma_f64(P, d, 0.0002541293638110784)
-    P = fa_fma_f64(P, d, 0.0009898181011170934)
-    P = fa_fma_f64(P, d, 0.0010924055409392763)
-    P = fa_fma_f64(P, d, -0.0033606849269916987)
-    P = fa_fma_f64(P, d, -0.015821126561733113)
-    P = fa_fma_f64(P, d, -0.020271822716684693)
-    P = fa_fma_f64(P, d, 0.04190782104360987)
-    P = fa_fma_f64(P, d, 0.20473126408010586)
-    P = fa_fma_f64(P, d, 0.2669479140495345)
+    P = fa_poly_f64(P, d, -5.384041018417208e-08)
+    P = fa_poly_f64(P, d, -1.4274335196063078e-07)
+    P = fa_poly_f64(P, d, 2.2883453915942395e-08)
+    P = fa_poly_f64(P, d, 1.0720485577249034e-06)
+    P = fa_poly_f64(P, d, 2.9099173843110867e-06)
+    P = fa_poly_f64(P, d, 9.426874950856655e-07)
+    P = fa_poly_f64(P, d, -1.7299449455720937e-05)
+    P = fa_poly_f64(P, d, -5.582891247104663e-05)
+    P = fa_poly_f64(P, d, -4.196147848095161e-05)
+    P = fa_poly_f64(P, d, 0.0002541293638110784)
+    P = fa_poly_f64(P, d, 0.0009898181011170934)
+    P = fa_poly_f64(P, d, 0.0010924055409392763)
+    P = fa_poly_f64(P, d, -0.0033606849269916987)
+    P = fa_poly_f64(P, d, -0.015821126561733113)
+    P = fa_poly_f64(P, d, -0.020271822716684693)
+    P = fa_poly_f64(P, d, 0.04190782104360987)
+    P = fa_poly_f64(P, d, 0.20473126408010586)
+    P = fa_poly_f64(P, d, 0.2669479140495345)
     d_out[0] = d
     return fa_fma(dh, P, dl * P)
 
@@ -937,15 +966,15 @@ cdef inline float _exp_hilo_q_f32(float r) noexcept nogil:
 
 cdef inline double _exp_hilo_q_f64(double r) noexcept nogil:
     cdef double q = 2.0838476263637057e-09
-    q = fa_fma_f64(q, r, 2.5111237952875718e-08)
-    q = fa_fma_f64(q, r, 2.755752616650092e-07)
-    q = fa_fma_f64(q, r, 2.7557237479110987e-06)
-    q = fa_fma_f64(q, r, 2.4801587025575785e-05)
-    q = fa_fma_f64(q, r, 0.00019841269893316216)
-    q = fa_fma_f64(q, r, 0.001388888888903325)
-    q = fa_fma_f64(q, r, 0.00833333333331854)
-    q = fa_fma_f64(q, r, 0.04166666666666641)
-    return fa_fma_f64(q, r, 0.1666666666666668)
+    q = fa_poly_f64(q, r, 2.5111237952875718e-08)
+    q = fa_poly_f64(q, r, 2.755752616650092e-07)
+    q = fa_poly_f64(q, r, 2.7557237479110987e-06)
+    q = fa_poly_f64(q, r, 2.4801587025575785e-05)
+    q = fa_poly_f64(q, r, 0.00019841269893316216)
+    q = fa_poly_f64(q, r, 0.001388888888903325)
+    q = fa_poly_f64(q, r, 0.00833333333331854)
+    q = fa_poly_f64(q, r, 0.04166666666666641)
+    return fa_poly_f64(q, r, 0.1666666666666668)
 
 # e^x = (hi + lo) * s2.  Range reduction as in v_exp_split, plus the rounding
 # error of r (r_lo: the second Cody-Waite step's residual, by fma), folded in
@@ -983,7 +1012,7 @@ cdef inline float v_exp_hilo_f32(float x, float* lo, float* s2) noexcept nogil:
 cdef inline double v_exp_hilo_f64(double x, double* lo, double* s2) noexcept nogil:
     cdef int64_t n, n1
     cdef double xc = 710.0 if x > 710.0 else (-760.0 if x < -760.0 else x)
-    cdef double v = fa_fma_f64(xc, 1.4426950408889634, 6755399441055744.0)  # 0x1.8p52
+    cdef double v = fa_poly_f64(xc, 1.4426950408889634, 6755399441055744.0)  # 0x1.8p52
     cdef double nf = v - 6755399441055744.0
     n = fa_bits_f64(v) - 0x4338000000000000LL
     cdef double t = fa_fma_f64(nf, -0.6931471803691238, xc)
