@@ -65,12 +65,14 @@ cdef extern from *:
     #define fa_fma_f32(a, b, c) __builtin_fmaf((a), (b), (c))
     #define fa_fma_f64(a, b, c) __builtin_fma((a), (b), (c))
     #define fa_poly_f64(a, b, c) __builtin_fma((a), (b), (c))
+    #define fa_poly_f32(a, b, c) __builtin_fmaf((a), (b), (c))
     #else
     /* A Horner step of a float64 polynomial (a constant added): rounded twice
        where there is no FMA.  The float64 polynomials' rounding errors stay far
        below the float64 bound (<= 4 ULP; measured on the baseline: see the
        tests), and the exact emulation below costs ~20 instructions a step. */
     #define fa_poly_f64(a, b, c) ((a) * (b) + (c))
+    #define fa_poly_f32(a, b, c) ((a) * (b) + (c))
     /* No hardware FMA (the x86-64 baseline).  libm's fma would be a call per
        element (no vectorizing, ~50x slower), so fma is emulated with plain
        arithmetic that vectorizes, exact where the math layer needs it exact:
@@ -111,6 +113,7 @@ cdef extern from *:
     int64_t fa_bits_f64(double x) nogil
     double fa_from_bits_f64(int64_t i) nogil
     double fa_poly_f64(double a, double b, double c) nogil
+    float fa_poly_f32(float a, float b, float c) nogil
     int64_t fa_imin64(int64_t a, int64_t b) nogil
     int64_t fa_imax64(int64_t a, int64_t b) nogil
     float fa_fma_f32(float a, float b, float c) nogil
@@ -153,7 +156,7 @@ cdef inline int64_t _imax64(int64_t a, int64_t b) noexcept nogil:
 #   error 0.23 * 2^-24 / 0.003 * 2^-53 relative to e^r - 1 (gen_coeffs.py expm1).
 # ---------------------------------------------------------------------------
 cdef inline float _expm1_kernel_f32(float r) noexcept nogil:
-    cdef float q = fa_fma_f32(fa_fma_f32(fa_fma_f32(fa_fma_f32(
+    cdef float q = fa_poly_f32(fa_poly_f32(fa_poly_f32(fa_poly_f32(
         0.0013870634138584137, r, 0.008366254158318043), r, 0.04166743531823158), r,
         0.1666654646396637), r, 0.4999999701976776)
     return fa_fma_f32(r * r, q, r)
@@ -178,7 +181,7 @@ cdef inline double _expm1_kernel_f64(double r) noexcept nogil:
 # first fma is exact; the second rounds r once: |error| <= ulp(r)/2).
 # Returns r, stores n.  x must be finite or NaN (callers clamp).
 cdef inline float _reduce_f32(float x, int32_t* n) noexcept nogil:
-    cdef float v = fa_fma_f32(x, 1.44269502162933349609375, 12582912.0)  # 0x1.8p23
+    cdef float v = fa_poly_f32(x, 1.44269502162933349609375, 12582912.0)  # 0x1.8p23
     cdef float nf = v - <float>12582912.0
     n[0] = fa_bits_f32(v) - 0x4B400000
     return fa_fma_f32(nf, -1.428606765330187e-06, fa_fma_f32(nf, -0.693145751953125, x))
@@ -320,14 +323,14 @@ cdef inline double v_expm1_neg_f64(double x) noexcept nogil:
 # ---------------------------------------------------------------------------
 cdef inline float _log1p_poly_f32(float g) noexcept nogil:
     cdef float P = -0.07636934518814087
-    P = fa_fma_f32(P, g, 0.12762539088726044)
-    P = fa_fma_f32(P, g, -0.13159574568271637)
-    P = fa_fma_f32(P, g, 0.14201536774635315)
-    P = fa_fma_f32(P, g, -0.166234090924263)
-    P = fa_fma_f32(P, g, 0.2000124305486679)
-    P = fa_fma_f32(P, g, -0.2500081956386566)
-    P = fa_fma_f32(P, g, 0.3333333134651184)
-    return fa_fma_f32(g * g, fa_fma_f32(g, P, -0.5), g)
+    P = fa_poly_f32(P, g, 0.12762539088726044)
+    P = fa_poly_f32(P, g, -0.13159574568271637)
+    P = fa_poly_f32(P, g, 0.14201536774635315)
+    P = fa_poly_f32(P, g, -0.166234090924263)
+    P = fa_poly_f32(P, g, 0.2000124305486679)
+    P = fa_poly_f32(P, g, -0.2500081956386566)
+    P = fa_poly_f32(P, g, 0.3333333134651184)
+    return fa_fma_f32(g * g, fa_poly_f32(g, P, -0.5), g)
 
 cdef inline double _log1p_poly_f64(double g) noexcept nogil:
     cdef double P = -0.028302254596814264
@@ -404,10 +407,10 @@ cdef inline double v_log1p_f64(double u) noexcept nogil:
 cdef inline float _tanh_poly_f32(float x) noexcept nogil:
     cdef float s = x * x
     cdef float P = -0.00569590087980032
-    P = fa_fma_f32(P, s, 0.02063087746500969)
-    P = fa_fma_f32(P, s, -0.05373714864253998)
-    P = fa_fma_f32(P, s, 0.1333141028881073)
-    P = fa_fma_f32(P, s, -0.3333328068256378)
+    P = fa_poly_f32(P, s, 0.02063087746500969)
+    P = fa_poly_f32(P, s, -0.05373714864253998)
+    P = fa_poly_f32(P, s, 0.1333141028881073)
+    P = fa_poly_f32(P, s, -0.3333328068256378)
     return fa_fma_f32(x * s, P, x)
 
 cdef inline double _tanh_poly_f64(double x) noexcept nogil:
@@ -430,17 +433,17 @@ cdef inline double _tanh_poly_f64(double x) noexcept nogil:
 cdef inline float _tanhshrink_small_f32(float x) noexcept nogil:
     cdef float s = x * x
     cdef float P = -0.00020674848929047585
-    P = fa_fma_f32(P, s, 0.0011528945760801435)
-    P = fa_fma_f32(P, s, -0.003531638765707612)
-    P = fa_fma_f32(P, s, 0.008927462622523308)
-    P = fa_fma_f32(P, s, -0.021913647651672363)
-    P = fa_fma_f32(P, s, 0.05397828668355942)
-    P = fa_fma_f32(P, s, -0.13333411514759064)
+    P = fa_poly_f32(P, s, 0.0011528945760801435)
+    P = fa_poly_f32(P, s, -0.003531638765707612)
+    P = fa_poly_f32(P, s, 0.008927462622523308)
+    P = fa_poly_f32(P, s, -0.021913647651672363)
+    P = fa_poly_f32(P, s, 0.05397828668355942)
+    P = fa_poly_f32(P, s, -0.13333411514759064)
     # the last Horner step's rounding (up to 2^-24 relative, near 1 ULP of the
     # result at |x| = 0.77) is kept as P_lo: 1/3 - P is exact (Sterbenz, P in
     # [0.23, 1/3]), so P_lo = the residual P' s + 1/3 - P, rounded once.
     cdef float P1 = P
-    P = fa_fma_f32(P1, s, 0.3333333432674408)
+    P = fa_poly_f32(P1, s, 0.3333333432674408)
     cdef float P_lo = fa_fma_f32(P1, s, <float>0.3333333432674408 - P)
     # x^3 to ~2^-48: s and c = x*s carry their rounding errors (fma), so the
     # only roundings left are the polynomial's and the final one.
@@ -582,18 +585,18 @@ cdef inline floating v_tanhshrink_small(floating x) noexcept nogil:
 cdef inline float _silu_deriv_root_f32(float a, float* d_out) noexcept nogil:
     cdef float d = (a - <float>-1.2784645557403564) - <float>1.2979282537628478e-08
     cdef float Q = -1.118882551054412e-06
-    Q = fa_fma_f32(Q, d, 3.1226229566527763e-06)
-    Q = fa_fma_f32(Q, d, 3.2961213491944363e-06)
-    Q = fa_fma_f32(Q, d, -3.1882140319794416e-05)
-    Q = fa_fma_f32(Q, d, -4.8779849748825654e-05)
-    Q = fa_fma_f32(Q, d, 0.000187661440577358)
-    Q = fa_fma_f32(Q, d, 0.0008031870238482952)
-    Q = fa_fma_f32(Q, d, 0.0001259076816495508)
-    Q = fa_fma_f32(Q, d, -0.00660784961655736)
-    Q = fa_fma_f32(Q, d, -0.015222559683024883)
-    Q = fa_fma_f32(Q, d, 0.018874939531087875)
-    Q = fa_fma_f32(Q, d, 0.14664879441261292)
-    Q = fa_fma_f32(Q, d, 0.2178117036819458)
+    Q = fa_poly_f32(Q, d, 3.1226229566527763e-06)
+    Q = fa_poly_f32(Q, d, 3.2961213491944363e-06)
+    Q = fa_poly_f32(Q, d, -3.1882140319794416e-05)
+    Q = fa_poly_f32(Q, d, -4.8779849748825654e-05)
+    Q = fa_poly_f32(Q, d, 0.000187661440577358)
+    Q = fa_poly_f32(Q, d, 0.0008031870238482952)
+    Q = fa_poly_f32(Q, d, 0.0001259076816495508)
+    Q = fa_poly_f32(Q, d, -0.00660784961655736)
+    Q = fa_poly_f32(Q, d, -0.015222559683024883)
+    Q = fa_poly_f32(Q, d, 0.018874939531087875)
+    Q = fa_poly_f32(Q, d, 0.14664879441261292)
+    Q = fa_poly_f32(Q, d, 0.2178117036819458)
     d_out[0] = d
     return d * Q
 
@@ -644,11 +647,11 @@ cdef inline floating v_silu_deriv_root(floating a, floating* d) noexcept nogil:
 # gelu_small f32: Phi(x) - 1/2 = x Q(x^2), Q of degree 5 in s = x^2: on [0.0, 0.25], max weighted error 2.84e-8 (0.477 x 2^-24, 2.56e+8 x 2^-53)
 cdef inline float _gelu_small_q_f32(float s) noexcept nogil:
     cdef float P = -0.0057295095175504684
-    P = fa_fma_f32(P, s, 0.003699665190652013)
-    P = fa_fma_f32(P, s, -0.0019740096759051085)
-    P = fa_fma_f32(P, s, 0.010044128634035587)
-    P = fa_fma_f32(P, s, -0.06649260222911835)
-    P = fa_fma_f32(P, s, 0.3989422917366028)
+    P = fa_poly_f32(P, s, 0.003699665190652013)
+    P = fa_poly_f32(P, s, -0.0019740096759051085)
+    P = fa_poly_f32(P, s, 0.010044128634035587)
+    P = fa_poly_f32(P, s, -0.06649260222911835)
+    P = fa_poly_f32(P, s, 0.3989422917366028)
     return P
 
 # gelu_small f64: Phi(x) - 1/2 = x Q(x^2), Q of degree 11 in s = x^2: on [0.0, 0.25], max weighted error 6.25e-17 (1.05e-9 x 2^-24, 0.563 x 2^-53)
@@ -670,11 +673,11 @@ cdef inline double _gelu_small_q_f64(double s) noexcept nogil:
 # gelu_dsmall f32: gelu'(x) - 1/2 = x D(x^2), D of degree 5 in s = x^2: on [0.0, 0.25], max weighted error 2.84e-8 (0.477 x 2^-24, 2.56e+8 x 2^-53)
 cdef inline float _gelu_small_d_f32(float s) noexcept nogil:
     cdef float P = -0.011339075863361359
-    P = fa_fma_f32(P, s, 0.008204623125493526)
-    P = fa_fma_f32(P, s, -0.011050171218812466)
-    P = fa_fma_f32(P, s, 0.059981007128953934)
-    P = fa_fma_f32(P, s, -0.26596593856811523)
-    P = fa_fma_f32(P, s, 0.7978845834732056)
+    P = fa_poly_f32(P, s, 0.008204623125493526)
+    P = fa_poly_f32(P, s, -0.011050171218812466)
+    P = fa_poly_f32(P, s, 0.059981007128953934)
+    P = fa_poly_f32(P, s, -0.26596593856811523)
+    P = fa_poly_f32(P, s, 0.7978845834732056)
     return P
 
 # gelu_dsmall f64: gelu'(x) - 1/2 = x D(x^2), D of degree 11 in s = x^2: on [0.0, 0.25], max weighted error 6.25e-17 (1.05e-9 x 2^-24, 0.563 x 2^-53)
@@ -696,15 +699,15 @@ cdef inline double _gelu_small_d_f64(double s) noexcept nogil:
 # gelu_tail f32: Phi(-a) = exp(-a^2/2) t S(t), t = 1/(1 + 0.25 a), a in [0.5, 14.5], S of degree 9: on [0.21621622, 0.88888889], max weighted error 1.94e-9 (0.0325 x 2^-24, 1.75e+7 x 2^-53)
 cdef inline float _gelu_tail_s_f32(float t) noexcept nogil:
     cdef float P = 0.022853877395391464
-    P = fa_fma_f32(P, t, -0.0941237136721611)
-    P = fa_fma_f32(P, t, 0.11952026933431625)
-    P = fa_fma_f32(P, t, -0.055128104984760284)
-    P = fa_fma_f32(P, t, 0.07706530392169952)
-    P = fa_fma_f32(P, t, 0.05455772206187248)
-    P = fa_fma_f32(P, t, 0.08235663175582886)
-    P = fa_fma_f32(P, t, 0.09343311935663223)
-    P = fa_fma_f32(P, t, 0.09972921758890152)
-    P = fa_fma_f32(P, t, 0.09973632544279099)
+    P = fa_poly_f32(P, t, -0.0941237136721611)
+    P = fa_poly_f32(P, t, 0.11952026933431625)
+    P = fa_poly_f32(P, t, -0.055128104984760284)
+    P = fa_poly_f32(P, t, 0.07706530392169952)
+    P = fa_poly_f32(P, t, 0.05455772206187248)
+    P = fa_poly_f32(P, t, 0.08235663175582886)
+    P = fa_poly_f32(P, t, 0.09343311935663223)
+    P = fa_poly_f32(P, t, 0.09972921758890152)
+    P = fa_poly_f32(P, t, 0.09973632544279099)
     return P
 
 # gelu_tail f64: Phi(-a) = exp(-a^2/2) t S(t), t = 1/(1 + 0.125 a), a in [0.5, 39], S of degree 22 in t - 0.5625: on [-0.39228723, 0.37867647], max weighted error 4.4e-17 (7.39e-10 x 2^-24, 0.397 x 2^-53)
@@ -743,16 +746,16 @@ cdef inline float _gelu_deriv_root_f32(float x, float* d_out) noexcept nogil:
     cdef float dl = -<float>1.211444988769017e-08
     cdef float d = dh + dl
     cdef float P = -0.0016514338785782456
-    P = fa_fma_f32(P, d, 0.00033706630347296596)
-    P = fa_fma_f32(P, d, 0.0004342385509517044)
-    P = fa_fma_f32(P, d, -0.0023086995352059603)
-    P = fa_fma_f32(P, d, 0.004257649183273315)
-    P = fa_fma_f32(P, d, 0.01943078823387623)
-    P = fa_fma_f32(P, d, -0.014743954874575138)
-    P = fa_fma_f32(P, d, -0.11400853842496872)
-    P = fa_fma_f32(P, d, -0.018200624734163284)
-    P = fa_fma_f32(P, d, 0.38828498125076294)
-    P = fa_fma_f32(P, d, 0.43149399757385254)
+    P = fa_poly_f32(P, d, 0.00033706630347296596)
+    P = fa_poly_f32(P, d, 0.0004342385509517044)
+    P = fa_poly_f32(P, d, -0.0023086995352059603)
+    P = fa_poly_f32(P, d, 0.004257649183273315)
+    P = fa_poly_f32(P, d, 0.01943078823387623)
+    P = fa_poly_f32(P, d, -0.014743954874575138)
+    P = fa_poly_f32(P, d, -0.11400853842496872)
+    P = fa_poly_f32(P, d, -0.018200624734163284)
+    P = fa_poly_f32(P, d, 0.38828498125076294)
+    P = fa_poly_f32(P, d, 0.43149399757385254)
     d_out[0] = d
     return fa_fma(dh, P, dl * P)
 
@@ -793,16 +796,16 @@ cdef inline float _gelu_tanh_deriv_root_f32(float x, float* d_out) noexcept nogi
     cdef float dl = -<float>1.1339627903339533e-08
     cdef float d = dh + dl
     cdef float P = -0.003539161989465356
-    P = fa_fma_f32(P, d, 0.0007675912347622216)
-    P = fa_fma_f32(P, d, 0.001599402748979628)
-    P = fa_fma_f32(P, d, -0.0026736543513834476)
-    P = fa_fma_f32(P, d, 0.004646594170480967)
-    P = fa_fma_f32(P, d, 0.019720861688256264)
-    P = fa_fma_f32(P, d, -0.016557926312088966)
-    P = fa_fma_f32(P, d, -0.11394642293453217)
-    P = fa_fma_f32(P, d, -0.015785016119480133)
-    P = fa_fma_f32(P, d, 0.3875184655189514)
-    P = fa_fma_f32(P, d, 0.4304001033306122)
+    P = fa_poly_f32(P, d, 0.0007675912347622216)
+    P = fa_poly_f32(P, d, 0.001599402748979628)
+    P = fa_poly_f32(P, d, -0.0026736543513834476)
+    P = fa_poly_f32(P, d, 0.004646594170480967)
+    P = fa_poly_f32(P, d, 0.019720861688256264)
+    P = fa_poly_f32(P, d, -0.016557926312088966)
+    P = fa_poly_f32(P, d, -0.11394642293453217)
+    P = fa_poly_f32(P, d, -0.015785016119480133)
+    P = fa_poly_f32(P, d, 0.3875184655189514)
+    P = fa_poly_f32(P, d, 0.4304001033306122)
     d_out[0] = d
     return fa_fma(dh, P, dl * P)
 
@@ -843,16 +846,16 @@ cdef inline float _mish_deriv_root_f32(float x, float* d_out) noexcept nogil:
     cdef float dl = -<float>-3.0439375464652585e-09
     cdef float d = dh + dl
     cdef float P = -0.0038623588625341654
-    P = fa_fma_f32(P, d, 0.0003209353017155081)
-    P = fa_fma_f32(P, d, 0.002822133479639888)
-    P = fa_fma_f32(P, d, 0.0008177366107702255)
-    P = fa_fma_f32(P, d, 0.00048359576612710953)
-    P = fa_fma_f32(P, d, -0.0033359923399984837)
-    P = fa_fma_f32(P, d, -0.015761978924274445)
-    P = fa_fma_f32(P, d, -0.020272914320230484)
-    P = fa_fma_f32(P, d, 0.04190580174326897)
-    P = fa_fma_f32(P, d, 0.2047312706708908)
-    P = fa_fma_f32(P, d, 0.2669479250907898)
+    P = fa_poly_f32(P, d, 0.0003209353017155081)
+    P = fa_poly_f32(P, d, 0.002822133479639888)
+    P = fa_poly_f32(P, d, 0.0008177366107702255)
+    P = fa_poly_f32(P, d, 0.00048359576612710953)
+    P = fa_poly_f32(P, d, -0.0033359923399984837)
+    P = fa_poly_f32(P, d, -0.015761978924274445)
+    P = fa_poly_f32(P, d, -0.020272914320230484)
+    P = fa_poly_f32(P, d, 0.04190580174326897)
+    P = fa_poly_f32(P, d, 0.2047312706708908)
+    P = fa_poly_f32(P, d, 0.2669479250907898)
     d_out[0] = d
     return fa_fma(dh, P, dl * P)
 
@@ -959,10 +962,10 @@ cdef inline floating v_exp_neg_abs_dd_split(floating t_hi, floating t_lo,
 # small corrections.
 cdef inline float _exp_hilo_q_f32(float r) noexcept nogil:
     cdef float q = 0.00019740253628697246
-    q = fa_fma_f32(q, r, 0.0013935079332441092)
-    q = fa_fma_f32(q, r, 0.008333570323884487)
-    q = fa_fma_f32(q, r, 0.041666463017463684)
-    return fa_fma_f32(q, r, 0.1666666567325592)
+    q = fa_poly_f32(q, r, 0.0013935079332441092)
+    q = fa_poly_f32(q, r, 0.008333570323884487)
+    q = fa_poly_f32(q, r, 0.041666463017463684)
+    return fa_poly_f32(q, r, 0.1666666567325592)
 
 cdef inline double _exp_hilo_q_f64(double r) noexcept nogil:
     cdef double q = 2.0838476263637057e-09
@@ -987,7 +990,7 @@ cdef inline double _exp_hilo_q_f64(double r) noexcept nogil:
 cdef inline float v_exp_hilo_f32(float x, float* lo, float* s2) noexcept nogil:
     cdef int32_t n, n1
     cdef float xc = <float>89 if x > <float>89 else (<float>-120 if x < <float>-120 else x)
-    cdef float v = fa_fma_f32(xc, 1.44269502162933349609375, 12582912.0)  # 0x1.8p23
+    cdef float v = fa_poly_f32(xc, 1.44269502162933349609375, 12582912.0)  # 0x1.8p23
     cdef float nf = v - <float>12582912.0
     n = fa_bits_f32(v) - 0x4B400000
     cdef float t = fa_fma_f32(nf, -0.693145751953125, xc)               # exact
@@ -1088,14 +1091,14 @@ cdef inline float _gelu_tail0_s_f32(float t, float* S_lo) noexcept nogil:
     # by up to ~1.7 x 2^-24 in total, so the last three steps are compensated
     # (each step c + t P as a pair: two_prod, two_sum), leaving ~0.3 x 2^-24.
     cdef float P = -0.008165485225617886
-    P = fa_fma_f32(P, t, 0.04137236252427101)
-    P = fa_fma_f32(P, t, -0.06660386919975281)
-    P = fa_fma_f32(P, t, 0.011910228990018368)
-    P = fa_fma_f32(P, t, 0.047535113990306854)
-    P = fa_fma_f32(P, t, -0.03125622496008873)
-    P = fa_fma_f32(P, t, 0.07879918068647385)
-    P = fa_fma_f32(P, t, 0.04927891492843628)
-    P = fa_fma_f32(P, t, 0.08469647169113159)
+    P = fa_poly_f32(P, t, 0.04137236252427101)
+    P = fa_poly_f32(P, t, -0.06660386919975281)
+    P = fa_poly_f32(P, t, 0.011910228990018368)
+    P = fa_poly_f32(P, t, 0.047535113990306854)
+    P = fa_poly_f32(P, t, -0.03125622496008873)
+    P = fa_poly_f32(P, t, 0.07879918068647385)
+    P = fa_poly_f32(P, t, 0.04927891492843628)
+    P = fa_poly_f32(P, t, 0.08469647169113159)
     cdef float se, prod
     cdef float Pl = 0
     prod = t * P
