@@ -122,7 +122,7 @@ class Prepared:
 
 def impl_for(name: str, library: str) -> B.Impl | None:
     """``library`` ("fastact", "numpy", "scipy", "torch") for ``name``, or None."""
-    if library == "fastact":
+    if library == "fastact" or library.startswith("fastact["):
         return B.fastact_impl(name)
     if library == "fastact(y)":
         return B.fastact_impl(name, backward_input="y")
@@ -404,8 +404,19 @@ def run_report(args) -> dict:
                 f"--only: not in fastact.ACTIVATIONS: {', '.join(unknown)} "
                 f"(have: {', '.join(names)})")
         names = [n for n in names if n in args.only]
-    libraries = ["fastact", "numpy"] + (["torch"] if not args.no_torch and
-                                        B.library_version("torch") else [])
+    # --cpu: fastact once per kernel target ("fastact[avx2]"), bound before each
+    # timed call (fastact/_dispatch.py); the first listed target is the reference
+    # column of the tables.
+    from . import _dispatch
+
+    targets = args.cpu or []
+    unusable = [t for t in targets if t not in _dispatch.supported_targets()]
+    if unusable:
+        raise SystemExit(f"--cpu: {', '.join(unusable)} not usable here; this build and CPU "
+                         f"support {', '.join(_dispatch.supported_targets())}")
+    fastact_libs = [f"fastact[{t}]" for t in targets] or ["fastact"]
+    libraries = fastact_libs + ["numpy"] + (["torch"] if not args.no_torch and
+                                            B.library_version("torch") else [])
 
     cfg = config()
     versions = {lib: B.library_version(lib) for lib in ("numpy", "scipy", "torch")}
@@ -444,7 +455,10 @@ def run_report(args) -> dict:
     # Group jobs by data set so each set of arrays is made once.
     results = []
     jobs.sort(key=lambda j: (j[2], j[3], j[0], j[1], j[4]))
+    start_target = _dispatch.current()
     for name, direction, dtype, n, t, lib in jobs:
+        if lib.startswith("fastact["):
+            _dispatch.use(lib[len("fastact["):-1])
         progress.step(f"{name} {DIRECTIONS[direction].split(' (')[0]} {dtype} "
                       f"{size_label(n)} {t}T {lib}")
         base, params = VARIANTS.get(name, (name, None))
@@ -471,6 +485,7 @@ def run_report(args) -> dict:
         if large and direction == "forward_" and stream:
             rec["bandwidth_fraction"] = (prep.bytes_moved / sec) / stream
         results.append(rec)
+    _dispatch.use(start_target)
     _INPUTS.clear()
     progress.finish()
 
@@ -479,7 +494,7 @@ def run_report(args) -> dict:
         "versions": versions,
         "mode": mode,
         "settings": dict(settings, dtypes=dtypes, threads=threads, activations=names,
-                         libraries=libraries),
+                         libraries=libraries, targets=targets or [start_target]),
         "bandwidth": {
             "method": "in-place stream np.multiply(a, 1.0, out=a) over a float32 array "
                       "(8 bytes moved per element), split across threads",
@@ -583,15 +598,18 @@ def print_tables(report: dict, file=sys.stdout):
         print(f"\n{dtype}, {DIRECTIONS[direction]}, {n:,} elements "
               f"({nbytes / (1 << 20):.3g} MiB, {where}), {t} thread{'s' if t > 1 else ''}"
               + ("  [NumPy: 1 thread]" if t > 1 else ""), file=file)
-        cols = ["activation", "fastact"] + [lib for lib in libs if lib != "fastact"]
-        head = f"{'activation':<14}" + "".join(f"{c:>9}" for c in cols[1:])
-        head += "".join(f"{'x' + c:>9}" for c in cols[2:]) + f"{'GB/s':>8}"
+        ref = libs[0]   # "fastact", or with --cpu the first target: "fastact[baseline]"
+        cols = ["activation", ref] + libs[1:]
+        short = {c: c.replace("fastact[", "").rstrip("]") for c in cols}
+        width = max(9, 2 + max(len(short[c]) for c in cols[1:]))
+        head = f"{'activation':<14}" + "".join(f"{short[c]:>{width}}" for c in cols[1:])
+        head += "".join(f"{'x' + short[c]:>{width}}" for c in cols[2:]) + f"{'GB/s':>8}"
         if large and direction == "forward_":
             head += f"{'%BW':>6}"
         print("  ns/element" + " " * (len(cols) - 1), file=file)
         print(head, file=file)
         for name in report["settings"]["activations"]:
-            fa = _lookup(rows, activation=name, impl="fastact")
+            fa = _lookup(rows, activation=name, impl=ref)
             others = {}
             for lib in cols[2:]:
                 rr = _lookup(rows, activation=name, impl=lib)
@@ -601,16 +619,52 @@ def print_tables(report: dict, file=sys.stdout):
                 others[lib] = rr
             if fa is None and not any(others.values()):
                 continue
-            line = f"{name:<14}" + _fmt(fa and fa["ns_per_element"], 9, ".3f")
-            line += "".join(_fmt(o and o["ns_per_element"], 9, ".3f") for o in others.values())
+            line = f"{name:<14}" + _fmt(fa and fa["ns_per_element"], width, ".3f")
+            line += "".join(_fmt(o and o["ns_per_element"], width, ".3f")
+                            for o in others.values())
             for o in others.values():
                 sp = (o["ns_per_element"] / fa["ns_per_element"]) if (o and fa) else None
-                line += _fmt(sp, 8, ".2f") + ("x" if sp is not None else " ")
+                line += _fmt(sp, width - 1, ".2f") + ("x" if sp is not None else " ")
             line += _fmt(fa and fa["gb_per_s"], 8, ".1f")
             if large and direction == "forward_":
                 line += _fmt(fa and 100 * fa.get("bandwidth_fraction", float("nan")), 5,
                              ".0f") + ("%" if fa else " ")
             print(line, file=file)
+
+
+def print_target_table(report: dict, file=sys.stdout):
+    """With --cpu: each kernel target's speed-up over NumPy and PyTorch."""
+    libs = report["settings"]["libraries"]
+    targets = [lib for lib in libs if lib.startswith("fastact[")]
+    others = [lib for lib in libs if not lib.startswith("fastact")]
+    if len(targets) < 2 or not others:
+        return
+    results = report["results"]
+    keys = sorted({(r["dtype"], r["direction"], r["size"], r["threads"]) for r in results},
+                  key=lambda k: (k[0], list(DIRECTIONS).index(k[1]), k[2], k[3]))
+    print("\nkernel targets against the other libraries (their time / the target's: "
+          ">1 = the target is faster)", file=file)
+    for dtype, direction, n, t in keys:
+        rows = [r for r in results if (r["dtype"], r["direction"], r["size"], r["threads"])
+                == (dtype, direction, n, t)]
+        print(f"\n{dtype}, {DIRECTIONS[direction]}, {n:,} elements, {t} thread"
+              f"{'s' if t > 1 else ''}", file=file)
+        head = f"{'activation':<14}" + "".join(
+            f"{lib[8:-1] + ' vs ' + o:>20}" for lib in targets for o in others)
+        print(head, file=file)
+        for name in report["settings"]["activations"]:
+            cells = []
+            for lib in targets:
+                fa = _lookup(rows, activation=name, impl=lib)
+                for o in others:
+                    rr = _lookup(rows, activation=name, impl=o) or (
+                        _lookup(results, activation=name, impl=o, dtype=dtype,
+                                direction=direction, size=n, threads=1) if o == "numpy"
+                        else None)
+                    sp = rr["ns_per_element"] / fa["ns_per_element"] if (fa and rr) else None
+                    cells.append(_fmt(sp, 19, ".2f") + ("x" if sp is not None else " "))
+            if any(c.strip() != "-" for c in cells):
+                print(f"{name:<14}" + "".join(cells), file=file)
 
 
 def print_verdict(report: dict, file=sys.stdout):
@@ -624,19 +678,19 @@ def print_verdict(report: dict, file=sys.stdout):
             groups.append(k)
     for dtype, direction in groups:
         print(f"\n  {dtype}, {DIRECTIONS[direction]}", file=file)
-        print(f"  {'impl':<8} {'size':>5} {'thr':>3}  {'ReLU 6x faster than Sigmoid':<30} "
+        print(f"  {'impl':<17} {'size':>5} {'thr':>3}  {'ReLU 6x faster than Sigmoid':<30} "
               f"tiers (median ns/element)", file=file)
         rows = [v for v in report["cost_ordering"]
                 if (v["dtype"], v["direction"]) == (dtype, direction)]
         rows.sort(key=lambda v: (v["size"], v["threads"], v["impl"] != "fastact", v["impl"]))
         for v in rows:
-            print(f"  {v['impl']:<8} {size_label(v['size']):>5} {v['threads']:>3}  "
+            print(f"  {v['impl']:<17} {size_label(v['size']):>5} {v['threads']:>3}  "
                   f"{v['relu_sigmoid']:<30} {v['tiers']}", file=file)
         print("  rank by cost, cheapest first:", file=file)
         for v in rows:
             if v["threads"] != 1:
                 continue
-            print(f"    {v['impl']:<8} {size_label(v['size']):>5}: "
+            print(f"    {v['impl']:<17} {size_label(v['size']):>5}: "
                   + " < ".join(a for a, _ in v["ranking"]), file=file)
 
 
@@ -727,6 +781,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--direction", type=direction_list,
                    help="forward_ (in place, default), forward (into out=), backward")
     p.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if installed")
+    p.add_argument("--cpu", type=csv(str), metavar="TARGETS",
+                   help="time fastact's kernels for each of these targets side by side, e.g. "
+                        "baseline,avx2,avx512 (ratios are against the first)")
     p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     p.add_argument("--plot", metavar="FILE.png", help="draw ns/element vs size (matplotlib)")
     p.add_argument("--no-progress", action="store_true", help="no progress lines on stderr")
@@ -751,6 +808,7 @@ def main(argv=None) -> int:
     args.json_only = False
     report = run_report(args)
     print_tables(report)
+    print_target_table(report)
     print_verdict(report)
     if args.json:
         with open(args.json, "w") as f:
