@@ -1,0 +1,170 @@
+"""Nothing crashes, nothing hangs, nothing is silently wrong (issue 11).
+
+Each defect a hostile probe found is a regression test here; so is every
+entry point under ndarray subclasses, masked arrays and overlapping ``out``.
+The random versions of these checks are the property suite
+(test_properties.py); the fork and thread-setting checks are at the end.
+"""
+
+import numpy as np
+import pytest
+from calls import entries
+from inputs import rng_for
+
+import fastact
+
+DTYPES = (np.float32, np.float64)
+ENTRIES = entries()
+
+
+# ---------------------------------------------------------------------------
+# ndarray subclasses
+# ---------------------------------------------------------------------------
+class Tagged(np.ndarray):
+    """A subclass that changes nothing."""
+
+
+class KeepsTwoD(np.ndarray):
+    """Indexing never drops below 2 dimensions (np.matrix's behaviour, any ndim):
+    the operand list of a row-wise call once mixed such a row with 1-d rows."""
+
+    def __getitem__(self, key):
+        r = super().__getitem__(key)
+        if isinstance(r, np.ndarray) and r.ndim < 2:
+            r = r.reshape((1,) * (2 - r.ndim) + r.shape)
+        return r
+
+
+WRAPS = {
+    "matrix": lambda a: np.asmatrix(a) if a.ndim == 2 else a,   # matrices are 2-d
+    "tagged": lambda a: a.view(Tagged),
+    "keeps2d": lambda a: a.view(KeepsTwoD),
+}
+
+
+def call_params(entry, shape, axis):
+    """Keyword parameters for ``entry`` on x of ``shape`` (defaults otherwise)."""
+    if entry.api == "rowwise":
+        return {"axis": axis}
+    if entry.api == "maxout":
+        return {"pieces": 2 if shape[axis] % 2 == 0 else 1, "axis": axis}
+    if entry.api == "prelu":
+        return {"channels": shape[1] if len(shape) >= 2 else shape[0]}
+    return {}
+
+
+def operands(entry, shape, params, dtype, seed):
+    """role -> plain C-contiguous array for ``entry`` (y is the forward output)."""
+    rng = rng_for("operands", entry.activation, seed, np.dtype(dtype).name, shape)
+    shapes = entry.shapes(shape, params)
+    arrays = {}
+    for role in entry.roles:
+        if role == "weight":
+            arrays[role] = rng.uniform(0.05, 0.5, shapes[role]).astype(dtype)
+        elif role == "y":
+            x = (rng.standard_normal(shape) * 3).astype(dtype)
+            fwd = getattr(fastact, entry.activation)
+            kw = {k: v for k, v in params.items() if k != "channels"}
+            arrays[role] = fwd(x, **kw)
+        else:
+            arrays[role] = (rng.standard_normal(shapes[role]) * 3).astype(dtype)
+    return arrays, shapes["result"]
+
+
+def run_plain(entry, arrays, params, result_shape, dtype):
+    """The entry on private copies of plain arrays: the expected result."""
+    copies = {k: v.copy() for k, v in arrays.items()}
+    out = np.full(result_shape, np.nan, dtype) if entry.mode == "out" else None
+    r = entry.call(copies, params, out)
+    return r if entry.mode != "inplace" else copies[entry.written]
+
+
+def same_bits(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    return (a.shape == b.shape and a.dtype == b.dtype
+            and np.array_equal(np.ascontiguousarray(a).view(np.uint8),
+                               np.ascontiguousarray(b).view(np.uint8)))
+
+
+@pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
+@pytest.mark.parametrize("wrap", sorted(WRAPS))
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.id)
+def test_subclass_operands(entry, wrap):
+    """np.matrix (whose rows stay 2-d: softmax(matrix, axis=0) crashed with a
+    heap overflow in _loop_init) and other subclasses, as every array argument
+    and as out: the result of the same call on plain arrays, bit for bit.  A new
+    result is a plain ndarray; out= and in place return the object passed."""
+    wrapper = WRAPS[wrap]
+    for dtype in DTYPES:
+        for axis in (0, -1):
+            shape = (4, 6)
+            params = call_params(entry, shape, axis)
+            arrays, result_shape = operands(entry, shape, params, dtype, axis)
+            want = run_plain(entry, arrays, params, result_shape, dtype)
+            wrapped = {k: wrapper(v.copy()) for k, v in arrays.items()}
+            keep = {k: v.copy() for k, v in arrays.items()}
+            out = wrapper(np.full(result_shape, np.nan, dtype)) if entry.mode == "out" else None
+            got = entry.call(wrapped, params, out)
+            what = f"{entry.id} {wrap} {np.dtype(dtype).name} axis={axis}"
+            if entry.mode == "out":
+                assert got is out, what
+            elif entry.mode == "inplace":
+                assert got is wrapped[entry.written], what
+            elif isinstance(want, tuple):       # prelu_backward: (dx, dweight)
+                assert all(type(g) is np.ndarray for g in got), what
+            else:
+                assert type(got) is np.ndarray, what
+            if isinstance(want, tuple):
+                assert all(same_bits(g, w) for g, w in zip(got, want)), what
+            else:
+                assert same_bits(np.asarray(got), want), what
+            for role, before in keep.items():   # the arrays only read are untouched
+                if role != entry.written:
+                    assert same_bits(np.asarray(wrapped[role]), before), (what, role)
+
+
+@pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
+def test_matrix_reproducers():
+    """The probe's two calls (issue 11, item 1)."""
+    m = np.matrix(np.ones((3, 5)))
+    np.testing.assert_array_equal(fastact.softmax(m, axis=0), np.full((3, 5), 1 / 3))
+    np.testing.assert_array_equal(fastact.maxout(m, 3, axis=0), np.ones((1, 5)))
+    m = np.matrix([[1.0, 5, 2, 0, 3], [4, 1, 7, 2, 2], [0, 0, 0, 9, 1]])
+    np.testing.assert_array_equal(fastact.maxout(m, 3, axis=0), [[4, 5, 7, 9, 3]])
+
+
+# ---------------------------------------------------------------------------
+# Masked arrays: refused, naming the argument (the mask would be ignored)
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.id)
+def test_masked_arrays_are_refused(entry):
+    shape = (4, 6)
+    params = call_params(entry, shape, -1)
+    arrays, result_shape = operands(entry, shape, params, np.float64, 0)
+    roles = list(entry.roles) + (["out"] if entry.mode == "out" else [])
+    for role in roles:
+        given = {k: v.copy() for k, v in arrays.items()}
+        out = np.zeros(result_shape) if entry.mode == "out" else None
+        if role == "out":
+            out = np.ma.masked_array(out, mask=np.zeros(result_shape, bool))
+        else:
+            mask = np.zeros(given[role].shape, bool)
+            mask.flat[0] = True
+            given[role] = np.ma.masked_array(given[role], mask=mask)
+        keep = {k: np.asarray(v).copy() for k, v in given.items()}
+        with pytest.raises(TypeError, match="mask") as info:
+            entry.call(given, params, out)
+        assert f"{role} is a masked array" in str(info.value), (entry.id, role, info.value)
+        for k, v in given.items():
+            assert same_bits(np.asarray(v), keep[k]), (entry.id, role, k)
+
+
+def test_masked_nan_does_not_turn_a_row_nan():
+    x = np.ma.masked_array([[1.0, np.nan, 2.0], [0.0, 1.0, 2.0]],
+                           mask=[[False, True, False], [False] * 3])
+    with pytest.raises(TypeError, match=r"x\.filled"):
+        fastact.softmax(x)
+    # What the message suggests: fill masked entries with -inf (weight 0).
+    got = fastact.softmax(x.filled(-np.inf))
+    assert not np.isnan(got).any()
+    np.testing.assert_allclose(got[0], [1 / (1 + np.e), 0, np.e / (1 + np.e)], rtol=1e-15)
