@@ -168,3 +168,31 @@ def test_masked_nan_does_not_turn_a_row_nan():
     got = fastact.softmax(x.filled(-np.inf))
     assert not np.isnan(got).any()
     np.testing.assert_allclose(got[0], [1 / (1 + np.e), 0, np.e / (1 + np.e)], rtol=1e-15)
+
+
+# ---------------------------------------------------------------------------
+# out overlapping an input
+# ---------------------------------------------------------------------------
+def test_maxout_backward_out_overlapping_grad():
+    """Issue 11, item 2: grad = buf[:2] shares out's start and strides but not
+    its shape; the overlap check took it for out itself."""
+    x = np.array([1.0, 0, 0, 1])
+    buf = np.array([10.0, 20, 0, 0])
+    assert fastact.maxout_backward(buf[:2], x=x, pieces=2, out=buf) is buf
+    np.testing.assert_array_equal(buf, [10, 0, 0, 20])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_maxout_out_overlapping_x(dtype):
+    x = np.array([[3, 1, 4, 1, 5, 9], [2, 6, 5, 3, 5, 8]], dtype)
+    want = fastact.maxout(x, 2)
+    buf = x.copy()
+    assert fastact.maxout(buf, 2, out=buf[:, :3]) is not None
+    np.testing.assert_array_equal(buf[:, :3], want)
+    # backward into x's own buffer, grad a view of the same memory
+    g = np.arange(1, 7, dtype=dtype).reshape(2, 3)
+    want = fastact.maxout_backward(g, x=x, pieces=2)
+    buf = np.zeros((2, 6), dtype)
+    buf[:, :3] = g
+    fastact.maxout_backward(buf[:, :3], x=x, pieces=2, out=buf)
+    np.testing.assert_array_equal(buf, want)
