@@ -196,3 +196,57 @@ def test_maxout_out_overlapping_x(dtype):
     buf[:, :3] = g
     fastact.maxout_backward(buf[:, :3], x=x, pieces=2, out=buf)
     np.testing.assert_array_equal(buf, want)
+
+
+# ---------------------------------------------------------------------------
+# swish: the large-argument shortcut tests beta * x, not x
+# ---------------------------------------------------------------------------
+def _swish_ref(x, beta):
+    """x * sigmoid(a) with a = beta * x rounded to x's dtype, as the kernel forms
+    it (ACCURACY.md: the product's rounding is the documented extra error),
+    evaluated in float64 (float32 x) or long double (float64 x)."""
+    work = np.float64 if x.dtype == np.float32 else np.longdouble
+    a = (x.dtype.type(beta) * x).astype(work)
+    xw = x.astype(work)
+    with np.errstate(all="ignore"):
+        r = xw / (1 + np.exp(-a))
+        # x = +-inf: the limits (x itself when beta = 0 or beta x -> +inf, else 0)
+        r = np.where(np.isinf(xw) & (a > 0), xw, r)
+        r = np.where(np.isinf(xw) & (a < 0), np.copysign(0, xw), r)
+        r = np.where(np.isinf(xw) & np.isnan(a), xw, r)
+    return r
+
+
+def test_swish_beta_reproducers():
+    """Issue 11, item 3."""
+    got = fastact.swish(np.float32([100.0]), beta=-1.0)[0]
+    assert 3.7e-42 < got < 3.8e-42, got           # 100 e^-100, a subnormal float32
+    assert fastact.swish(np.float32([100.0]), beta=0.0)[0] == 50
+    assert fastact.swish(np.array([1000.0]), beta=0.0)[0] == 500
+    assert fastact.swish(np.array([1000.0]), beta=-1.0)[0] == 0   # 1000 e^-1000
+    assert fastact.swish(np.array([-1000.0]), beta=-1.0)[0] == -1000
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_swish_limits_for_every_beta(dtype):
+    inf = np.inf
+    x = np.array([inf, -inf, np.nan], dtype)
+    for beta, want in [(1.0, [inf, -0.0, np.nan]), (-1.0, [0.0, -inf, np.nan]),
+                       (0.0, [inf, -inf, np.nan]), (2.5, [inf, -0.0, np.nan]),
+                       (-0.5, [0.0, -inf, np.nan])]:
+        got = fastact.swish(x, beta=beta)
+        want = np.array(want, dtype)
+        assert same_bits(got, want), (beta, got)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_swish_beta_against_reference(dtype):
+    from test_exponential import ulp_error
+    top = 120 if dtype == np.float32 else 760
+    x = np.concatenate([np.linspace(-top, top, 20001), np.geomspace(1e-3, top, 2000),
+                        -np.geomspace(1e-3, top, 2000)]).astype(dtype)
+    for beta in (-3.0, -1.0, -0.5, 0.0, 0.25, 1.0, 2.0, 7.0):
+        got = fastact.swish(x, beta=beta)
+        err = ulp_error(got, _swish_ref(x, beta), dtype)
+        i = int(np.argmax(err))
+        assert err[i] <= (2 if dtype == np.float32 else 4), (beta, x[i], got[i], err[i])
