@@ -250,3 +250,110 @@ def test_swish_beta_against_reference(dtype):
         err = ulp_error(got, _swish_ref(x, beta), dtype)
         i = int(np.argmax(err))
         assert err[i] <= (2 if dtype == np.float32 else 4), (beta, x[i], got[i], err[i])
+
+
+# ---------------------------------------------------------------------------
+# Parameters are checked as the kernels see them: in the array's dtype
+# ---------------------------------------------------------------------------
+def test_celu_alpha_rounding_to_zero_in_float32():
+    """Issue 11, item 5: alpha=1e-46 is nonzero in float64 but 0 in float32,
+    where celu divides by it (NaN)."""
+    g, x = np.ones(1, np.float32), np.zeros(1, np.float32)
+    for call in (lambda: fastact.celu_backward(g, x=x, alpha=1e-46),
+                 lambda: fastact.celu(x, alpha=1e-46),
+                 lambda: fastact.celu_backward(g, y=x, alpha=-1e-46),
+                 lambda: fastact.softplus(x, beta=-1e-46)):
+        with pytest.raises(ValueError, match=r"(alpha|beta)=-?1e-46 is -?0\.0 in float32"):
+            call()
+    # in float64 the same value is a valid (tiny) alpha: no NaN
+    d = fastact.celu_backward(np.ones(3), x=np.array([0.0, -1e-47, -1.0]), alpha=1e-46)
+    assert not np.isnan(d).any(), d
+
+
+def test_from_y_rule_in_float32():
+    """negative_slope=1e-46 > 0 in float64, but 0 in float32: y no longer tells
+    x's sign, so the from-y backward is refused (in float64 it is accepted)."""
+    g = np.ones(2, np.float32)
+    with pytest.raises(ValueError, match=r"negative_slope > 0 \(negative_slope=1e-46 is 0\.0"):
+        fastact.leaky_relu_backward(g, y=np.zeros(2, np.float32), negative_slope=1e-46)
+    fastact.leaky_relu_backward(np.ones(2), y=np.zeros(2), negative_slope=1e-46)
+
+
+def test_float32_max_is_a_float32_parameter():
+    """3.4028235e38 (FLT_MAX as printed) rounds to FLT_MAX, not inf: accepted;
+    a value rounding to inf is refused, naming the parameter."""
+    x = np.array([-1.0, 2.0], np.float32)
+    got = fastact.leaky_relu(x, negative_slope=3.4028235e38)
+    assert got[0] == -np.finfo(np.float32).max and got[1] == 2
+    for v in (3.4028236e38, 3.5e38, -1e39):
+        with pytest.raises(ValueError, match="negative_slope.*float32"):
+            fastact.leaky_relu(x, negative_slope=v)
+    fastact.leaky_relu(x.astype(np.float64), negative_slope=1e39)    # float64: fine
+
+
+EXTREME_PARAMS = (1e-46, -1e-46, 1e-40, -1e-40, 1e-30, 3.4028235e38, -3.4028235e38)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", sorted(n for n, s in fastact.ACTIVATIONS.items()
+                                        if s.api == "elementwise"
+                                        and set(s.params) - set(s.choices)))
+def test_no_nan_from_a_valid_looking_parameter(name, dtype):
+    """Every real parameter at tiny, subnormal and huge values, on finite inputs:
+    the result holds no NaN, or the call refuses the value, naming it."""
+    spec = fastact.ACTIVATIONS[name]
+    fi = np.finfo(dtype)
+    x = np.array([0.0, -0.0, 1.0, -1.0, 1e-30, -1e-30, 30.0, -30.0, fi.max, -fi.max,
+                  fi.smallest_subnormal, -fi.smallest_subnormal], dtype)
+    g = np.linspace(-2, 2, x.size).astype(dtype)
+    for key in (k for k in spec.params if k not in spec.choices):
+        for v in EXTREME_PARAMS:
+            kw = {key: v}
+            if name == "hardtanh":   # keep min_val <= max_val
+                kw = {"min_val": min(v, 1.0), "max_val": 1.0} if key == "min_val" \
+                    else {"min_val": -1.0, "max_val": max(v, -1.0)}
+            calls = [lambda: getattr(fastact, name)(x, **kw),
+                     lambda: getattr(fastact, name + "_backward")(g, x=x, **kw)]
+            if spec.backward_from_y:
+                calls.append(lambda: getattr(fastact, name + "_backward")(
+                    g, y=getattr(fastact, name)(x, **kw), **kw))
+            for call in calls:
+                try:
+                    with np.errstate(all="ignore"):
+                        r = call()
+                except ValueError as exc:
+                    assert key in str(exc), (name, kw, exc)
+                    continue
+                assert not np.isnan(r).any(), (name, kw, x[np.isnan(r)])
+
+
+# ---------------------------------------------------------------------------
+# Messages name the argument (no bare OverflowError from a C conversion)
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("axis", [2**31, -2**31 - 1, 10**30, 2**63])
+def test_huge_axis_is_named(axis):
+    x = np.ones((2, 4))
+    for call in (lambda: fastact.softmax(x, axis=axis),
+                 lambda: fastact.log_softmax_backward(x, y=x, axis=axis),
+                 lambda: fastact.softmin_(x.copy(), axis=axis),
+                 lambda: fastact.maxout(x, 2, axis=axis),
+                 lambda: fastact.maxout_backward(x[:, :2], x=x, pieces=2, axis=axis)):
+        with pytest.raises(ValueError, match=f"axis {axis} is out of bounds"):
+            call()
+
+
+@pytest.mark.parametrize("pieces", [10**30, 2**63, 2**31 + 4])
+def test_huge_pieces_is_named(pieces):
+    x = np.ones((2, 4))
+    with pytest.raises(ValueError, match=f"pieces = {pieces}"):
+        fastact.maxout(x, pieces)
+    with pytest.raises(ValueError, match="pieces"):
+        fastact.maxout_backward(np.ones((2, 1)), x=x, pieces=pieces)
+    empty = np.ones((2, 0))       # every pieces divides 0: an empty result
+    assert fastact.maxout(empty, pieces).shape == (2, 0)
+
+
+def test_huge_integer_parameter_is_named():
+    x = np.ones(3)
+    with pytest.raises(ValueError, match="negative_slope"):
+        fastact.leaky_relu(x, negative_slope=10**400)
