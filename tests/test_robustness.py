@@ -6,6 +6,13 @@ The random versions of these checks are the property suite
 (test_properties.py); the fork and thread-setting checks are at the end.
 """
 
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+
 import numpy as np
 import pytest
 from calls import entries
@@ -357,3 +364,184 @@ def test_huge_integer_parameter_is_named():
     x = np.ones(3)
     with pytest.raises(ValueError, match="negative_slope"):
         fastact.leaky_relu(x, negative_slope=10**400)
+
+
+# ---------------------------------------------------------------------------
+# Threads: the setting of a `with num_threads()` block is its own context's
+# ---------------------------------------------------------------------------
+def _openmp():
+    return fastact._kernels.build_info()["openmp"]
+
+
+needs_openmp = pytest.mark.skipif(not _openmp(), reason="built without OpenMP")
+
+
+@needs_openmp
+def test_num_threads_blocks_in_two_threads():
+    """Interleaved blocks in two Python threads: each sees its own count, and
+    neither undoes the other's (the process-wide setting once ended as 1)."""
+    fastact.set_num_threads(3)
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def a():
+        with fastact.num_threads(1):
+            a_in.set()
+            b_in.wait(10)
+            seen["a"] = fastact.get_num_threads()
+        a_out.set()
+
+    def b():
+        a_in.wait(10)
+        with fastact.num_threads(2):
+            b_in.set()
+            a_out.wait(10)
+            seen["b"] = fastact.get_num_threads()
+        seen["b after"] = fastact.get_num_threads()
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert seen == {"a": 1, "b": 2, "b after": 3}
+    assert fastact.get_num_threads() == 3
+    with fastact.num_threads(2):
+        fastact.set_num_threads(4)            # the process-wide value...
+        assert fastact.get_num_threads() == 2  # ...applies after the block
+    assert fastact.get_num_threads() == 4
+
+
+@needs_openmp
+def test_num_threads_stress():
+    """Four threads entering blocks with different counts and calling kernels."""
+    x = np.linspace(-5, 5, 1 << 16, dtype=np.float32)
+    want = fastact.gelu(x)
+    errors = []
+
+    def work(n):
+        try:
+            for _ in range(50):
+                with fastact.num_threads(n):
+                    assert fastact.get_num_threads() == n
+                    assert np.array_equal(fastact.gelu(x), want)
+                    assert fastact.get_num_threads() == n
+        except AssertionError as exc:   # pragma: no cover - reported below
+            errors.append((n, exc))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in (1, 2, 3, 4)]
+    before = fastact.get_num_threads()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    assert fastact.get_num_threads() == before
+
+
+@pytest.mark.parametrize("n", [np.int64(2), np.int32(1), np.uint8(3)])
+def test_thread_count_of_any_integer_type(n):
+    fastact.set_num_threads(n)
+    assert fastact.get_num_threads() == (int(n) if _openmp() else 1)
+    with fastact.num_threads(n):
+        assert fastact.get_num_threads() == (int(n) if _openmp() else 1)
+
+
+def test_huge_thread_count_is_named():
+    for call in (lambda: fastact.set_num_threads(2**40), lambda: fastact.num_threads(2**40)):
+        with pytest.raises(ValueError, match="n must be <="):
+            with call() or contextlib.nullcontext():
+                pass
+
+
+def _run_script(code, timeout=60, **env):
+    """Run ``code`` in a fresh interpreter (its own process group, killed whole
+    on timeout: a hang fails the test instead of blocking the run)."""
+    full = {k: v for k, v in os.environ.items()
+            if k not in ("FASTACT_NUM_THREADS", "OMP_NUM_THREADS")}
+    full.update(env)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(fastact.__file__)))
+    full["PYTHONPATH"] = root + os.pathsep + full.get("PYTHONPATH", "")
+    proc = subprocess.Popen([sys.executable, "-c", code], env=full, cwd=root,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail(f"hung for {timeout} s (killed): a forked child blocked in OpenMP?")
+    assert proc.returncode == 0, err
+    return out.split()
+
+
+FORK_SCRIPT = r"""
+import os, sys, numpy as np, fastact
+fastact.set_num_threads(2)
+x = np.linspace(-4, 4, 1 << 22, dtype=np.float32)
+if PARALLEL_PARENT:
+    fastact.gelu(x)                   # 4 M elements, 2 threads: the pool starts
+
+def child_work():
+    # each of these hung forever in libgomp (issue 11, item 6)
+    ok = np.array_equal(fastact.gelu(x), fastact.gelu(x[::-1])[::-1])
+    fastact.softmax(x.reshape(1024, -1))
+    g = x.reshape(64, 64, -1)
+    fastact.prelu_backward(g, g, np.ones(64, np.float32))
+    return "%s:%d" % (ok, fastact.get_num_threads())
+
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.write(w, child_work().encode())
+    os._exit(0)
+os.close(w)
+_, status = os.waitpid(pid, 0)
+print(os.read(r, 100).decode(), status)
+if os.name == "posix":
+    import multiprocessing
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        print(",".join(pool.starmap(child_work, [()] * 4)))
+print(fastact.get_num_threads(), fastact.gelu(x)[-1])   # the parent keeps its threads
+"""
+
+
+@needs_openmp
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_fork_after_a_parallel_call():
+    """A child made by fork (os.fork, multiprocessing's 'fork') after the parent
+    ran multi-threaded runs single-threaded instead of hanging."""
+    out = _run_script("PARALLEL_PARENT = True\n" + FORK_SCRIPT, timeout=90)
+    assert out[0] == "True:1" and out[1] == "0", out           # os.fork child
+    assert out[2] == ",".join(["True:1"] * 4), out             # multiprocessing
+    assert out[3] == "2", out
+
+
+@needs_openmp
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_fork_before_any_parallel_call_keeps_threads():
+    """No pool was started: the child has none to inherit and keeps its setting."""
+    out = _run_script("PARALLEL_PARENT = False\n" + FORK_SCRIPT, timeout=90)
+    assert out[0] == "True:2" and out[1] == "0", out
+
+
+@needs_openmp
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="needs Linux /proc")
+def test_num_threads_block_reaches_the_kernels():
+    """A block's count is what the kernels use (counted as this process's OS
+    threads, from inside one worker thread): 1 process-wide, 2 in the block."""
+    code = (
+        "import os, threading, numpy as np, fastact\n"
+        "n = lambda: len(os.listdir('/proc/self/task'))\n"
+        "x = np.ones(1 << 21, np.float32)\n"
+        "fastact.set_num_threads(1)\n"
+        "def work():\n"
+        "    a = n(); fastact.relu(x); b = n()\n"
+        "    with fastact.num_threads(2):\n"
+        "        fastact.relu(x)\n"
+        "    print(a, b, n())\n"
+        "t = threading.Thread(target=work); t.start(); t.join()\n")
+    a, b, c = map(int, _run_script(code, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+                                   MKL_NUM_THREADS="1"))
+    assert a == b, "a call with 1 thread set started threads"
+    assert c > b, "the block's 2 threads did not reach the kernel"
