@@ -161,7 +161,10 @@ class FastactBuildExt(build_ext):
                     # Without hardware FMA every fma of the math layer is an
                     # inline emulation (~20 instructions): the formulas grow
                     # past GCC's inlining limits, leaving calls in loops.
-                    flags += [f for f in ("--param=max-inline-insns-single=20000",
+                    # Early inlining too: a helper inlined late keeps its
+                    # out-parameters (&n) in memory, which stops vectorizing.
+                    flags += [f for f in ("--param=early-inlining-insns=2000",
+                                          "--param=max-inline-insns-single=20000",
                                           "--param=large-function-insns=100000",
                                           "--param=large-function-growth=10000",
                                           "--param=inline-unit-growth=10000")

@@ -39,17 +39,35 @@ def _finish(func, name, signature, doc):
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
-def _check_float32_range(fname, given, resolved, arr):
-    """Parameters are rounded to the array's dtype: 1e39 is finite in float64
-    but would silently become inf inside a float32 kernel."""
+def _in_dtype(fname, given, resolved, arr):
+    """The parameters as the kernels see them: rounded to the array's dtype.
+
+    Every check (pack's: nonzero, min_val <= max_val; the from-y rule) runs on
+    these values, so a float32 alpha=1e-46, which rounds to 0, is refused as
+    alpha=0 is (checked in float64 it passed, and celu divided by zero).  A value
+    that rounds to inf in float32 is refused; one that rounds to FLT_MAX (e.g.
+    3.4028235e38, FLT_MAX as printed) is not.
+    """
     if getattr(arr, "dtype", None) != np.float32:
-        return
-    for key in given:
-        if isinstance(resolved[key], str):
+        return resolved
+    rounded = dict(resolved)
+    for key, value in resolved.items():
+        if isinstance(value, str):
             continue
-        if abs(resolved[key]) > _FLOAT32_MAX:
-            raise ValueError(f"{fname}(): {key}={resolved[key]!r} does not fit in float32 "
-                             f"(|{key}| <= {_FLOAT32_MAX:.4g}); use float64 arrays for it")
+        with np.errstate(over="ignore"):
+            v32 = np.float32(value)
+        if np.isinf(v32):
+            raise ValueError(f"{fname}(): {key}={value!r} does not fit in float32 "
+                             f"(|{key}| <= {_FLOAT32_MAX:.9g}); use float64 arrays for it")
+        rounded[key] = float(v32)
+    return rounded
+
+
+def _rounding_note(given, resolved, rounded):
+    """' (alpha=1e-46 is 0.0 in float32)' for the given parameters that rounding changed."""
+    changed = [f"{k}={resolved[k]!r} is {rounded[k]!r} in float32" for k in given
+               if not isinstance(resolved[k], str) and rounded[k] != resolved[k]]
+    return f" ({'; '.join(changed)})" if changed else ""
 
 
 def _kernel(name):
@@ -68,16 +86,24 @@ def _elementwise(spec: Activation):
         for k in variants[names]:
             if k is not None:
                 k.grain = PARALLEL_GRAIN[spec.family]
-    default = (variants[spec.kernels_for(spec.params)], spec.pack(spec.params))
+    default = (variants[spec.kernels_for(spec.params)], spec.pack(spec.params), spec.params)
     unary, unary_, binary = _kernels.run_unary, _kernels.run_unary_, _kernels.run_binary
 
     def resolved(fname, params, arr):
-        """((forward, backward, backward_y) kernels, packed params) for a call."""
+        """((forward, backward, backward_y) kernels, packed params, the params in
+        the array's dtype) for a call."""
         if not params:
             return default
         r = spec.resolve(fname, params)
-        _check_float32_range(fname, params, r, arr)
-        return variants[spec.kernels_for(r)], spec.pack(r)
+        rd = _in_dtype(fname, params, r, arr)
+        try:
+            packed = spec.pack(rd)
+        except ValueError as exc:
+            note = _rounding_note(params, r, rd)
+            if not note:
+                raise
+            raise ValueError(f"{fname}(): {exc}{note}") from None
+        return variants[spec.kernels_for(r)], packed, rd
 
     def pick(fname, grad, x, y, params):
         """(kernel, array, its name, packed params) for a backward call."""
@@ -86,7 +112,7 @@ def _elementwise(spec: Activation):
                 f"{fname}(): pass exactly one of x= (the forward input) or "
                 f"y= (the forward output)"
             )
-        (_, k_bwd, k_bwd_y), p = resolved(fname, params, grad)
+        (_, k_bwd, k_bwd_y), p, rd = resolved(fname, params, grad)
         if x is not None:
             return k_bwd, x, "x", p
         if k_bwd_y is None:
@@ -94,10 +120,12 @@ def _elementwise(spec: Activation):
                 f"{fname}(): {name}'s derivative cannot be computed from the output y; "
                 f"pass the forward input as x="
             )
-        if spec.from_y_condition is not None and not spec.accepts_y(**params):
+        if spec.from_y_condition is not None and not spec.accepts_y(
+                **{k: rd[k] for k in params}):
+            note = _rounding_note(params, spec.resolve(fname, params), rd)
             raise ValueError(
                 f"{fname}(): the derivative can be computed from y only when "
-                f"{spec.from_y_condition}; pass the forward input as x="
+                f"{spec.from_y_condition}{note}; pass the forward input as x="
             )
         return k_bwd_y, y, "y", p
 
@@ -105,11 +133,11 @@ def _elementwise(spec: Activation):
     bname, bname_ = name + "_backward", name + "_backward_"
 
     def forward(x, /, *, out=None, **params):
-        ks, p = resolved(fname, params, x)
+        ks, p, _ = resolved(fname, params, x)
         return unary(ks[0], fname, x, out, p)
 
     def forward_(x, /, **params):
-        ks, p = resolved(fname_, params, x)
+        ks, p, _ = resolved(fname_, params, x)
         return unary_(ks[0], fname_, x, p)
 
     def backward(grad, /, *, x=None, y=None, out=None, **params):

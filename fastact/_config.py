@@ -44,6 +44,7 @@ def config() -> dict:
         "forced": os.environ.get("FASTACT_CPU", "").strip() or None,
         "openmp": info["openmp"],
         "threads": get_num_threads(),
+        "forked_serial": _kernels._forked_serial(),
         "cpus": _cpu_count(),
         "cpu": cpu_name(),
         "machine": platform.machine(),
@@ -67,7 +68,9 @@ def show_config(file=None) -> None:
         f"  driver:     {c['driver_flags']}",
         f"  SIMD level: {c['simd']}",
         f"  OpenMP:     {'on' if c['openmp'] else 'off (single-threaded build)'}",
-        f"  threads:    {c['threads']} in use, {c['cpus']} CPU(s) available",
+        f"  threads:    {c['threads']} in use, {c['cpus']} CPU(s) available"
+        + (" (forked from a multi-threaded process: single-threaded)"
+           if c["forked_serial"] else ""),
         f"  CPU:        {c['cpu']} ({c['machine']})",
     ]
     print("\n".join(lines), file=file or sys.stdout)

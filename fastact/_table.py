@@ -21,7 +21,10 @@ def _real(name: str, value: Any) -> float:
         value, "__float__"
     ):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    v = float(value)
+    try:
+        v = float(value)
+    except OverflowError:   # an int beyond float64's range
+        raise ValueError(f"{name} must be finite, got an integer too large for a float") from None
     if not math.isfinite(v):
         raise ValueError(f"{name} must be finite, got {v}")
     return v

@@ -257,9 +257,12 @@ cdef inline floating softplus_backward_y(floating g, floating y, floating p0,
 
 # swish(beta = p0): x sigma(bx); silu is beta = 1 ---------------------------------
 # As sigmoid_forward, with the numerator x (a >= 0) or x (zs + zls) as an exact
-# pair (a < 0), a = bx.  Max 1.1 ULP.  x > 89: the result is x itself (also
-# x = inf, where the remainder would be inf - inf); a < -195: |x| e^a is below
-# half the smallest subnormal for every finite x: a signed zero (silu(-inf) = -0).
+# pair (a < 0), a = bx.  Max 1.1 ULP.  a > 89 (710): sigma(a) rounds to 1 and the
+# result is x itself (also x = inf, where the remainder would be inf - inf); the
+# test is on a, not x: swish(100, beta=-1) is 3.7e-42, not 100.  a is NaN for
+# x = +-inf with beta = 0: x itself again (x sigma(0) = x/2 = x).  a < -195: |x| e^a
+# is below half the smallest subnormal for every finite x: a signed zero
+# (silu(-inf) = -0).
 cdef inline floating swish_forward(floating x, floating p0, floating p1,
                                    floating p2) noexcept nogil:
     cdef floating a = p0 * x
@@ -270,7 +273,7 @@ cdef inline floating swish_forward(floating x, floating p0, floating p1,
     cdef floating r = _corrected_quotient(N, N_lo, D, e) * scale
     cdef floating big = fa_by_dtype(x, 89, 710)
     cdef floating lim = fa_by_dtype(x, -195, -1455)
-    r = x if x > big else fa_copysign(r, x)    # x = -0: the low parts sum to +0
+    r = fa_copysign(r, x) if a <= big else x   # x = -0: the low parts sum to +0
     return fa_copysign(<floating>0, x) if a < lim else r
 
 # f' = sigma(a) (1 + a (1 - sigma(a))), a = bx.  With z = e^-|a| (carried as
