@@ -14,6 +14,13 @@ import fastact
 KNOWN_BUGS = {}
 
 
+def pytest_configure(config):
+    # Also in pyproject.toml; registered here too for tests run without the
+    # project's config (tests/ copied out to test an installed wheel).
+    config.addinivalue_line(
+        "markers", "slow: exhaustive checks, excluded from the default run (select with -m slow)")
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         reason = KNOWN_BUGS.get(item.nodeid)
