@@ -76,6 +76,23 @@ def test_check_simd_catches_code_above_the_target(tmp_path):
     assert "VEX/EVEX" in r.stdout
 
 
+@needs_tools
+@needs_x86_elf
+@pytest.mark.skipif(shutil.which("objdump") is None, reason="objdump not installed")
+@pytest.mark.parametrize("module, clean", [("_kernels", True), ("_loops_avx2", False)])
+def test_the_driver_runs_on_every_cpu(module, clean):
+    """The driver holds no VEX/EVEX instruction (the check rejects AVX2 code)."""
+    import importlib.util
+    spec = importlib.util.find_spec(f"fastact.{module}")
+    if spec is None:
+        pytest.skip(f"no fastact.{module} in this build")
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import check_simd; "
+            "sys.exit(check_simd.check_driver(sys.argv[2]))")
+    r = subprocess.run([sys.executable, "-c", code, TOOLS, spec.origin],
+                       capture_output=True, text=True)
+    assert (r.returncode == 0) == clean, r.stdout + r.stderr
+
+
 def test_show_config_names_what_matters():
     buf = io.StringIO()
     fastact.show_config(file=buf)

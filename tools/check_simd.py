@@ -166,9 +166,29 @@ def check(path):
     return len(problems)
 
 
+def check_driver(path):
+    """The driver (fastact._kernels) is compiled once and must run on every
+    CPU: on x86 it may hold no VEX/EVEX instruction."""
+    if not re.match(r"x86|i.86|amd64", platform.machine().lower()):
+        return 0
+    _, whole = analyse(path)
+    print(f"{path}\ndriver: {whole['vex']} VEX/EVEX instructions (must be 0)")
+    return 1 if whole["vex"] or whole["ymm"] or whole["zmm"] else 0
+
+
+def driver_library():
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    found = sorted(glob.glob(os.path.join(here, "fastact", "_kernels*.so")))
+    if not found:
+        found = [importlib.util.find_spec("fastact._kernels").origin]
+    return found[0]
+
+
 def main(argv):
     paths = argv[1:] or default_libraries()
     failed = sum(check(path) > 0 for path in paths)
+    if not argv[1:]:
+        failed += check_driver(driver_library())
     return 1 if failed or not paths else 0
 
 
