@@ -545,3 +545,17 @@ def test_num_threads_block_reaches_the_kernels():
                                    MKL_NUM_THREADS="1"))
     assert a == b, "a call with 1 thread set started threads"
     assert c > b, "the block's 2 threads did not reach the kernel"
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_celu_backward_from_y_with_alpha(dtype):
+    """y / alpha + 1 cancelled after a rounding (7 ULP at alpha = 0.28125, found
+    by the property suite); (y + alpha) / alpha rounds twice at most (y + alpha
+    is exact where it cancels)."""
+    from test_exponential import ulp_error
+    alpha = 0.28125
+    y = np.linspace(-alpha, 0, 4001)[:-1].astype(dtype)
+    work = np.float64 if dtype == np.float32 else np.longdouble
+    ref = (y.astype(work) + work(alpha)) / work(alpha)
+    got = fastact.celu_backward(np.ones_like(y), y=y, alpha=alpha)
+    assert ulp_error(got, ref, dtype).max() <= 1.5
