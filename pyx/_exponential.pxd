@@ -74,23 +74,22 @@ cdef inline floating sigmoid_forward(floating x, floating p0, floating p1,
 # compensated: s = 1 + z rounded, e = the exact rounding error (Fast2Sum) + zl,
 # (1 + z)^2 = s^2 + 2 s e to one rounding; (z + zl) / sq as z * inv + zl * inv,
 # one rounding more.  z's power-of-two tail s2 and scale (a power of two) are
-# applied last, so a subnormal result rounds once.  Max 2.3 ULP (scale 1, 4;
-# ACCURACY.md).
-cdef inline floating _sigmoid_deriv_scaled(floating x, floating scale) noexcept nogil:
+# applied last, after grad, so a subnormal result rounds once: grad times an
+# already subnormal derivative carried that rounding times |grad| (4 ULP at
+# grad = 3).  Max 2.3 ULP (scale 1, 4; ACCURACY.md), + 0.5 for grad's product.
+cdef inline floating _sigmoid_deriv_scaled(floating x, floating scale,
+                                           floating g) noexcept nogil:
     cdef floating s2, zls
     cdef floating zs = v_exp_split_lo(-fa_abs(x), &s2, &zls)
     cdef floating z = zs * s2
     cdef floating s = <floating>1 + z
     cdef floating e = (z - (s - <floating>1)) + zls * s2
     cdef floating inv = <floating>1 / fa_fma(s, s, <floating>2 * s * e)
-    return fa_fma(zs, inv, zls * inv) * (s2 * scale)
-
-cdef inline floating _sigmoid_deriv(floating x) noexcept nogil:
-    return _sigmoid_deriv_scaled(x, <floating>1)
+    return (g * fa_fma(zs, inv, zls * inv)) * (s2 * scale)
 
 cdef inline floating sigmoid_backward(floating g, floating x, floating p0, floating p1,
                                       floating p2) noexcept nogil:
-    return g * _sigmoid_deriv(x)
+    return _sigmoid_deriv_scaled(x, <floating>1, g)
 
 cdef inline floating sigmoid_backward_y(floating g, floating y, floating p0, floating p1,
                                         floating p2) noexcept nogil:
@@ -127,7 +126,7 @@ cdef inline floating tanh_forward(floating x, floating p0, floating p1,
 # the subnormal range (2x only overflows where sech^2 is 0 anyway).
 cdef inline floating tanh_backward(floating g, floating x, floating p0, floating p1,
                                    floating p2) noexcept nogil:
-    return g * _sigmoid_deriv_scaled(x + x, <floating>4)
+    return _sigmoid_deriv_scaled(x + x, <floating>4, g)
 
 cdef inline floating tanh_backward_y(floating g, floating y, floating p0, floating p1,
                                      floating p2) noexcept nogil:
@@ -146,14 +145,18 @@ cdef inline floating tanhshrink_forward(floating x, floating p0, floating p1,
 cdef inline floating tanhshrink_backward(floating g, floating x, floating p0, floating p1,
                                          floating p2) noexcept nogil:
     # tanh^2: below |x| = 1 from t = x - (x - tanh x) (the tanhshrink polynomial:
-    # t to ~0.6 ULP); beyond, 1 - q (2 - q), q = 1 - |tanh x| < 0.24.
+    # t to ~0.6 ULP); beyond, 1 - q (2 - q), q = 1 - |tanh x| < 0.24.  grad
+    # multiplies t before the square rounds (once) into the subnormal range.
     cdef floating a = fa_abs(x)
     cdef floating c = v_tanhshrink_small(x)
     cdef floating t = x - c
     cdef floating t_lo = (x - t) - c          # exact (Fast2Sum, |x| >= |c|)
     cdef floating q = v_tanh_tail(a)
-    return g * (fa_fma(t, t, <floating>2 * t * t_lo) if a < <floating>1
-                else fa_fma(-q, <floating>2 - q, <floating>1))
+    cdef floating gt = g * t
+    cdef floating glo = gt * (<floating>2 * t_lo)
+    glo = <floating>0 if t_lo == <floating>0 else glo    # grad = inf: no inf * 0
+    return (fa_fma(gt, t, glo) if a < <floating>1
+            else g * fa_fma(-q, <floating>2 - q, <floating>1))
 
 
 # elu(alpha = p0): x if x > 0 else alpha * expm1(x) ---------------------------------

@@ -559,3 +559,30 @@ def test_celu_backward_from_y_with_alpha(dtype):
     ref = (y.astype(work) + work(alpha)) / work(alpha)
     got = fastact.celu_backward(np.ones_like(y), y=y, alpha=alpha)
     assert ulp_error(got, ref, dtype).max() <= 1.5
+
+
+# ---------------------------------------------------------------------------
+# A subnormal derivative times grad: grad multiplies before the last rounding
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "tanhshrink"])
+def test_subnormal_derivative_times_grad(name, dtype):
+    """grad * f'(x) where f'(x) is subnormal: the derivative rounded to the
+    subnormal grid first, then multiplied, was |grad| times that rounding off
+    (4 ULP at grad = 3).  Now within the derivative bound + 0.5 ULP."""
+    from test_exponential import REF, ulp_error
+    fi = np.finfo(dtype)
+    if name == "tanhshrink":       # tanh(x)^2 ~ x^2 is subnormal below sqrt(tiny)
+        x = -np.geomspace(np.sqrt(fi.smallest_subnormal) * 2, np.sqrt(fi.smallest_normal), 500)
+    else:                          # sigmoid'(x) ~ e^-|x| (tanh': 4 e^-2|x|)
+        lo = np.log(fi.smallest_normal) * (0.5 if name == "tanh" else 1)
+        x = np.linspace(lo - 2, lo - 12, 500)
+    x = np.concatenate([x, -x]).astype(dtype)
+    work = np.float64 if dtype == np.float32 else np.longdouble
+    for g in (3.0, 0.37, 100.0, -7.5):
+        got = getattr(fastact, name + "_backward")(np.full_like(x, g), x=x)
+        with np.errstate(all="ignore"):
+            ref = work(g) * REF[name][1](x.astype(work))
+        err = ulp_error(got, ref, dtype)
+        i = int(np.argmax(err))
+        assert err[i] <= 3.0, (g, x[i], got[i], ref[i], err[i])
