@@ -245,8 +245,8 @@ def _work(dtype):
 
 def _exp_reference(name, params, direction, source, x, dtype):
     """The exponential family's reference (work precision) for f, f' (from x) or
-    f' from y, with the kernel's own rounding of beta*x and x/alpha (the
-    documented model for non-default parameters: ACCURACY.md)."""
+    f' from y, at the exact beta*x and x/alpha (the kernels correct the
+    rounding of both: ACCURACY.md)."""
     flat = np.asarray(x).reshape(-1)      # the references expect 1-d arrays
     return np.asarray(_exp_reference_1d(name, params, direction, source, flat, dtype)
                       ).reshape(np.shape(x))
@@ -290,19 +290,22 @@ def _exp_reference_1d(name, params, direction, source, x, dtype):
         a = w(p["alpha"])
         if source == "y":
             return np.where(xw > 0, 1, (xw + a) / a)
-        q = (x / p["alpha"]).astype(w)            # the kernel's x / alpha
+        q = xw / a
         return np.where(xw > 0, xw, a * np.expm1(q)) if direction == "forward" \
             else np.where(xw > 0, 1, np.exp(q))
     if name == "softplus":
         b, th = w(p["beta"]), w(p["threshold"])
-        a = (p["beta"] * x).astype(w)             # the kernel's beta * x
+        a = b * xw
+        # the threshold test is on the rounded beta * x (where both sides agree)
+        a_rounded = (p["beta"] * x).astype(w)
         if source == "y":
-            return np.where(a > th, 1, -np.expm1(-a))
+            return np.where(a_rounded > th, 1, -np.expm1(-a))
         if direction == "forward":
-            return np.where(a > th, xw, (np.maximum(a, 0) + np.log1p(np.exp(-np.abs(a)))) / b)
-        return np.where(a > th, 1, te._sig(a))
+            return np.where(a_rounded > th, xw,
+                            (np.maximum(a, 0) + np.log1p(np.exp(-np.abs(a)))) / b)
+        return np.where(a_rounded > th, 1, te._sig(a))
     if name == "swish":
-        a = (p["beta"] * x).astype(w)
+        a = w(p["beta"]) * xw
         s = te._sig(a)
         if direction == "forward":
             return xw * s
@@ -335,7 +338,7 @@ def _check_exponential(entry, arrays, params, result):
             (dtype, entry.direction), 4.0)
         scaled = any(k in ("alpha", "beta") and dtype(val) != 1 for k, val in params.items())
         if scaled and name in ("celu", "softplus"):
-            bound += 0.5
+            bound += 0.5       # the final * alpha or / beta
         allowed = np.full(v.shape, bound)
         if entry.direction == "backward":
             g = arrays["grad"].astype(_work(dtype))
