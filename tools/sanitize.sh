@@ -51,7 +51,7 @@ san="-fsanitize=address,undefined -fno-omit-frame-pointer -g"
 # The kernels of this build really are instrumented, and OpenMP is kept.
 nm -D "$work"/fastact/_kernels*.so | grep __asan_ > /dev/null || {
     echo "sanitize.sh: the extension has no ASan instrumentation" >&2; exit 1; }
-grep -q "compiling kernels with .*-fopenmp" "$logs/build.log" || {
+grep -Eq "^fastact: .*-fopenmp" "$logs/build.log" || {
     echo "sanitize.sh: the build lost OpenMP (see $logs/build.log)" >&2; exit 1; }
 
 export LD_PRELOAD="$libasan"
