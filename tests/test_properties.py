@@ -35,8 +35,8 @@ from calls import entries
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from references import REFERENCES
 from refcheck import check_backward, check_backward_y, check_forward
+from references import REFERENCES
 from test_robustness import KeepsTwoD, Tagged
 from ulp import assert_matches_reference
 
@@ -427,7 +427,7 @@ def run_case(case):
     note(f"layouts={lays} out={out_plan}")
     result_shape = shapes["result"]
     # Buffers: one per argument; an overlapping out shares its argument's.
-    bufs, views, starts = {}, {}, {}
+    bufs, views = {}, {}
     for role in entry.roles:
         need = lays[role].offset + lays[role].span(shapes[role])
         if out_plan and out_plan[0] == "overlap" and out_plan[1] == role:
