@@ -635,3 +635,22 @@ def test_non_default_parameters_against_the_exact_argument(name, p, dtype):
         err = ulp_error(got, ref, dtype)
         i = int(np.argmax(err))
         assert err[i] <= bound, (what, x[i], got[i], ref[i], err[i])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_zero_slope_times_infinity_is_the_limit(dtype):
+    """hardsigmoid(inf, slope=0) was NaN (0 * inf; found by the property suite),
+    as were leaky_relu(-inf, negative_slope=0) and prelu(-inf, weight=0): SPEC
+    gives infinities their limit, never NaN.  NaN in still gives NaN."""
+    x = np.array([np.inf, -np.inf, 2.0, -2.0, np.nan], dtype)
+    g = np.ones_like(x)
+    assert same_bits(fastact.hardsigmoid(x, slope=0.0, offset=0.25),
+                     np.array([0.25, 0.25, 0.25, 0.25, np.nan], dtype))
+    assert same_bits(fastact.hardsigmoid_backward(g, x=x, slope=0.0, offset=0.25),
+                     np.array([0, 0, 0, 0, np.nan], dtype))
+    assert same_bits(fastact.leaky_relu(x, negative_slope=0.0),
+                     np.array([np.inf, -0.0, 2, -0.0, np.nan], dtype))
+    assert same_bits(fastact.prelu(x, np.zeros(1, dtype)),
+                     np.array([np.inf, -0.0, 2, -0.0, np.nan], dtype))
+    assert same_bits(fastact.hardsigmoid(x, slope=0.5, offset=0.25),   # unchanged
+                     np.array([1, 0, 1, 0, np.nan], dtype))
