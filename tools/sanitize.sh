@@ -3,6 +3,7 @@
 #
 #   tools/sanitize.sh            # the suite (with the "ci" property profile)
 #   tools/sanitize.sh --long     # ... then the property tests' long profile too
+#                                #     (FASTACT_HYPOTHESIS_EXAMPLES=N: N examples)
 #   tools/sanitize.sh -- -k softmax   # extra pytest arguments after --
 #
 # Builds a copy of the working tree (tracked and untracked-not-ignored files)
