@@ -316,7 +316,7 @@ def _exp_reference_1d(name, params, direction, source, x, dtype):
             mp.mp.dps = 40
             d = np.array(d, copy=True)
             for i in np.flatnonzero(np.abs(a + LD(1.2785)) < 0.6):
-                t = mp.mpf(float(a[i]))
+                t = mp.mpf(float(p["beta"])) * mp.mpf(float(x[i]))   # exact beta * x
                 sm = 1 / (1 + mp.exp(-t))
                 d[i] = LD(str(sm * (1 + t * (1 - sm))))
         return d
