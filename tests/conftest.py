@@ -16,7 +16,7 @@ import fastact
 # reproducible), a fresh random draw locally.  "long": FASTACT_HYPOTHESIS=long,
 # and the ``slow`` variants of the property tests (pytest -m slow); its size is
 # FASTACT_HYPOTHESIS_EXAMPLES (default 20000; tools/sanitize.sh --long).
-settings.register_profile("ci", max_examples=400, deadline=None, database=None,
+settings.register_profile("ci", max_examples=1500, deadline=None, database=None,
                           derandomize=os.environ.get("CI", "").lower() in ("1", "true"),
                           print_blob=True)
 settings.register_profile("long", deadline=None, database=None, print_blob=True,
