@@ -189,12 +189,16 @@ _ROWS = [
 ]
 
 
-def _nonzero(name, key):
-    def pack(p):
-        if p[key] == 0:
-            raise ValueError(f"{name}: {key} must be nonzero")
-        return (p[key],)
-    return pack
+_FLOAT32_MAX = 3.4028234663852886e38
+
+
+def _celu_pack(p):
+    """(alpha, 1/alpha): the kernels correct the rounding of x / alpha with the
+    remainder times 1/alpha; 0 (no correction) where 1/alpha overflows float32."""
+    if p["alpha"] == 0:
+        raise ValueError("celu: alpha must be nonzero")
+    inv = 1.0 / p["alpha"]
+    return (p["alpha"], inv if abs(inv) <= _FLOAT32_MAX else 0.0)
 
 
 def _softplus_pack(p):
@@ -240,7 +244,7 @@ _ROWS += [
         "max(0, x) + min(0, alpha * (exp(x / alpha) - 1))",
         {"alpha": 1.0},
         from_y_condition="alpha > 0",
-        pack=_nonzero("celu", "alpha"),
+        pack=_celu_pack,
         _y_rule=lambda p: p["alpha"] > 0,
     ),
     _exponential(

@@ -76,23 +76,22 @@ cdef inline floating sigmoid_forward(floating x, floating p0, floating p1,
 # compensated: s = 1 + z rounded, e = the exact rounding error (Fast2Sum) + zl,
 # (1 + z)^2 = s^2 + 2 s e to one rounding; (z + zl) / sq as z * inv + zl * inv,
 # one rounding more.  z's power-of-two tail s2 and scale (a power of two) are
-# applied last, so a subnormal result rounds once.  Max 2.3 ULP (scale 1, 4;
-# ACCURACY.md).
-cdef inline floating _sigmoid_deriv_scaled(floating x, floating scale) noexcept nogil:
+# applied last, after grad, so a subnormal result rounds once: grad times an
+# already subnormal derivative carried that rounding times |grad| (4 ULP at
+# grad = 3).  Max 2.3 ULP (scale 1, 4; ACCURACY.md), + 0.5 for grad's product.
+cdef inline floating _sigmoid_deriv_scaled(floating x, floating scale,
+                                           floating g) noexcept nogil:
     cdef floating s2, zls
     cdef floating zs = v_exp_split_lo(-fa_abs(x), &s2, &zls)
     cdef floating z = zs * s2
     cdef floating s = <floating>1 + z
     cdef floating e = (z - (s - <floating>1)) + zls * s2
     cdef floating inv = <floating>1 / fa_fma(s, s, <floating>2 * s * e)
-    return fa_fma(zs, inv, zls * inv) * (s2 * scale)
-
-cdef inline floating _sigmoid_deriv(floating x) noexcept nogil:
-    return _sigmoid_deriv_scaled(x, <floating>1)
+    return (g * fa_fma(zs, inv, zls * inv)) * (s2 * scale)
 
 cdef inline floating sigmoid_backward(floating g, floating x, floating p0, floating p1,
                                       floating p2) noexcept nogil:
-    return g * _sigmoid_deriv(x)
+    return _sigmoid_deriv_scaled(x, <floating>1, g)
 
 cdef inline floating sigmoid_backward_y(floating g, floating y, floating p0, floating p1,
                                         floating p2) noexcept nogil:
@@ -129,7 +128,7 @@ cdef inline floating tanh_forward(floating x, floating p0, floating p1,
 # the subnormal range (2x only overflows where sech^2 is 0 anyway).
 cdef inline floating tanh_backward(floating g, floating x, floating p0, floating p1,
                                    floating p2) noexcept nogil:
-    return g * _sigmoid_deriv_scaled(x + x, <floating>4)
+    return _sigmoid_deriv_scaled(x + x, <floating>4, g)
 
 cdef inline floating tanh_backward_y(floating g, floating y, floating p0, floating p1,
                                      floating p2) noexcept nogil:
@@ -148,14 +147,18 @@ cdef inline floating tanhshrink_forward(floating x, floating p0, floating p1,
 cdef inline floating tanhshrink_backward(floating g, floating x, floating p0, floating p1,
                                          floating p2) noexcept nogil:
     # tanh^2: below |x| = 1 from t = x - (x - tanh x) (the tanhshrink polynomial:
-    # t to ~0.6 ULP); beyond, 1 - q (2 - q), q = 1 - |tanh x| < 0.24.
+    # t to ~0.6 ULP); beyond, 1 - q (2 - q), q = 1 - |tanh x| < 0.24.  grad
+    # multiplies t before the square rounds (once) into the subnormal range.
     cdef floating a = fa_abs(x)
     cdef floating c = v_tanhshrink_small(x)
     cdef floating t = x - c
     cdef floating t_lo = (x - t) - c          # exact (Fast2Sum, |x| >= |c|)
     cdef floating q = v_tanh_tail(a)
-    return g * (fa_fma(t, t, <floating>2 * t * t_lo) if a < <floating>1
-                else fa_fma(-q, <floating>2 - q, <floating>1))
+    cdef floating gt = g * t
+    cdef floating glo = gt * (<floating>2 * t_lo)
+    glo = <floating>0 if t_lo == <floating>0 else glo    # grad = inf: no inf * 0
+    return (fa_fma(gt, t, glo) if a < <floating>1
+            else g * fa_fma(-q, <floating>2 - q, <floating>1))
 
 
 # elu(alpha = p0): x if x > 0 else alpha * expm1(x) ---------------------------------
@@ -217,35 +220,70 @@ cdef inline floating selu_backward_y(floating g, floating y, floating p0, floati
     return g * _selu_scale(<floating>1) if y > <floating>0 else g * d
 
 
-# celu(alpha = p0): x if x > 0 else alpha * expm1(x / alpha) ------------------------
+# celu(alpha = p0, 1/alpha = p1): x if x > 0 else alpha * expm1(x / alpha) ----------
+# q = x / alpha rounds (alpha != 1), and e^q turns that into |q|/2 ULP (63 ULP
+# of celu' at alpha = 0.3, x = -19).  Its error q_lo = (x - q alpha) / alpha
+# (the remainder exact by FMA, times 1/alpha) enters to first order:
+# e^(q + lo) = e^q (1 + lo), expm1(q + lo) = E + (E + 1) lo.  q_lo = 0 for
+# alpha = 1, where q is exact, and where 1/alpha does not fit the dtype (pack
+# passes 0; alpha below 2.9e-39).
+cdef inline floating _celu_q_lo(floating x, floating q, floating p0,
+                                floating p1) noexcept nogil:
+    cdef floating lo = fa_fma(-q, p0, x) * p1
+    return lo if fa_abs(q) < INFINITY else <floating>0
+
 cdef inline floating celu_forward(floating x, floating p0, floating p1,
                                   floating p2) noexcept nogil:
-    return x if x >= <floating>0 else p0 * v_expm1(x / p0)
+    cdef floating q = x / p0
+    cdef floating E = v_expm1(q)
+    cdef floating Ec = fa_fma(E + <floating>1, _celu_q_lo(x, q, p0, p1), E)
+    E = Ec if Ec == Ec else E       # E = inf (q huge, alpha < 0): no inf * 0 or inf - inf
+    return x if x >= <floating>0 else p0 * E
 
 cdef inline floating celu_backward(floating g, floating x, floating p0, floating p1,
                                    floating p2) noexcept nogil:
-    return g if x > <floating>0 else g * v_exp(x / p0)
+    cdef floating q = x / p0
+    cdef floating E = v_exp(q)
+    cdef floating Ec = fa_fma(E, _celu_q_lo(x, q, p0, p1), E)
+    E = Ec if Ec == Ec else E       # as in celu_forward
+    return g if x > <floating>0 else g * E
 
+# (y + alpha) / alpha, not y / alpha + 1: y + alpha is exact where it cancels
+# (Sterbenz), y / alpha + 1 cancels after a rounding (7 ULP at alpha = 0.28).
 cdef inline floating celu_backward_y(floating g, floating y, floating p0, floating p1,
                                      floating p2) noexcept nogil:
-    return g if y > <floating>0 else g * (y / p0 + <floating>1)
+    return g if y > <floating>0 else g * ((y + p0) / p0)
 
 
 # softplus(beta = p0, threshold = p1) ---------------------------------------------
 # (max(bx, 0) + log1p(e^-|bx|)) / b, or x itself where bx > threshold.
+# bx = b * x rounds (beta != 1), by up to |bx| 2^-25 absolute, which the result
+# magnifies: softplus(a) ~ e^a below 0 turns it into |bx|/2 ULP (65 ULP at
+# beta = 3, x = -22.5).  Its error bx_lo is exact (FMA) and enters to first
+# order: sp(bx + lo) = sp(bx) + sigmoid(bx) lo, sigmoid(bx) ~ 1 (bx > 0) or
+# e^bx (bx < 0), and sigmoid(bx + lo) = s (1 + (1 - s) lo).  0 for beta = 1.
+cdef inline floating _product_lo(floating b, floating x, floating bx) noexcept nogil:
+    """b * x - bx exactly (0 where bx is infinite or NaN)."""
+    cdef floating lo = fa_fma(b, x, -bx)
+    return lo if fa_abs(bx) < INFINITY else <floating>0
+
 cdef inline floating softplus_forward(floating x, floating p0, floating p1,
                                       floating p2) noexcept nogil:
     cdef floating bx = p0 * x
+    cdef floating bx_lo = _product_lo(p0, x, bx)
     cdef floating s2, zl
     cdef floating z = v_exp_split_lo(-fa_abs(bx), &s2, &zl)      # as in logsigmoid
+    cdef floating corr = bx_lo * (<floating>1 if bx > <floating>0 else z * s2)
     cdef floating sp = ((bx if bx > <floating>0 else <floating>0)
-                        + v_log1p_lo(z * s2, zl * s2)) / p0
+                        + (v_log1p_lo(z * s2, zl * s2) + corr)) / p0
     return x if bx > p1 else sp
 
 cdef inline floating softplus_backward(floating g, floating x, floating p0, floating p1,
                                        floating p2) noexcept nogil:
     cdef floating bx = p0 * x
-    return g if bx > p1 else g * sigmoid_forward(bx, p0, p1, p2)
+    cdef floating s = sigmoid_forward(bx, p0, p1, p2)
+    s = fa_fma(s * (<floating>1 - s), _product_lo(p0, x, bx), s)
+    return g if bx > p1 else g * s
 
 # From y: sigma(bx) = 1 - e^(-by) = -expm1(-by); by > threshold exactly where bx is
 # (up to the rounding of y near the threshold, where both give 1 to the last bit).
@@ -263,14 +301,21 @@ cdef inline floating softplus_backward_y(floating g, floating y, floating p0,
 # x = +-inf with beta = 0: x itself again (x sigma(0) = x/2 = x).  a < -195: |x| e^a
 # is below half the smallest subnormal for every finite x: a signed zero
 # (silu(-inf) = -0).
+# beta != 1: a = bx rounds; sigma(a + lo) = sigma(a) (1 + (1 - sigma(a)) lo), with
+# 1 - sigma(a) = (a < 0 ? 1 : z) / D and 1/D ~ 2 - D (error z^2, where |a| lo is
+# small): without it |a|/2 ULP, as softplus.  lo = 0 for silu.
 cdef inline floating swish_forward(floating x, floating p0, floating p1,
                                    floating p2) noexcept nogil:
     cdef floating a = p0 * x
+    cdef floating a_lo = _product_lo(p0, x, a)
     cdef floating f, f_lo, scale, e
     cdef floating D = _over_1p_exp(a, &f, &f_lo, &scale, &e)
     cdef floating N = x * f
     cdef floating N_lo = fa_fma(x, f, -N) + x * f_lo
     cdef floating r = _corrected_quotient(N, N_lo, D, e) * scale
+    cdef floating one_minus_s = (<floating>1 if a < <floating>0 else D - <floating>1) \
+        * (<floating>2 - D)
+    r = fa_fma(r, one_minus_s * a_lo, r)
     cdef floating big = fa_by_dtype(x, 89, 710)
     cdef floating lim = fa_by_dtype(x, -195, -1455)
     r = fa_copysign(r, x) if a <= big else x   # x = -0: the low parts sum to +0
@@ -315,7 +360,17 @@ cdef inline floating swish_backward(floating g, floating x, floating p0, floatin
     cdef floating near = v_silu_deriv_root(a, &d)
     # e^a (1 + a) is below half the smallest subnormal from here on (e^a was clamped)
     neg = <floating>-0.0 if a < fa_by_dtype(a, -120, -760) else neg
-    return g * (near if fa_abs(d) < v_silu_root_window(a) else (pos if a >= <floating>0 else neg))
+    cdef floating r = near if fa_abs(d) < v_silu_root_window(a) else (pos if a >= <floating>0 else neg)
+    # beta != 1: a = bx rounds; f'(a + lo) = f'(a) + f''(a) lo, f''(a) = sigma(a)
+    # (1 - sigma(a)) (2 + a (1 - 2 sigma(a))) = z/s^2 (2 -+ a (1 - z)/s) (- for
+    # a >= 0): without it |a|/2 ULP, and unbounded relative error next to the
+    # root, where f' is 0 (18000 ULP at beta = 0.7).  Skipped where lo = 0 (silu
+    # included): the signed zero of the far negative side stays.
+    cdef floating a_lo = _product_lo(p0, x, a)
+    cdef floating f2 = z * inv * (<floating>2 + (-ac if a >= <floating>0 else ac)
+                                  * ((<floating>1 - z) * (s * inv)))
+    r = r if a_lo == <floating>0 else fa_fma(f2, a_lo, r)
+    return g * r
 
 
 # ===========================================================================

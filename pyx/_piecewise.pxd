@@ -56,10 +56,21 @@ cdef inline floating relu6_backward(floating g, floating v, floating p0, floatin
         <floating>0 if (v <= 0) | (v >= <floating>6) else v)
 
 
+# slope * x for a parameter slope: a zero slope times an infinite x is the limit,
+# a zero signed as the product (0 * -inf would be NaN: leaky_relu(-inf,
+# negative_slope=0) and hardsigmoid(inf, slope=0) gave NaN); a NaN x stays NaN.
+# p != 0 is the same for the whole loop (a parameter), so GCC unswitches it and
+# the usual loop is the plain product.
+cdef inline floating _times_slope(floating p, floating x) noexcept nogil:
+    if p != 0:
+        return p * x
+    return p * fa_copysign(<floating>1, x) if fa_abs(x) == INFINITY else p * x
+
+
 # leaky_relu(negative_slope = p0) -------------------------------------------
 cdef inline floating leaky_relu_forward(floating x, floating p0, floating p1,
                                         floating p2) noexcept nogil:
-    return x if x > 0 else p0 * x
+    return x if x > 0 else _times_slope(p0, x)
 
 # Valid from y only when p0 > 0 (then sign(y) = sign(x)); the API enforces it.
 cdef inline floating leaky_relu_backward(floating g, floating v, floating p0, floating p1,
@@ -70,7 +81,7 @@ cdef inline floating leaky_relu_backward(floating g, floating v, floating p0, fl
 # prelu: leaky_relu whose slope w is a second (broadcast) input ---------------
 cdef inline floating prelu_forward(floating x, floating w, floating p0, floating p1,
                                    floating p2) noexcept nogil:
-    return x if x > 0 else w * x
+    return x if x > 0 else _times_slope(w, x)
 
 cdef inline floating prelu_backward(floating g, floating x, floating w, floating p0,
                                     floating p1, floating p2) noexcept nogil:
@@ -94,14 +105,14 @@ cdef inline floating hardtanh_backward(floating g, floating v, floating p0, floa
 # hardsigmoid(slope = p0, offset = p1): clip(p0*x + p1, 0, 1) ----------------
 cdef inline floating hardsigmoid_forward(floating x, floating p0, floating p1,
                                          floating p2) noexcept nogil:
-    cdef floating t = p0 * x + p1
+    cdef floating t = _times_slope(p0, x) + p1
     return <floating>0 if t <= 0 else (<floating>1 if t >= <floating>1 else t)
 
 # From x, the test 0 < t < 1 uses the very t the forward pass clipped, so the
 # from-x and from-y gradients agree bit for bit.
 cdef inline floating hardsigmoid_backward(floating g, floating v, floating p0, floating p1,
                                           floating p2) noexcept nogil:
-    cdef floating t = p0 * v + p1
+    cdef floating t = _times_slope(p0, v) + p1
     return p0 * g if (t > 0) & (t < <floating>1) else (
         <floating>0 if (t <= 0) | (t >= <floating>1) else t)
 

@@ -86,6 +86,13 @@ def select(g: Array, v: Array, *, flat=False, unit=False, slope=None) -> Array:
     return nan_through(v, r)
 
 
+def times_slope(slope, x: Array) -> Array:
+    """slope * x, with a zero slope times an infinite x the limit 0 (signed as
+    the product), not NaN: SPEC's limits for a zero slope parameter."""
+    r = slope * x
+    return np.where(np.isinf(x) & (slope == 0), slope * np.sign(x), r)
+
+
 def spacing(v: Array, dtype) -> Array:
     """ULP of the dtype at |v| (v in any precision), as float64."""
     return np.spacing(np.abs(np.asarray(v).astype(dtype))).astype(np.float64)
@@ -128,7 +135,7 @@ def _relu6():
 
 def _leaky_relu():
     def forward(x, negative_slope):
-        return nan_through(x, np.where(x > 0, x, negative_slope * x))
+        return nan_through(x, np.where(x > 0, x, times_slope(negative_slope, x)))
 
     def backward(g, v, negative_slope):
         return select(g, v, unit=v > 0, slope=negative_slope)
@@ -158,7 +165,7 @@ def _hardtanh():
 
 def _hardsigmoid():
     def t_of(x, slope, offset):
-        return slope * x + offset
+        return times_slope(slope, x) + offset
 
     def forward(x, slope, offset):
         t = t_of(x, slope, offset)
@@ -273,7 +280,7 @@ def prelu_dweight(g: Array, x: Array, weight: Array) -> Tuple[Array, Array]:
 def _prelu():
     def forward(x, weight):
         w = _channel_weight(weight, x.ndim)
-        return nan_through(x, np.where(x > 0, x, w * x))
+        return nan_through(x, np.where(x > 0, x, times_slope(w, x)))
 
     def backward(g, v, weight):
         w = _channel_weight(weight, v.ndim)

@@ -1,6 +1,8 @@
 """In-place calls allocate no array-sized temporary; out-of-place calls
 allocate about their result (NumPy reports its buffers to tracemalloc)."""
 
+import gc
+import os
 import tracemalloc
 
 import numpy as np
@@ -77,3 +79,69 @@ def test_memory_prelu(big):
     assert x.nbytes <= extra < x.nbytes + SMALL
     extra, _ = peak_of(lambda: fastact.prelu_backward(g.reshape(x2.shape), x2, w))
     assert x.nbytes <= extra < x.nbytes + SMALL, f"prelu_backward allocated {extra} bytes"
+
+
+def _rss_bytes():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _call_mix():
+    """One round of calls through every kind of entry point and of the driver's
+    paths (buffered overlap, unaligned copy, subclass views, row-wise, prelu's
+    channel sums) and through the error paths (each raises, caught here)."""
+    x = np.linspace(-3, 3, 24, dtype=np.float32).reshape(4, 6)
+    g = np.ones_like(x)
+    m = np.asmatrix(x.astype(np.float64))
+    raw = np.zeros(24 * 4 + 1, np.uint8)[1:].view(np.float32)     # unaligned
+    calls = [
+        lambda: fastact.relu(x), lambda: fastact.gelu_backward(g, x=x),
+        lambda: fastact.softplus(x, beta=2.0), lambda: fastact.leaky_relu_(x.copy()),
+        lambda: fastact.sigmoid_backward_(g.copy(), y=fastact.sigmoid(x)),
+        lambda: fastact.softmax(m, axis=0), lambda: fastact.log_softmax_backward(g, y=x),
+        lambda: fastact.maxout(x, 3), lambda: fastact.maxout_backward(g[:, :2], x=x, pieces=3),
+        lambda: fastact.prelu_backward(g, x, np.full(6, 0.25, np.float32)),
+        lambda: fastact.tanh(x[:, ::-1], out=x.copy()[:, ::-1]),
+        lambda: fastact.elu(x[:, :5], out=np.empty((4, 5), np.float32)),
+        lambda: fastact.selu(raw),
+    ]
+    buf = x.copy()
+    calls.append(lambda: fastact.relu(buf[:, :5], out=buf[:, 1:]))       # buffered overlap
+    errors = [
+        lambda: fastact.relu(x.astype(np.int32)),
+        lambda: fastact.relu(np.ma.masked_array(x)),
+        lambda: fastact.softmax(x, axis=2**40),
+        lambda: fastact.maxout(x, 10**30),
+        lambda: fastact.celu(x, alpha=1e-46),
+        lambda: fastact.relu_backward(g, x=x[:, :5]),
+        lambda: fastact.relu(x, out=np.zeros((4, 6))),
+        lambda: fastact.leaky_relu_backward(g, y=x, negative_slope=-1.0),
+    ]
+    for c in calls:
+        c()
+    for c in errors:
+        try:
+            c()
+        except (TypeError, ValueError):
+            pass
+        else:  # pragma: no cover
+            raise AssertionError("an error path did not raise")
+    return len(calls) + len(errors)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs Linux /proc")
+def test_no_leak_over_100k_calls():
+    """RSS stays flat over 100 k calls, error paths included (a reference or a
+    buffer leaked per call would add megabytes)."""
+    per_round = _call_mix()
+    for _ in range(200):                 # warm up: caches, the thread pool, arenas
+        _call_mix()
+    gc.collect()
+    before = _rss_bytes()
+    for _ in range(100_000 // per_round):
+        _call_mix()
+    gc.collect()
+    grown = _rss_bytes() - before
+    assert grown < 2 << 20, f"RSS grew by {grown / 2**20:.1f} MiB over 100 k calls"
