@@ -886,17 +886,22 @@ def plot(report: dict, path: str):
     libs = [lib for lib in report["settings"]["libraries"] if lib in style]
     rows = [r for r in results if r["threads"] == 1 and r["direction"] == direction
             and r["dtype"] == dtype and r["impl"] in libs]
+    # identity is left out: NumPy's and PyTorch's "identity" do nothing, and
+    # fastact's measures only its call; it would stretch every panel's scale.
     names = [n for n in report["settings"]["activations"]
-             if any(r["activation"] == n for r in rows)]
+             if n != "identity" and any(r["activation"] == n for r in rows)]
     if not names:
         raise SystemExit("--plot: no one-thread rows to draw")
+    rows = [r for r in rows if r["activation"] in names]
     sizes = sorted({r["size"] for r in rows})
     bar_size = min(sizes, key=lambda n: abs(np.log2(n) - np.log2(BAR_SIZE)))
     ncols = 6 if len(names) > 12 else 4 if len(names) > 4 else len(names)
     nrows = -(-len(names) // ncols)
-    fig = plt.figure(figsize=(2.55 * ncols + 5.5, 2.3 * nrows + 1.6))
+    height_in = 2.3 * nrows + 1.4
+    fig = plt.figure(figsize=(2.55 * ncols + 5.5, height_in))
     gs = GridSpec(nrows, ncols + 2, figure=fig, wspace=0.32, hspace=0.5,
-                  width_ratios=[1] * ncols + [0.15, 2.0])
+                  width_ratios=[1] * ncols + [0.15, 2.0],
+                  top=1 - 1.05 / height_in, bottom=0.35 / height_in)
     values = [r["ns_per_element"] for r in rows]
     lo, hi = min(values), max(values)
     for i, name in enumerate(names):
@@ -974,12 +979,14 @@ def plot(report: dict, path: str):
     handles += [Patch(color=style[lib]["color"], alpha=0.85, label=f"bar: vs {style[lib]['label']}")
                 for lib in others]
     cfg = report["config"]
+    top = 1 - 0.1 / height_in
     fig.suptitle(
         f"fastact {cfg.get('fastact', '')} vs NumPy vs PyTorch: {dtype}, "
         f"{DIRECTIONS[direction]}, 1 thread, median ns per element "
-        f"({cfg.get('cpu', '')}; SIMD {cfg.get('simd', '')})", fontsize=11, y=0.995)
+        f"({cfg.get('cpu', '')}; SIMD {cfg.get('simd', '')})", fontsize=11, y=top,
+        va="top")
     fig.legend(handles=handles, loc="upper center", ncol=len(handles), fontsize=8,
-               frameon=False, bbox_to_anchor=(0.5, 0.975))
+               frameon=False, bbox_to_anchor=(0.5, top - 0.3 / height_in))
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
 
