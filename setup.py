@@ -197,7 +197,7 @@ def extensions():
     exts = [Extension("fastact._kernels", [os.path.join(PYX, "_kernels.pyx")], **common())]
     for target in requested_targets():
         src = os.path.join(PYX, "_loops_%s.pyx" % target)
-        render(os.path.join(PYX, "_loops.pyx.tp"), src, TARGET=target)
+        render(os.path.join(PYX, "_loops.pyx.tp"), src, TARGET=target, X86=X86)
         ext = Extension("fastact._loops_" + target, [src], **common())
         ext.fastact_target = target
         exts.append(ext)

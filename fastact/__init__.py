@@ -23,14 +23,15 @@ _dispatch.use(_dispatch.choose())  # the kernels of the best target this CPU run
 
 from ._api import build_api as _build_api
 from ._config import show_config
+from ._monitor import DeadUnitMonitor, DeadUnitWarning
 from ._table import ACTIVATIONS, Activation
 from ._threads import get_num_threads, num_threads, set_num_threads
 
 globals().update(_build_api())
 del _build_api
 
-_EXTRAS = ["ACTIVATIONS", "Activation", "get_num_threads", "num_threads", "set_num_threads",
-           "show_config"]
+_EXTRAS = ["ACTIVATIONS", "Activation", "DeadUnitMonitor", "DeadUnitWarning", "get_num_threads",
+           "num_threads", "set_num_threads", "show_config"]
 __all__ = _EXTRAS + sorted(
     n for n, v in list(globals().items())
     if callable(v) and not n.startswith("_") and n not in _EXTRAS

@@ -140,6 +140,21 @@ def _elementwise(spec: Activation):
         ks, p, _ = resolved(fname_, params, x)
         return unary_(ks[0], fname_, x, p)
 
+    if spec.flat is not None:   # the forward takes monitor= (a DeadUnitMonitor)
+        def forward(x, /, *, out=None, monitor=None, **params):
+            ks, p, _ = resolved(fname, params, x)
+            r = unary(ks[0], fname, x, out, p, monitor)
+            if monitor is not None and monitor.warn:
+                monitor._after_call(fname)
+            return r
+
+        def forward_(x, /, *, monitor=None, **params):
+            ks, p, _ = resolved(fname_, params, x)
+            r = unary_(ks[0], fname_, x, p, monitor)
+            if monitor is not None and monitor.warn:
+                monitor._after_call(fname_)
+            return r
+
     def backward(grad, /, *, x=None, y=None, out=None, **params):
         k, v, vname, p = pick(bname, grad, x, y, params)
         return binary(k, bname, grad, "grad", v, vname, out, False, p)
@@ -157,11 +172,16 @@ def _elementwise(spec: Activation):
         if spec.backward_from_y
         else "Needs x (the forward input); y is not accepted."
     )
+    mon = [("monitor", None)] if spec.flat is not None else []
+    mon_doc = (f"\n\n``monitor`` (a fastact.DeadUnitMonitor) counts, in the same pass, the "
+               f"outputs on the flat piece ({spec.flat}); NaN is not counted."
+               if spec.flat is not None else "")
     return {
-        fname: _finish(forward, fname, _signature(["x"], [("out", None)], ps),
-                       f"{what}.\n\nReturns a new array, or writes ``out`` (which may be x)."),
-        fname_: _finish(forward_, fname_, _signature(["x"], [], ps),
-                        f"{what}, in place.\n\nWrites into x and returns it."),
+        fname: _finish(forward, fname, _signature(["x"], [("out", None)] + mon, ps),
+                       f"{what}.\n\nReturns a new array, or writes ``out`` (which may be x)."
+                       + mon_doc),
+        fname_: _finish(forward_, fname_, _signature(["x"], mon, ps),
+                        f"{what}, in place.\n\nWrites into x and returns it." + mon_doc),
         bname: _finish(backward, bname,
                        _signature(["grad"], [("x", None), ("y", None), ("out", None)], ps),
                        f"grad * {name}'(x).\n\n{y_note}"),
@@ -176,17 +196,24 @@ def _prelu(spec: Activation):
     k_fwd.grain = k_bwd.grain = PARALLEL_GRAIN[spec.family]
     run, run_backward = _kernels.run_prelu, _kernels.run_prelu_backward
 
-    def prelu(x, weight, /, *, out=None):
-        return run(k_fwd, "prelu", x, weight, out, False)
+    def prelu(x, weight, /, *, out=None, monitor=None):
+        r = run(k_fwd, "prelu", x, weight, out, False, monitor)
+        if monitor is not None and monitor.warn:
+            monitor._after_call("prelu")
+        return r
 
-    def prelu_(x, weight, /):
-        return run(k_fwd, "prelu_", x, weight, None, True)
+    def prelu_(x, weight, /, *, monitor=None):
+        r = run(k_fwd, "prelu_", x, weight, None, True, monitor)
+        if monitor is not None and monitor.warn:
+            monitor._after_call("prelu_")
+        return r
 
     def prelu_backward(grad, x, weight, /):
         return run_backward(k_bwd, "prelu_backward", grad, x, weight)
 
     doc = ("prelu: x if x > 0 else weight[c] * x; weight has 1 value or one per channel "
-           "(axis 1 for ndim >= 2, axis 0 for 1-d input).")
+           "(axis 1 for ndim >= 2, axis 0 for 1-d input).\n\n``monitor`` (a "
+           "fastact.DeadUnitMonitor) counts, in the same pass, the outputs with x <= 0.")
     return {
         "prelu": _finish(prelu, "prelu", inspect.signature(prelu), doc),
         "prelu_": _finish(prelu_, "prelu_", inspect.signature(prelu_), doc + " In place."),

@@ -14,7 +14,28 @@ Timing: every measurement is the median of several samples taken with
 times to last ``min_sample`` seconds, except in-place calls, which are timed
 one call at a time on an input restored before each call (repeating an
 activation on its own output would change the data: leaky_relu would walk
-negative values into subnormals).
+negative values into subnormals).  Every measurement keeps its spread (min,
+quartiles, max, rounds) and the share of each sample's wall time during which
+the calling thread actually ran (``time.thread_time``).
+
+A row is flagged as unreliable (RELIABILITY, and ``flags`` in the JSON) when
+
+* ``cpu``: the calling thread ran for less than 90% of the median sample's wall
+  time: the scheduler gave the core to another process, or the thread waited
+  at a barrier for a thread that did not get one;
+* ``spread``: the interquartile range exceeds 25% of the median;
+* ``threads``: a multi-threaded row is more than 1.5x slower per element than
+  the same implementation on one thread (an elementwise kernel split across
+  free cores is not slower: its threads waited for cores).
+
+A verdict built on a flagged row says "unreliable" and why, instead of a
+conclusion; the header states the load average before and after the run.
+
+Modes: the default (256 K and 16 M elements, 1 and all threads, about a
+minute on an idle 2-core machine), ``--quick`` (256 K elements only, fewer
+samples: about 10 s idle; the report says how long it took and why, if it was
+much longer), ``--sweep`` (1 K to 64 M elements in steps of 4, one thread:
+what ``--plot`` draws; several minutes) and ``--full``.
 
 The pieces that prepare a timed call (:func:`prepare`) are shared with the
 pytest-benchmark suite in benchmarks/.
@@ -190,13 +211,32 @@ def prepare(name: str, impl: B.Impl, direction: str, n: int, dtype,
 # Timing
 # --------------------------------------------------------------------------
 
+def _quartiles(samples: list[float]) -> tuple[float, float]:
+    if len(samples) < 2:
+        return samples[0], samples[0]
+    q = statistics.quantiles(samples, n=4, method="inclusive")
+    return q[0], q[2]
+
+
+def timing(samples: list[float], shares: list[float]) -> dict:
+    """Summary of the per-call seconds of one measurement (see the module doc)."""
+    q1, q3 = _quartiles(samples)
+    med = statistics.median(samples)
+    return {"seconds": med, "min": min(samples), "max": max(samples), "q1": q1, "q3": q3,
+            "iqr": q3 - q1, "rounds": len(samples),
+            "cpu_share": statistics.median(shares) if shares else None}
+
+
 def measure(prep: Prepared, *, threads: int = 1, repeats: int = 5,
-            min_sample: float = 0.002, max_time: float = 1.0) -> float:
-    """Median seconds per call: warm-up, then ``repeats`` samples (more when cheap)."""
-    timer = time.perf_counter
+            min_sample: float = 0.002, max_time: float = 1.0) -> dict:
+    """Seconds per call, with its spread: warm-up, then ``repeats`` samples
+    (more when cheap).  Returns :func:`timing`'s dict ("seconds" is the median)."""
+    timer, cpu = time.perf_counter, time.thread_time
     call, restore = prep.call, prep.restore
     if prep.set_threads is not None:
         prep.set_threads(threads)
+    samples: list[float] = []
+    shares: list[float] = []
     try:
         with np.errstate(all="ignore"):
             if restore is not None:
@@ -204,35 +244,65 @@ def measure(prep: Prepared, *, threads: int = 1, repeats: int = 5,
             t0 = timer()
             call()
             first = timer() - t0
-            samples: list[float] = []
             spent = first
             if restore is not None:
                 # One call per sample; as many samples as fit in min_sample * repeats.
                 count = max(repeats, min(200, int(min_sample * repeats / max(first, 1e-9))))
                 for _ in range(count):
                     restore()
+                    c0 = cpu()
                     t0 = timer()
                     call()
                     dt = timer() - t0
+                    c1 = cpu()
                     samples.append(dt)
+                    shares.append((c1 - c0) / dt if dt > 0 else 1.0)
                     spent += dt
                     if spent > max_time and len(samples) >= 3:
                         break
-                return statistics.median(samples)
+                return timing(samples, shares)
             loops = max(1, int(min_sample / max(first, 1e-9)))
             for _ in range(repeats):
+                c0 = cpu()
                 t0 = timer()
                 for _ in range(loops):
                     call()
                 dt = timer() - t0
+                c1 = cpu()
                 samples.append(dt / loops)
+                shares.append((c1 - c0) / dt if dt > 0 else 1.0)
                 spent += dt
                 if spent > max_time and len(samples) >= 3:
                     break
-            return statistics.median(samples)
+            return timing(samples, shares)
     finally:
         if prep.set_threads is not None:
             prep.set_threads(B.thread_count() if threads != 1 else 1)
+
+
+# When a row is unreliable (see the module docstring).
+MIN_CPU_SHARE = 0.9
+MAX_RELATIVE_IQR = 0.25
+MAX_THREADED_SLOWDOWN = 1.5
+
+
+def flag_rows(results: list) -> None:
+    """Set each row's ``flags`` (reasons it is unreliable) and ``reliable``."""
+    single = {(r["activation"], r["impl"], r["dtype"], r["direction"], r["size"]): r
+              for r in results if r["threads"] == 1}
+    for r in results:
+        flags = []
+        share = r.get("cpu_share")
+        if share is not None and share < MIN_CPU_SHARE:
+            flags.append(f"cpu {share:.0%}")
+        if r["seconds"] > 0 and r["iqr"] > MAX_RELATIVE_IQR * r["seconds"]:
+            flags.append(f"spread {r['iqr'] / r['seconds']:.0%}")
+        one = single.get((r["activation"], r["impl"], r["dtype"], r["direction"], r["size"]))
+        if (r["threads"] > 1 and one is not None
+                and r["seconds"] > MAX_THREADED_SLOWDOWN * one["seconds"]):
+            flags.append(f"threads {r['seconds'] / one['seconds']:.1f}x the 1-thread time")
+        r["flags"] = flags
+        r["reliable"] = not flags
 
 
 def stream_bandwidth(nbytes: int, threads: int, repeats: int = 5) -> float:
@@ -274,13 +344,20 @@ def stream_bandwidth(nbytes: int, threads: int, repeats: int = 5) -> float:
 
 MODES = {
     # sizes (elements), repeats, min seconds per sample, max seconds per measurement
-    "quick": {"sizes": [1 << 18, 1 << 24], "repeats": 3, "min_sample": 0.001, "max_time": 0.15,
-                  "directions": ["forward_"]},
+    "quick": {"sizes": [1 << 18], "repeats": 5, "min_sample": 0.0005, "max_time": 0.05,
+              "directions": ["forward_"]},
+    # what --plot draws: 1 K to 64 M elements in steps of 4, one thread
+    "sweep": {"sizes": [1 << k for k in range(10, 27, 2)], "repeats": 5, "min_sample": 0.002,
+              "max_time": 0.3, "directions": ["forward_"], "threads": [1]},
     "default": {"sizes": [1 << 18, 1 << 24], "repeats": 5, "min_sample": 0.002, "max_time": 0.3,
                     "directions": ["forward_"]},
     "full": {"sizes": [1 << 12, 1 << 18, 1 << 22, 1 << 26], "repeats": 7, "min_sample": 0.005,
                  "max_time": 2.0, "directions": list(DIRECTIONS)},
 }
+
+# --quick's promise, and how much longer it may take before the report says so.
+QUICK_TARGET_SECONDS = 10.0
+QUICK_TOLERANCE = 1.5
 
 # A size whose arrays reach past this many bytes is called a memory-sized row and
 # compared with the bandwidth limit (L2 caches are a few MiB; LLCs can be far larger,
@@ -382,11 +459,14 @@ def header_lines(cfg: dict, versions: dict) -> list[str]:
 
 
 def run_report(args) -> dict:
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    load_before = _load()
     import fastact
 
     from ._config import config
 
-    mode = "quick" if args.quick else "full" if args.full else "default"
+    mode = ("quick" if args.quick else "full" if args.full else
+            "sweep" if getattr(args, "sweep", False) else "default")
     settings = dict(MODES[mode])
     if args.sizes:
         settings["sizes"] = args.sizes
@@ -394,7 +474,8 @@ def run_report(args) -> dict:
         settings["directions"] = args.direction
     dtypes = args.dtype or (["float32", "float64"] if mode == "full" else ["float32"])
     all_threads = B.thread_count() if fastact._config.config()["openmp"] else 1
-    threads = args.threads or sorted({1, all_threads})
+    threads = args.threads or settings.pop("threads", None) or sorted({1, all_threads})
+    settings.pop("threads", None)
     names = [label for n in fastact.ACTIVATIONS
              for label in [n] + [v for v, (base, _) in VARIANTS.items() if base == n]]
     if args.only:
@@ -426,6 +507,9 @@ def run_report(args) -> dict:
             print(line, file=out)
         print(f"mode:     {mode} (median of timed runs after a warm-up; numbers vary "
               f"from run to run and machine to machine)", file=out)
+        if load_before is not None:
+            print(f"load:     {load_before:.2f} (1-minute load average before the run, "
+                  f"{cfg.get('cpus') or '?'} CPUs)", file=out)
         out.flush()
 
     # Jobs: (name, direction, dtype, n, threads, library); NumPy has no threads.
@@ -439,10 +523,10 @@ def run_report(args) -> dict:
                             if lib == "numpy" and t != 1:
                                 continue
                             jobs.append((name, direction, dtype, n, t, lib))
-    # The in-place stream over as many bytes as each memory-sized row (256 MiB
+    # The in-place stream over as many bytes as each memory-sized row (64 MiB
     # when no row is that large), so that each row is compared with its own floor.
     stream_bytes = sorted({n * np.dtype(d).itemsize for n in settings["sizes"] for d in dtypes
-                           if n * np.dtype(d).itemsize >= LARGE_BYTES}) or [256 << 20]
+                           if n * np.dtype(d).itemsize >= LARGE_BYTES}) or [64 << 20]
     progress = Progress(len(jobs) + len(threads) * len(stream_bytes),
                         enabled=not args.no_progress)
 
@@ -471,12 +555,18 @@ def run_report(args) -> dict:
             prep = prepare(base, impl, direction, n, dtype, params=params)
         except Unavailable:
             continue
-        sec = measure(prep, threads=t, repeats=settings["repeats"],
-                      min_sample=settings["min_sample"], max_time=settings["max_time"])
+        tm = measure(prep, threads=t, repeats=settings["repeats"],
+                     min_sample=settings["min_sample"], max_time=settings["max_time"])
+        sec = tm["seconds"]
+        per_el = 1e9 / prep.elements
+        rec.update(tm)
         rec.update(
-            seconds=sec,
             elements=prep.elements,
-            ns_per_element=sec * 1e9 / prep.elements,
+            ns_per_element=sec * per_el,
+            ns_per_element_min=tm["min"] * per_el,
+            ns_per_element_max=tm["max"] * per_el,
+            ns_per_element_q1=tm["q1"] * per_el,
+            ns_per_element_q3=tm["q3"] * per_el,
             gb_per_s=prep.bytes_moved / sec / 1e9,
         )
         large = prep.elements * np.dtype(dtype).itemsize >= LARGE_BYTES
@@ -488,6 +578,7 @@ def run_report(args) -> dict:
     _dispatch.use(start_target)
     _INPUTS.clear()
     progress.finish()
+    flag_rows(results)
 
     report = {
         "config": cfg,
@@ -501,8 +592,16 @@ def run_report(args) -> dict:
             "streams": [{"bytes": b, "threads": t, "gb_per_s": bw / 1e9}
                         for (b, t), bw in bandwidth.items()],
         },
-        "load_average": _load(),
+        "load_average": load_before,
+        "load_average_after": _load(),
+        "reliability": {
+            "min_cpu_share": MIN_CPU_SHARE, "max_relative_iqr": MAX_RELATIVE_IQR,
+            "max_threaded_slowdown": MAX_THREADED_SLOWDOWN,
+            "flagged_rows": sum(not r["reliable"] for r in results), "rows": len(results),
+        },
         "results": results,
+        "elapsed_seconds": time.perf_counter() - wall0,
+        "cpu_seconds": time.process_time() - cpu0,
     }
     report["cost_ordering"] = cost_ordering(results, names)
     return report
@@ -522,8 +621,15 @@ def _lookup(results, **key):
     return None
 
 
+def _why(row) -> str:
+    return f"{row['activation']} {row['threads']}T: {', '.join(row['flags'])}"
+
+
 def cost_ordering(results: list, names: list[str]) -> list:
-    """Per (direction, dtype, size, threads, impl): ranking, ReLU/Sigmoid ratio, tiers."""
+    """Per (direction, dtype, size, threads, impl): ranking, ReLU/Sigmoid ratio, tiers.
+
+    A verdict that rests on a flagged row (see flag_rows) says "unreliable" and
+    names the rows and why, instead of concluding."""
     import fastact
 
     verdicts = []
@@ -534,7 +640,7 @@ def cost_ordering(results: list, names: list[str]) -> list:
                                        r["impl"]) == (direction, dtype, n, t, lib)]
         ranked = sorted(rows, key=lambda r: r["ns_per_element"])
         v = {"direction": direction, "dtype": dtype, "size": n, "threads": t, "impl": lib,
-                 "ranking": [(r["activation"], round(r["ns_per_element"], 4)) for r in ranked]}
+             "ranking": [(r["activation"], round(r["ns_per_element"], 4)) for r in ranked]}
         relu = _lookup(rows, activation="relu")
         sig = _lookup(rows, activation="sigmoid")
         if "sigmoid" not in fastact.ACTIVATIONS:
@@ -544,30 +650,58 @@ def cost_ordering(results: list, names: list[str]) -> list:
         else:
             ratio = sig["ns_per_element"] / relu["ns_per_element"]
             v["relu_sigmoid_ratio"] = ratio
-            v["relu_sigmoid"] = (
-                f"holds ({ratio:.1f}x)" if ratio >= RELU_SIGMOID_CLAIM
-                else f"does not hold ({ratio:.1f}x)")
+            shaky = [r for r in (relu, sig) if not r.get("reliable", True)]
+            v["relu_sigmoid_reliable"] = not shaky
+            if shaky:
+                v["relu_sigmoid"] = (f"unreliable ({ratio:.1f}x from flagged rows: "
+                                     + "; ".join(_why(r) for r in shaky) + ")")
+            else:
+                v["relu_sigmoid"] = (
+                    f"holds ({ratio:.1f}x)" if ratio >= RELU_SIGMOID_CLAIM
+                    else f"does not hold ({ratio:.1f}x)")
         tiers: dict[int, list[float]] = {}
+        flagged: dict[int, int] = {}
         for r in rows:
             k = tier(r["activation"], r["family"])
-            if k is not None:
+            if k is None:
+                continue
+            if r.get("reliable", True):
                 tiers.setdefault(k, []).append(r["ns_per_element"])
-        medians = {k: statistics.median(vs) for k, vs in sorted(tiers.items())}
+            else:
+                flagged[k] = flagged.get(k, 0) + 1
+                tiers.setdefault(k, [])
+        medians = {k: statistics.median(vs) for k, vs in sorted(tiers.items()) if vs}
         v["tier_median_ns"] = {TIER_NAMES[k]: m for k, m in medians.items()}
-        if len(medians) < 2:
+        v["tier_flagged_rows"] = {TIER_NAMES[k]: c for k, c in flagged.items()}
+        left_out = sum(flagged.values())
+        total = sum(len(vs) for vs in tiers.values()) + left_out
+        empty = [TIER_NAMES[k] for k, vs in tiers.items() if not vs]
+        if empty or (total and left_out > total // 4):
+            v["tiers"] = (f"unreliable: {left_out} of {total} rows flagged"
+                          + (f" (no reliable row for {', '.join(empty)})" if empty else ""))
+        elif len(medians) < 2:
             v["tiers"] = "n/a: only the " + " and ".join(
                 TIER_NAMES[k] for k in medians) + " tier in table"
         else:
             ms = [medians[k] for k in sorted(medians)]
             ok = all(a < b for a, b in zip(ms, ms[1:]))
             v["tiers"] = ("holds" if ok else "does not hold") + ": " + " < ".join(
-                f"{TIER_NAMES[k]} {medians[k]:.3g}" for k in sorted(medians)) + " ns/el (median)"
+                f"{TIER_NAMES[k]} {medians[k]:.3g}" for k in sorted(medians)) + " ns/el (median"
+            v["tiers"] += f"; {left_out} flagged rows left out)" if left_out else ")"
         verdicts.append(v)
     return verdicts
 
 
 def _fmt(v, width, spec):
     return ("-" if v is None else format(v, spec)).rjust(width)
+
+
+def _cell(row, width):
+    """A row's median ns/element, marked ! when the row is flagged."""
+    if row is None:
+        return _fmt(None, width, ".3f") + " "
+    return _fmt(row["ns_per_element"], width, ".3f") + (" " if row.get("reliable", True)
+                                                        else "!")
 
 
 def print_tables(report: dict, file=sys.stdout):
@@ -583,6 +717,13 @@ def print_tables(report: dict, file=sys.stdout):
     if load is not None and load > 0.5 * cpus:
         print(f"  note: load average {load:.1f} on {cpus} CPUs before this run: other "
               f"processes compete for the cores, multi-threaded rows suffer most", file=file)
+    rel = report.get("reliability")
+    if rel and rel["flagged_rows"]:
+        print(f"  note: {rel['flagged_rows']} of {rel['rows']} rows are flagged unreliable "
+              f"(marked !, reasons under each table): the thread ran < "
+              f"{rel['min_cpu_share']:.0%} of the time, IQR > {rel['max_relative_iqr']:.0%} of "
+              f"the median, or more threads were > {rel['max_threaded_slowdown']}x slower "
+              f"than one", file=file)
     keys = []
     for r in results:
         k = (r["dtype"], r["direction"], r["size"], r["threads"])
@@ -606,8 +747,9 @@ def print_tables(report: dict, file=sys.stdout):
         head += "".join(f"{'x' + short[c]:>{width}}" for c in cols[2:]) + f"{'GB/s':>8}"
         if large and direction == "forward_":
             head += f"{'%BW':>6}"
-        print("  ns/element" + " " * (len(cols) - 1), file=file)
+        print("  ns/element, median (! = flagged unreliable)", file=file)
         print(head, file=file)
+        shaky = []
         for name in report["settings"]["activations"]:
             fa = _lookup(rows, activation=name, impl=ref)
             others = {}
@@ -619,9 +761,10 @@ def print_tables(report: dict, file=sys.stdout):
                 others[lib] = rr
             if fa is None and not any(others.values()):
                 continue
-            line = f"{name:<14}" + _fmt(fa and fa["ns_per_element"], width, ".3f")
-            line += "".join(_fmt(o and o["ns_per_element"], width, ".3f")
-                            for o in others.values())
+            line = f"{name:<14}" + _cell(fa, width)
+            line += "".join(_cell(o, width) for o in others.values())
+            shaky += [r for r in [fa, *others.values()]
+                      if r is not None and not r.get("reliable", True) and r not in shaky]
             for o in others.values():
                 sp = (o["ns_per_element"] / fa["ns_per_element"]) if (o and fa) else None
                 line += _fmt(sp, width - 1, ".2f") + ("x" if sp is not None else " ")
@@ -630,6 +773,11 @@ def print_tables(report: dict, file=sys.stdout):
                 line += _fmt(fa and 100 * fa.get("bandwidth_fraction", float("nan")), 5,
                              ".0f") + ("%" if fa else " ")
             print(line, file=file)
+        for r in shaky:
+            print(f"  ! {r['activation']} ({r['impl']}, {r['threads']}T): "
+                  f"{', '.join(r['flags'])}; min {r['ns_per_element_min']:.3g}, median "
+                  f"{r['ns_per_element']:.3g}, max {r['ns_per_element_max']:.3g} ns/el over "
+                  f"{r['rounds']} rounds", file=file)
 
 
 def print_target_table(report: dict, file=sys.stdout):
@@ -680,12 +828,19 @@ def print_verdict(report: dict, file=sys.stdout):
         print(f"\n  {dtype}, {DIRECTIONS[direction]}", file=file)
         print(f"  {'impl':<17} {'size':>5} {'thr':>3}  {'ReLU 6x faster than Sigmoid':<30} "
               f"tiers (median ns/element)", file=file)
+        print("  (a verdict that rests on a flagged row says unreliable and why)", file=file)
         rows = [v for v in report["cost_ordering"]
                 if (v["dtype"], v["direction"]) == (dtype, direction)]
         rows.sort(key=lambda v: (v["size"], v["threads"], v["impl"] != "fastact", v["impl"]))
         for v in rows:
+            claim = v["relu_sigmoid"]
+            detail = None
+            if v.get("relu_sigmoid_reliable") is False:
+                claim, detail = "unreliable (see below)", claim
             print(f"  {v['impl']:<17} {size_label(v['size']):>5} {v['threads']:>3}  "
-                  f"{v['relu_sigmoid']:<30} {v['tiers']}", file=file)
+                  f"{claim:<30} {v['tiers']}", file=file)
+            if detail:
+                print(f"  {'':<27}  ReLU/Sigmoid: {detail}", file=file)
         print("  rank by cost, cheapest first:", file=file)
         for v in rows:
             if v["threads"] != 1:
@@ -694,45 +849,146 @@ def print_verdict(report: dict, file=sys.stdout):
                   + " < ".join(a for a, _ in v["ranking"]), file=file)
 
 
+# The plot's look: one colour and marker per library, the same in every panel.
+PLOT_STYLE = {
+    "fastact": {"color": "#1f5fbf", "marker": "o", "linestyle": "-", "label": "fastact"},
+    "numpy": {"color": "#e07b00", "marker": "s", "linestyle": "--",
+              "label": "NumPy (+SciPy where NumPy lacks it)"},
+    "torch": {"color": "#2ca02c", "marker": "^", "linestyle": ":", "label": "PyTorch"},
+}
+BAR_SIZE = 1 << 18
+
+
 def plot(report: dict, path: str):
-    """ns/element against size, one panel per family, log axes."""
+    """Small multiples (one panel per activation: ns/element against size, log
+    axes, fastact / NumPy / PyTorch in fixed colours, flagged points hollow) and
+    a bar chart of how many times faster fastact is than NumPy and PyTorch at
+    256 K elements (or the size nearest it), one thread."""
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.gridspec import GridSpec
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import Patch
     except ImportError:
         raise SystemExit(
             "--plot needs matplotlib, which is not installed: pip install matplotlib "
             "(or pip install fastact[plot]); the report itself ran without it.") from None
     results = report["results"]
-    families = [f for f in ("piecewise", "exponential", "rowwise")
-                if any(r["family"] == f for r in results)]
-    fig, axes = plt.subplots(1, len(families), figsize=(6 * len(families), 4.5), squeeze=False)
-    styles = {"fastact": "-", "numpy": "--", "torch": ":", "scipy": "-."}
     direction = report["settings"]["directions"][0]
     dtype = report["settings"]["dtypes"][0]
-    for ax, family in zip(axes[0], families):
-        names = [n for n in report["settings"]["activations"]
-                 if any(r["family"] == family and r["activation"] == n for r in results)]
-        colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-        for i, name in enumerate(names):
-            for lib, style in styles.items():
-                pts = sorted((r["size"], r["ns_per_element"]) for r in results
-                             if r["activation"] == name and r["impl"] == lib
-                             and r["threads"] == 1 and r["direction"] == direction
-                             and r["dtype"] == dtype)
-                if pts:
-                    ax.plot(*zip(*pts), style, marker="o", color=colors[i % len(colors)],
-                            label=f"{name} ({lib})")
-        ax.set_xscale("log")
+    ref = report["settings"]["libraries"][0]
+    style = dict(PLOT_STYLE)
+    if ref != "fastact":   # --cpu: the first target stands for fastact
+        style[ref] = dict(PLOT_STYLE["fastact"], label=ref)
+    libs = [lib for lib in report["settings"]["libraries"] if lib in style]
+    rows = [r for r in results if r["threads"] == 1 and r["direction"] == direction
+            and r["dtype"] == dtype and r["impl"] in libs]
+    # identity is left out: NumPy's and PyTorch's "identity" do nothing, and
+    # fastact's measures only its call; it would stretch every panel's scale.
+    names = [n for n in report["settings"]["activations"]
+             if n != "identity" and any(r["activation"] == n for r in rows)]
+    if not names:
+        raise SystemExit("--plot: no one-thread rows to draw")
+    rows = [r for r in rows if r["activation"] in names]
+    sizes = sorted({r["size"] for r in rows})
+    bar_size = min(sizes, key=lambda n: abs(np.log2(n) - np.log2(BAR_SIZE)))
+    ncols = 6 if len(names) > 12 else 4 if len(names) > 4 else len(names)
+    nrows = -(-len(names) // ncols)
+    height_in = 2.3 * nrows + 1.4
+    fig = plt.figure(figsize=(2.55 * ncols + 5.5, height_in))
+    gs = GridSpec(nrows, ncols + 2, figure=fig, wspace=0.32, hspace=0.5,
+                  width_ratios=[1] * ncols + [0.15, 2.0],
+                  top=1 - 1.05 / height_in, bottom=0.35 / height_in)
+    values = [r["ns_per_element"] for r in rows]
+    lo, hi = min(values), max(values)
+    for i, name in enumerate(names):
+        ax = fig.add_subplot(gs[i // ncols, i % ncols])
+        for lib in libs:
+            pts = sorted((r["size"], r["ns_per_element"], r.get("reliable", True))
+                         for r in rows if r["activation"] == name and r["impl"] == lib)
+            if not pts:
+                continue
+            st = style[lib]
+            xs, ys, ok = zip(*pts)
+            ax.plot(xs, ys, color=st["color"], linestyle=st["linestyle"], linewidth=1.4)
+            for x, y, good in pts:
+                ax.plot([x], [y], marker=st["marker"], markersize=4.5, color=st["color"],
+                        markerfacecolor=st["color"] if good else "white", linestyle="none")
+        spec_family = next(r["family"] for r in rows if r["activation"] == name)
+        ax.set_title(f"{name}  ({spec_family})", fontsize=9)
+        ax.set_xscale("log", base=2)
         ax.set_yscale("log")
-        ax.set_title(f"{family}: {dtype}, {DIRECTIONS[direction].split(' (')[0]}, 1 thread")
-        ax.set_xlabel("elements")
-        ax.set_ylabel("ns per element")
-        ax.legend(fontsize=6, ncol=2)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
+        ax.set_ylim(lo / 1.5, hi * 1.5)
+        ax.set_xticks([n for n in sizes if n in (1 << 10, 1 << 14, 1 << 18, 1 << 22, 1 << 26)]
+                      or sizes[:: max(1, len(sizes) // 4)])
+        ax.set_xticklabels([size_label(n) for n in ax.get_xticks()], fontsize=7)
+        ax.tick_params(axis="y", labelsize=7)
+        ax.tick_params(axis="x", which="minor", bottom=False)
+        ax.grid(True, which="major", alpha=0.3)
+        if i % ncols == 0:
+            ax.set_ylabel("ns / element", fontsize=8)
+    # Bar chart: x faster than NumPy and PyTorch at bar_size.
+    bx = fig.add_subplot(gs[:, ncols + 1])
+    others = [lib for lib in libs if lib != ref]
+    ypos = np.arange(len(names))[::-1]
+    height = 0.8 / max(1, len(others))
+    for j, lib in enumerate(others):
+        speed, reliable = [], []
+        for name in names:
+            fa = _lookup(rows, activation=name, impl=ref, size=bar_size)
+            ot = _lookup(rows, activation=name, impl=lib, size=bar_size)
+            speed.append(ot["ns_per_element"] / fa["ns_per_element"] if fa and ot else np.nan)
+            reliable.append(bool(fa and ot and fa.get("reliable", True)
+                                 and ot.get("reliable", True)))
+        y = ypos + (len(others) - 1) / 2 * height - j * height
+        st = style[lib]
+        # Bars start at 1x: right of the line fastact is faster, left slower.
+        widths = [v - 1.0 for v in speed]
+        bars = bx.barh(y, widths, height=height * 0.92, color=st["color"], alpha=0.85,
+                       left=1.0)
+        for bar, v, good in zip(bars, speed, reliable):
+            if not good:
+                bar.set_hatch("///")
+                bar.set_alpha(0.4)
+            if np.isfinite(v):
+                bx.text(v * (1.06 if v >= 1 else 1 / 1.06), bar.get_y() + bar.get_height() / 2,
+                        f"{v:.2g}x", va="center", ha="left" if v >= 1 else "right",
+                        fontsize=6.5)
+        finite = [v for v in speed if np.isfinite(v) and v > 0]
+        if finite:
+            lo_x = min(bx.get_xlim()[0] if j else 1.0, min(finite))
+            hi_x = max(bx.get_xlim()[1] if j else 1.0, max(finite))
+            bx.set_xlim(min(lo_x, 1.0) / 2.2, max(hi_x, 1.0) * 2.2)
+    bx.axvline(1.0, color="black", linewidth=1)
+    bx.set_xscale("log")
+    bx.set_yticks(ypos)
+    bx.set_yticklabels(names, fontsize=8)
+    bx.set_ylim(-0.7, len(names) - 0.3)
+    bx.grid(True, axis="x", which="major", alpha=0.3)
+    bx.set_xlabel("their time / fastact's (> 1: fastact faster)", fontsize=8)
+    bx.set_title(f"x faster than NumPy / PyTorch at {size_label(bar_size)} elements", fontsize=9)
+    bx.tick_params(axis="x", labelsize=7)
+    handles = [Line2D([], [], color=style[lib]["color"], marker=style[lib]["marker"],
+                      linestyle=style[lib]["linestyle"], label=style[lib]["label"])
+               for lib in libs]
+    handles.append(Line2D([], [], color="gray", marker="o", markerfacecolor="white",
+                          linestyle="none", label="hollow / hatched: flagged unreliable"))
+    handles += [Patch(color=style[lib]["color"], alpha=0.85, label=f"bar: vs {style[lib]['label']}")
+                for lib in others]
+    cfg = report["config"]
+    top = 1 - 0.1 / height_in
+    fig.suptitle(
+        f"fastact {cfg.get('fastact', '')} vs NumPy vs PyTorch: {dtype}, "
+        f"{DIRECTIONS[direction]}, 1 thread, median ns per element "
+        f"({cfg.get('cpu', '')}; SIMD {cfg.get('simd', '')})", fontsize=11, y=top,
+        va="top")
+    fig.legend(handles=handles, loc="upper center", ncol=len(handles), fontsize=8,
+               frameon=False, bbox_to_anchor=(0.5, top - 0.3 / height_in))
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(fig)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -769,7 +1025,12 @@ def build_parser() -> argparse.ArgumentParser:
                     "PyTorch if installed), measure the memory-bandwidth limit, and check "
                     "the cost ordering. Default: about a minute on 2 cores.")
     speed = p.add_mutually_exclusive_group()
-    speed.add_argument("--quick", action="store_true", help="about 10 s: fewer, shorter runs")
+    speed.add_argument("--quick", action="store_true",
+                       help="about 10 s on an idle 2-core machine: 256K elements only, fewer "
+                            "samples (says so when it took much longer)")
+    speed.add_argument("--sweep", action="store_true",
+                       help="1K to 64M elements in steps of 4, one thread, float32 in place: "
+                            "what --plot draws (several minutes)")
     speed.add_argument("--full", action="store_true",
                        help="every size (4K..64M), direction and dtype (several minutes)")
     p.add_argument("--dtype", type=dtype_list, help="float32,float64 (default float32)")
@@ -785,14 +1046,68 @@ def build_parser() -> argparse.ArgumentParser:
                    help="time fastact's kernels for each of these targets side by side, e.g. "
                         "baseline,avx2,avx512 (ratios are against the first)")
     p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
-    p.add_argument("--plot", metavar="FILE.png", help="draw ns/element vs size (matplotlib)")
+    p.add_argument("--plot", metavar="FILE.png",
+                   help="draw ns/element vs size per activation and the speed-ups at 256K "
+                        "(matplotlib; use with --sweep)")
+    p.add_argument("--replot", metavar="REPORT.json",
+                   help="draw --plot from a --json file of an earlier run, measuring nothing")
     p.add_argument("--no-progress", action="store_true", help="no progress lines on stderr")
     p.add_argument("--config", action="store_true", help="print fastact.show_config() and exit")
     return p
 
 
+def quick_time_note(report: dict, elapsed: float) -> str:
+    """How long --quick took against its promise, and why when it was longer."""
+    line = (f"--quick took {elapsed:.1f} s (promised: about {QUICK_TARGET_SECONDS:.0f} s on an "
+            f"idle 2-core machine)")
+    if elapsed <= QUICK_TOLERANCE * QUICK_TARGET_SECONDS:
+        return line
+    why = []
+    load = report.get("load_average")
+    cpus = report["config"].get("cpus") or 1
+    if load is not None:
+        why.append(f"load average {load:.1f} on {cpus} CPUs before the run"
+                   + (f", {report['load_average_after']:.1f} after"
+                      if report.get("load_average_after") is not None else ""))
+    cpu = report.get("cpu_seconds")
+    if cpu is not None:
+        why.append(f"this process had the CPU for {cpu:.1f} s of the {elapsed:.1f} s")
+    shares = [r["cpu_share"] for r in report["results"] if r.get("cpu_share") is not None]
+    if shares:
+        why.append(f"its timed calls ran {statistics.median(shares):.0%} of their wall time "
+                   f"(median)")
+    rel = report.get("reliability") or {}
+    if rel.get("flagged_rows"):
+        why.append(f"{rel['flagged_rows']} of {rel['rows']} rows flagged unreliable")
+    return (line + ": NOT met here; " + "; ".join(why)
+            + ". The machine was busy: rerun when it is idle for numbers to trust.")
+
+
+def _process_seconds() -> float | None:
+    """Wall seconds since this process started (Linux), so that --quick's time
+    includes Python's start-up and the imports; None where unknown."""
+    try:
+        with open("/proc/self/stat") as f:
+            start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime") as f:
+            uptime = float(f.read().split()[0])
+        return uptime - start_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
 def main(argv=None) -> int:
+    age = _process_seconds()
+    started = time.perf_counter() - (age if age is not None and 0 <= age < 60 else 0.0)
     args = build_parser().parse_args(argv)
+    if args.replot:
+        if not args.plot:
+            print("--replot needs --plot FILE.png", file=sys.stderr)
+            return 2
+        with open(args.replot) as f:
+            plot(json.load(f), args.plot)
+        print(f"plot written to {args.plot}")
+        return 0
     if args.config:
         from ._config import show_config
 
@@ -810,6 +1125,10 @@ def main(argv=None) -> int:
     print_tables(report)
     print_target_table(report)
     print_verdict(report)
+    report["wall_seconds_total"] = time.perf_counter() - started
+    if report["mode"] == "quick":
+        report["quick_note"] = quick_time_note(report, report["wall_seconds_total"])
+        print("\n" + report["quick_note"], file=sys.stdout)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(report, f, indent=1, default=str)

@@ -66,6 +66,10 @@ class Activation:
     choices:         string parameters: name -> {accepted value -> kernel-name
                      suffix}; the value picks the kernels (``kernels_for``), e.g.
                      gelu's approximate="tanh" runs gelu_tanh_forward / _backward
+    flat:            where the activation is on its flat piece (e.g. "x <= 0"),
+                     for activations whose forward takes ``monitor=`` (a
+                     DeadUnitMonitor; the forward kernel has a counting twin
+                     <name>_forward_count); None for the others
     """
 
     name: str
@@ -85,6 +89,7 @@ class Activation:
         default=None, repr=False, compare=False
     )
     choices: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    flat: Optional[str] = None
 
     def __post_init__(self):
         if self.family not in FAMILIES:
@@ -155,8 +160,8 @@ def _piecewise(name, formula, params=None, *, y_kernel="backward", **kw):
 
 _ROWS = [
     _piecewise("identity", "x"),
-    _piecewise("relu", "max(0, x)"),
-    _piecewise("relu6", "min(max(0, x), 6)"),
+    _piecewise("relu", "max(0, x)", flat="x <= 0"),
+    _piecewise("relu6", "min(max(0, x), 6)", flat="x <= 0 or x >= 6"),
     _piecewise(
         "leaky_relu",
         "x if x > 0 else negative_slope * x",
@@ -164,12 +169,14 @@ _ROWS = [
         from_y_condition="negative_slope > 0",
         pack=lambda p: (p["negative_slope"],),
         _y_rule=lambda p: p["negative_slope"] > 0,
+        flat="x <= 0",
     ),
     _piecewise(
         "prelu",
         "x if x > 0 else weight[c] * x (c = channel, axis 1 for ndim >= 2)",
         backward_from_y=False,
         api="prelu",
+        flat="x <= 0",
     ),
     _piecewise(
         "hardtanh",

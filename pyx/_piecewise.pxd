@@ -161,3 +161,50 @@ cdef inline floating softsign_backward_y(floating g, floating y, floating p0, fl
                                          floating p2) noexcept nogil:
     cdef floating r = <floating>1 - fa_abs(y)
     return (g * r) * r
+
+
+# Dead-unit monitoring (fastact.DeadUnitMonitor) ---------------------------------
+# 1 where x lies on the activation's flat piece, the piece the sources' advice
+# is about ("if more than 50% of a layer's outputs are zero ..."): relu's zeros
+# (x <= 0, so relu'(x) = 0), relu6's two zero-gradient pieces (x <= 0 and
+# x >= 6), and the negative-slope piece of leaky_relu and prelu (x <= 0).
+# NaN is on no piece (every comparison is false): a NaN output is not dead.
+# The counting kernels (pyx/_loops.pyx.tp) add these up in the forward pass.
+cdef inline int relu_flat(floating x, floating p0, floating p1, floating p2) noexcept nogil:
+    return x <= 0
+
+cdef inline int relu6_flat(floating x, floating p0, floating p1, floating p2) noexcept nogil:
+    return (x <= 0) | (x >= <floating>6)
+
+cdef inline int leaky_relu_flat(floating x, floating p0, floating p1,
+                                floating p2) noexcept nogil:
+    return x <= 0
+
+cdef inline int prelu_flat(floating x, floating p0, floating p1, floating p2) noexcept nogil:
+    return x <= 0
+
+# The complements of relu_flat and relu6_flat (NaN is alive), written as the
+# very compares relu_forward's and relu6_forward's selects test (negated), so
+# that GCC computes each compare once for the select and the count: counting
+# these in the per-call loop costs 2 vector instructions per vector.  (The
+# negation of relu6_flat as a whole is not recognised: 4 compares and 4 mask
+# operations per vector, +60-80% in place at 256 K elements.)
+cdef inline int relu_alive(floating x, floating p0, floating p1, floating p2) noexcept nogil:
+    return not (x <= 0)
+
+cdef inline int relu6_alive(floating x, floating p0, floating p1, floating p2) noexcept nogil:
+    return (not (x <= 0)) & (not (x >= <floating>6))
+
+# leaky_relu and prelu written around the flat predicate, for the counting
+# kernels (pyx/_loops.pyx.tp, COUNTED): GCC then computes one compare for the
+# select and the count.  Equal to leaky_relu_forward / prelu_forward for every
+# input but NaN, which comes out as itself instead of as slope * NaN: the same
+# NaN, unless the input was a signaling NaN (which then passes through
+# unquieted, as relu and relu6 pass it).
+cdef inline floating leaky_relu_forward_flat_first(floating x, floating p0, floating p1,
+                                                   floating p2) noexcept nogil:
+    return p0 * x if leaky_relu_flat(x, p0, p1, p2) else x
+
+cdef inline floating prelu_forward_flat_first(floating x, floating w, floating p0,
+                                              floating p1, floating p2) noexcept nogil:
+    return w * x if prelu_flat(x, p0, p1, p2) else x

@@ -99,9 +99,11 @@ def test_four_functions_with_spec_signatures(name):
     spec = fastact.ACTIVATIONS[name]
     P = inspect.Parameter
     params = [(p, P.KEYWORD_ONLY, d) for p, d in spec.params.items()]
+    # Activations with a flat piece take a DeadUnitMonitor (test_monitor.py).
+    mon = [("monitor", P.KEYWORD_ONLY, None)] if spec.flat else []
     expected = {
-        name: [("x", P.POSITIONAL_ONLY, P.empty), ("out", P.KEYWORD_ONLY, None)] + params,
-        name + "_": [("x", P.POSITIONAL_ONLY, P.empty)] + params,
+        name: [("x", P.POSITIONAL_ONLY, P.empty), ("out", P.KEYWORD_ONLY, None)] + mon + params,
+        name + "_": [("x", P.POSITIONAL_ONLY, P.empty)] + mon + params,
         name + "_backward": [("grad", P.POSITIONAL_ONLY, P.empty),
                              ("x", P.KEYWORD_ONLY, None), ("y", P.KEYWORD_ONLY, None),
                              ("out", P.KEYWORD_ONLY, None)] + params,
@@ -125,8 +127,9 @@ def test_prelu_signatures():
     P = inspect.Parameter
     for fname, items in {
         "prelu": [("x", P.POSITIONAL_ONLY), ("weight", P.POSITIONAL_ONLY),
-                  ("out", P.KEYWORD_ONLY)],
-        "prelu_": [("x", P.POSITIONAL_ONLY), ("weight", P.POSITIONAL_ONLY)],
+                  ("out", P.KEYWORD_ONLY), ("monitor", P.KEYWORD_ONLY)],
+        "prelu_": [("x", P.POSITIONAL_ONLY), ("weight", P.POSITIONAL_ONLY),
+                   ("monitor", P.KEYWORD_ONLY)],
         "prelu_backward": [("grad", P.POSITIONAL_ONLY), ("x", P.POSITIONAL_ONLY),
                            ("weight", P.POSITIONAL_ONLY)],
     }.items():

@@ -28,6 +28,7 @@ KERNEL_TESTS = [
     "test_prelu.py",
     "test_layouts.py",        # every layout hits the contiguous or strided loop
     "test_equivalence.py",    # in place == out= == new; 1 == 2 threads, bitwise
+    "test_monitor.py",        # the counting kernels (DeadUnitMonitor)
 ]
 
 OTHERS = [t for t in _dispatch.supported_targets() if t != _dispatch.current()]

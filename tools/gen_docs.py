@@ -63,14 +63,48 @@ def stubs(table) -> str:
         "def num_threads(n: int) -> AbstractContextManager[None]: ...",
         "def show_config(file: Optional[TextIO] = ...) -> None: ...",
         "",
+        "class DeadUnitWarning(RuntimeWarning): ...",
+        "",
+        "class DeadUnitMonitor:",
+        "    threshold: float",
+        "    warn: bool",
+        "    name: Optional[str]",
+        "    per_channel: bool",
+        "    calls: int",
+        "    dead: int",
+        "    total: int",
+        "    last_dead: int",
+        "    last_total: int",
+        "    channel_dead: Optional[NDArray[np.int64]]",
+        "    last_channel_dead: Optional[NDArray[np.int64]]",
+        "    channel_total: int",
+        "    last_channel_total: int",
+        "    def __init__(self, threshold: float = 0.5, *, per_channel: bool = False, "
+        "warn: bool = False, name: Optional[str] = None) -> None: ...",
+        "    @property",
+        "    def fraction(self) -> float: ...",
+        "    @property",
+        "    def last_fraction(self) -> float: ...",
+        "    @property",
+        "    def channel_fraction(self) -> Optional[NDArray[np.float64]]: ...",
+        "    @property",
+        "    def last_channel_fraction(self) -> Optional[NDArray[np.float64]]: ...",
+        "    @property",
+        "    def dead_channels(self) -> Optional[int]: ...",
+        "    def exceeded(self, last: bool = False) -> bool: ...",
+        "    def advice(self, last: bool = False) -> Optional[str]: ...",
+        "    def reset(self) -> None: ...",
+        "",
     ]
     for spec in table.ACTIVATIONS.values():
         n = spec.name
+        mon = ", monitor: Optional[DeadUnitMonitor] = None" if spec.flat else ""
         if spec.api == "prelu":
             lines += [
-                f"def {n}(x: ArrayLike, weight: ArrayLike, /, *, out: Optional[_Array] = None)"
+                f"def {n}(x: ArrayLike, weight: ArrayLike, /, *, out: Optional[_Array] = None"
+                f"{mon}) -> _Array: ...",
+                f"def {n}_(x: _Array, weight: ArrayLike, /{', *' + mon if mon else ''})"
                 " -> _Array: ...",
-                f"def {n}_(x: _Array, weight: ArrayLike, /) -> _Array: ...",
                 f"def {n}_backward(grad: ArrayLike, x: ArrayLike, weight: ArrayLike, /)"
                 " -> Tuple[_Array, _Array]: ...",
                 "",
@@ -99,9 +133,10 @@ def stubs(table) -> str:
             continue
         kw = _kw(spec)
         tail = "".join(", " + k for k in kw)
+        fwd_tail = mon + tail
         lines += [
-            f"def {n}(x: ArrayLike, /, *, out: Optional[_Array] = None{tail}) -> _Array: ...",
-            f"def {n}_(x: _Array, /{(', *' + tail) if kw else ''}) -> _Array: ...",
+            f"def {n}(x: ArrayLike, /, *, out: Optional[_Array] = None{fwd_tail}) -> _Array: ...",
+            f"def {n}_(x: _Array, /{(', *' + fwd_tail) if fwd_tail else ''}) -> _Array: ...",
             f"def {n}_backward(grad: ArrayLike, /, *, x: Optional[ArrayLike] = None, "
             f"y: Optional[ArrayLike] = None, out: Optional[_Array] = None{tail}) -> _Array: ...",
             f"def {n}_backward_(grad: _Array, /, *, x: Optional[ArrayLike] = None, "

@@ -1,0 +1,266 @@
+"""DeadUnitMonitor: the flat-piece counts of relu, relu6, leaky_relu and prelu,
+computed in the forward pass, against a NumPy count of the same predicate.
+
+Every layout of test_layouts.py (C, F, strided, reversed, transposed, 0-d,
+empty, unaligned, broadcast), both dtypes, new / out= / in place, per call and
+per channel; NaN (not counted), threads (the counts never depend on them), the
+int32 and int64 per-channel counters, accumulation, errors and the advice.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from inputs import DTYPES, moderate, rng_for, special_values
+from test_layouts import LAYOUTS, WRITABLE, _fresh_out, make
+from ulp import assert_bitwise_equal
+
+import fastact
+from fastact import _kernels
+
+# Independent of the table's description strings: where each activation is flat.
+FLAT = {
+    "relu": lambda x: x <= 0,
+    "relu6": lambda x: (x <= 0) | (x >= 6),
+    "leaky_relu": lambda x: x <= 0,
+    "prelu": lambda x: x <= 0,
+}
+MONITORED = [n for n, s in fastact.ACTIVATIONS.items() if s.flat is not None]
+
+dtypes = pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+names = pytest.mark.parametrize("name", MONITORED)
+
+
+def test_the_table_lists_the_monitored_activations():
+    assert sorted(MONITORED) == sorted(FLAT)
+    for name in MONITORED:
+        sig = str(fastact.__dict__[name].__signature__)
+        assert "monitor=None" in sig
+        assert "monitor=None" in str(fastact.__dict__[name + "_"].__signature__)
+    assert "monitor" not in str(fastact.sigmoid.__signature__)
+
+
+def channel_axis(x):
+    return 1 if x.ndim >= 2 else 0
+
+
+def weight_for(x, dtype):
+    """prelu's weight: one value per channel, some negative, some zero."""
+    c = x.shape[channel_axis(x)] if x.ndim >= 1 else 1
+    return np.linspace(-0.5, 0.75, max(c, 1)).astype(dtype)[:c] if c else np.zeros(0, dtype)
+
+
+def call(name, mode, x, monitor, out=None, weight=None):
+    if name == "prelu":
+        w = weight if weight is not None else weight_for(x, x.dtype)
+        if x.ndim == 0 or w.size == 0:
+            w = np.array([0.25], x.dtype)
+        if mode == "inplace":
+            return fastact.prelu_(x, w, monitor=monitor)
+        return fastact.prelu(x, w, out=out, monitor=monitor)
+    if mode == "inplace":
+        return getattr(fastact, name + "_")(x, monitor=monitor)
+    return getattr(fastact, name)(x, out=out, monitor=monitor)
+
+
+def plain(name, x, weight=None):
+    if name == "prelu":
+        w = weight if weight is not None else weight_for(x, x.dtype)
+        if x.ndim == 0 or w.size == 0:
+            w = np.array([0.25], x.dtype)
+        return fastact.prelu(x, w)
+    return getattr(fastact, name)(x)
+
+
+def expected_counts(name, x):
+    """(flat elements, per-channel flat counts or None) by NumPy."""
+    flat = FLAT[name](np.asarray(x))
+    if x.ndim == 0:
+        return int(flat), None
+    axis = channel_axis(x)
+    others = tuple(d for d in range(x.ndim) if d != axis)
+    return int(flat.sum()), flat.sum(axis=others).astype(np.int64)
+
+
+def check(monitor, name, x, per_channel):
+    dead, channels = expected_counts(name, x)
+    assert monitor.last_dead == dead
+    assert monitor.last_total == x.size
+    if per_channel and channels is not None:
+        np.testing.assert_array_equal(monitor.last_channel_dead, channels)
+        assert monitor.last_channel_total == (x.size // channels.size if channels.size else 0)
+    else:
+        assert monitor.last_channel_dead is None
+
+
+@pytest.mark.parametrize("per_channel", [False, True], ids=["call", "channel"])
+@pytest.mark.parametrize("mode", ["new", "out", "inplace"])
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+@dtypes
+@names
+def test_counts_on_every_layout(name, dtype, layout, mode, per_channel):
+    if mode == "inplace" and layout not in WRITABLE:
+        pytest.skip("read-only view")
+    rng = rng_for("monitor", name, dtype, layout, mode)
+    x, _ = make(layout, rng, dtype)
+    pristine = np.array(x, copy=True)
+    expected = plain(name, pristine)
+    m = fastact.DeadUnitMonitor(per_channel=per_channel)
+    if mode == "out":
+        out, _ = _fresh_out(x, "F" if x.ndim else "strided") if x.ndim else (
+            np.empty((), dtype), None)
+        r = call(name, mode, x, m, out=out)
+        assert r is out
+    else:
+        r = call(name, mode, x, m)
+    assert_bitwise_equal(np.asarray(r), expected)
+    assert m.calls == 1
+    check(m, name, pristine, per_channel)
+
+
+@dtypes
+@names
+def test_nan_is_not_dead_and_specials_count_by_their_piece(name, dtype):
+    x = np.concatenate([special_values(dtype), np.full(5, np.nan, dtype)])
+    m = fastact.DeadUnitMonitor()
+    call(name, "new", x, m)
+    # NaN compares false with everything: on no piece.
+    assert m.last_dead == int(FLAT[name](x).sum())
+    assert m.last_total == x.size
+    m.reset()
+    call(name, "new", np.full(8, np.nan, dtype), m)
+    assert m.last_dead == 0 and m.last_total == 8 and m.fraction == 0.0
+
+
+# Shapes large enough to split across threads (piecewise grain 32 K per thread),
+# not multiples of any vector or block size; channel axis innermost, outer,
+# and 1-d (every element its own channel).
+BIG_SHAPES = [((1 << 20) + 17,), (1031, 1025), (7, 33, 67, 61), (300001,)]
+
+
+@pytest.mark.parametrize("shape", BIG_SHAPES, ids=lambda s: "x".join(map(str, s)))
+@pytest.mark.parametrize("per_channel", [False, True], ids=["call", "channel"])
+@dtypes
+@names
+def test_threads_never_change_the_counts(name, dtype, per_channel, shape):
+    if per_channel and len(shape) == 1 and shape[0] > 400000:
+        pytest.skip("a million 1-element channels: covered by the smaller 1-d case")
+    x = moderate(rng_for("monitor-threads", name, dtype, shape), shape, dtype)
+    x.reshape(-1)[::97] = np.nan
+    results = []
+    for threads in (1, 2, 3):
+        m = fastact.DeadUnitMonitor(per_channel=per_channel)
+        with fastact.num_threads(threads):
+            y = call(name, "new", x, m)
+        results.append((y, m.last_dead, m.last_channel_dead))
+        check(m, name, x, per_channel)
+    for y, dead, chans in results[1:]:
+        assert_bitwise_equal(y, results[0][0])
+        assert dead == results[0][1]
+        if per_channel:
+            np.testing.assert_array_equal(chans, results[0][2])
+
+
+@pytest.mark.parametrize("shape", [(1031, 1025), (7, 33, 67, 61), (5, 1001)],
+                         ids=lambda s: "x".join(map(str, s)))
+@names
+def test_float32_int64_channel_counters(name, shape):
+    """float32 per-channel counts use int32 counters below 2^31 elements per
+    channel and int64 above: the int64 path, reached by lowering the limit."""
+    x = moderate(rng_for("monitor-wide", name, shape), shape, np.float32)
+    old = _kernels._set_narrow_limit(0)
+    try:
+        for threads in (1, 2):
+            m = fastact.DeadUnitMonitor(per_channel=True)
+            with fastact.num_threads(threads):
+                call(name, "new", x, m)
+            check(m, name, x, True)
+    finally:
+        _kernels._set_narrow_limit(old)
+
+
+@dtypes
+def test_overlapping_out_and_unaligned_inputs_still_count(dtype):
+    rng = rng_for("monitor-overlap", dtype)
+    base = moderate(rng, 1000, dtype)
+    x = base[:900]
+    expected = fastact.relu(np.array(x))
+    dead, _ = expected_counts("relu", np.array(x))
+    m = fastact.DeadUnitMonitor()
+    fastact.relu(x, out=base[100:], monitor=m)     # computed through a buffer
+    assert_bitwise_equal(base[100:], expected)
+    assert m.last_dead == dead
+
+
+def test_accumulates_until_reset():
+    m = fastact.DeadUnitMonitor(per_channel=True)
+    a = np.array([[-1.0, 2.0, 0.0], [3.0, -4.0, -0.0]], np.float32)     # 4 of 6 dead
+    b = np.array([[1.0, 2.0, 3.0]], np.float32)                          # none
+    fastact.relu(a, monitor=m)
+    fastact.relu(b, monitor=m)
+    assert (m.calls, m.dead, m.total) == (2, 4, 9)
+    assert (m.last_dead, m.last_total) == (0, 3)
+    assert m.fraction == pytest.approx(4 / 9) and m.last_fraction == 0.0
+    np.testing.assert_array_equal(m.channel_dead, [1, 1, 2])
+    assert m.channel_total == 3
+    np.testing.assert_allclose(m.channel_fraction, [1 / 3, 1 / 3, 2 / 3])
+    np.testing.assert_array_equal(m.last_channel_fraction, [0, 0, 0])
+    assert m.dead_channels == 0
+    m.reset()
+    fastact.relu(np.array([[-1.0, 1.0, 0.0], [-2.0, 3.0, -5.0]], np.float32), monitor=m)
+    assert m.dead_channels == 2    # channels 0 and 2: every output since reset was 0
+    m.reset()
+    assert (m.calls, m.dead, m.total) == (0, 0, 0)
+    assert m.channel_dead is None and np.isnan(m.fraction)
+    # After reset a per-channel monitor accepts another channel count.
+    fastact.relu(np.zeros((2, 5), np.float64), monitor=m)
+    assert m.channel_dead.shape == (5,) and m.fraction == 1.0
+
+
+def test_empty_call_counts_as_a_call():
+    m = fastact.DeadUnitMonitor(per_channel=True)
+    fastact.relu(np.zeros((0, 4), np.float32), monitor=m)
+    assert m.calls == 1 and m.total == 0 and np.isnan(m.fraction)
+    np.testing.assert_array_equal(m.last_channel_dead, [0, 0, 0, 0])
+
+
+def test_errors_leave_data_and_counts_untouched():
+    x = np.array([[-1.0, 1.0]], np.float32)
+    keep = x.copy()
+    with pytest.raises(TypeError, match="monitor must be a fastact.DeadUnitMonitor"):
+        fastact.relu_(x, monitor="yes")
+    m = fastact.DeadUnitMonitor(per_channel=True)
+    fastact.relu(np.ones((3, 4), np.float32), monitor=m)
+    with pytest.raises(ValueError, match="4 channels, this call has 2"):
+        fastact.relu_(x, monitor=m)
+    np.testing.assert_array_equal(x, keep)
+    assert m.calls == 1 and m.total == 12
+    with pytest.raises(ValueError, match="out has shape"):
+        fastact.relu(x, out=np.empty((2, 2), np.float32), monitor=fastact.DeadUnitMonitor())
+    with pytest.raises(TypeError, match="unexpected keyword argument 'monitor'"):
+        fastact.sigmoid(x, monitor=m)
+    with pytest.raises(ValueError, match="threshold"):
+        fastact.DeadUnitMonitor(threshold=1.5)
+
+
+def test_advice_and_warning():
+    x = np.array([-3.0, -2.0, -1.0, 1.0], np.float32)    # 75% dead
+    quiet = fastact.DeadUnitMonitor(name="hidden 1")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fastact.relu(x, monitor=quiet)                   # no warning unless asked
+    assert quiet.exceeded() and quiet.exceeded(last=True)
+    msg = quiet.advice()
+    assert "hidden 1" in msg and "75.0%" in msg and "Leaky ReLU" in msg
+    assert fastact.DeadUnitMonitor(threshold=0.8).advice() is None   # no calls: nan
+
+    loud = fastact.DeadUnitMonitor(warn=True)
+    with pytest.warns(fastact.DeadUnitWarning, match=r"relu_\(\): 75.0% .*learning rate"):
+        fastact.relu_(x.copy(), monitor=loud)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fastact.relu(np.array([-1.0, 1.0], np.float32), monitor=loud)   # 50%: not more
+        fastact.leaky_relu(np.array([-1.0, 1.0, 2.0], np.float32), monitor=loud)
+    with pytest.warns(fastact.DeadUnitWarning, match=r"prelu\(\)"):
+        fastact.prelu(x, np.array([0.1], np.float32), monitor=loud)
+    assert "threshold=0.5" in repr(loud) and "warn=True" in repr(loud)
