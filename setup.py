@@ -54,6 +54,20 @@ TARGETS = {
 }
 
 
+# The math layer (pyx/_vmath.pxd) is many small inline functions; GCC's
+# default unit-growth limit stops inlining them part-way through the module,
+# leaving calls (and scalar code) in some kernel loops.
+INLINING = {"max-inline-insns-single": 1000, "inline-unit-growth": 1000,
+            "large-function-growth": 1000}
+# Without hardware FMA (the x86-64 baseline) every fma of the math layer is an
+# inline emulation (~20 instructions): the formulas grow past those limits too.
+# Early inlining as well: a helper inlined late keeps its out-parameters (&n)
+# in memory, which stops vectorizing.
+BASELINE_INLINING = {"early-inlining-insns": 2000, "max-inline-insns-single": 20000,
+                     "large-function-insns": 100000, "large-function-growth": 10000,
+                     "inline-unit-growth": 10000}
+
+
 def requested_targets():
     if os.environ.get("FASTACT_NATIVE", "") not in ("", "0"):
         return ["native"]
@@ -133,19 +147,19 @@ class FastactBuildExt(build_ext):
             print("WARNING fastact: the compiler has no OpenMP; building single-threaded "
                   "(install libgomp/libomp and rebuild for multi-threaded kernels).",
                   file=sys.stderr)
-        # The math layer (pyx/_vmath.pxd) is many small inline functions; GCC's
-        # default unit-growth limit stops inlining them part-way through the
-        # module, leaving calls (and scalar code) in some kernel loops.
-        inline_params = [] if msvc else [
-            f for f in ("--param=max-inline-insns-single=1000",
-                        "--param=inline-unit-growth=1000",
-                        "--param=large-function-growth=1000") if compiler_accepts(cc, [f])]
+
+        def params(values):  # GCC --param settings the compiler accepts
+            if msvc:
+                return []
+            return [f for f in ("--param=%s=%d" % kv for kv in values.items())
+                    if compiler_accepts(cc, [f])]
         quiet = [] if msvc else ["-Wno-unreachable-code"]
         built = []
         for ext in self.extensions:
             target = getattr(ext, "fastact_target", None)
             if target is None:  # the driver: baseline flags, OpenMP
                 flags = base + ([openmp_flag] if openmp else [])
+                inlining = INLINING
                 ext.extra_link_args = ["-fopenmp"] if openmp and not msvc else []
             else:
                 gcc_sets, msvc_flags = TARGETS[target]
@@ -157,23 +171,14 @@ class FastactBuildExt(build_ext):
                     ext.fastact_skip = True
                     continue
                 flags = base + chosen
-                if target == "baseline" and X86 and not msvc:
-                    # Without hardware FMA every fma of the math layer is an
-                    # inline emulation (~20 instructions): the formulas grow
-                    # past GCC's inlining limits, leaving calls in loops.
-                    # Early inlining too: a helper inlined late keeps its
-                    # out-parameters (&n) in memory, which stops vectorizing.
-                    flags += [f for f in ("--param=early-inlining-insns=2000",
-                                          "--param=max-inline-insns-single=20000",
-                                          "--param=large-function-insns=100000",
-                                          "--param=large-function-growth=10000",
-                                          "--param=inline-unit-growth=10000")
-                              if compiler_accepts(cc, [f])]
+                baseline_x86 = target == "baseline" and X86 and not msvc
+                inlining = dict(INLINING, **BASELINE_INLINING) if baseline_x86 else INLINING
                 ext.define_macros.append(("FASTACT_TARGET", '"%s"' % target))
                 built.append(target)
+            flags = flags + params(inlining)
             shown = " ".join(flags)
             print("fastact: %s: %s" % (ext.name, shown), file=sys.stderr)
-            ext.extra_compile_args = inline_params + flags + quiet
+            ext.extra_compile_args = flags + quiet
             ext.define_macros.append(("FASTACT_BUILD_FLAGS", '"%s"' % shown))
         self.extensions = [e for e in self.extensions if not getattr(e, "fastact_skip", False)]
         if self.inplace:  # a kernel module of a target not built now would be stale

@@ -17,10 +17,7 @@ except ImportError as exc:  # pragma: no cover - only without a build
         "directory)."
     ) from exc
 
-from . import _dispatch
-
-_dispatch.use(_dispatch.choose())  # the kernels of the best target this CPU runs
-
+from . import _dispatch  # noqa: F401  (binds the kernels of this CPU's target)
 from ._api import build_api as _build_api
 from ._config import show_config
 from ._monitor import DeadUnitMonitor, DeadUnitWarning

@@ -21,6 +21,7 @@ instructions.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import os
@@ -38,6 +39,7 @@ REQUIRES = {
 }
 
 
+@functools.cache
 def compiled_targets() -> tuple:
     """The targets this installation has kernels for, best first."""
     return tuple(t for t in ORDER
@@ -55,6 +57,16 @@ def supported_targets() -> tuple:
     return tuple(t for t in compiled_targets() if not missing_features(t))
 
 
+def _check_cpu(target: str, asked: str) -> None:
+    """Raise if this CPU (or its OS) cannot run ``target``, saying what it has."""
+    lacking = missing_features(target)
+    if lacking:
+        have = " ".join(sorted(_kernels.cpu_features())) or "(no x86 features)"
+        raise RuntimeError(
+            f"{asked}: this CPU (or its OS) lacks {', '.join(lacking)}; it has: {have}; "
+            f"usable targets: {', '.join(supported_targets())}")
+
+
 def choose(env=None) -> str:
     """The target to use: ``FASTACT_CPU`` if set (checked), else the best one."""
     env = os.environ if env is None else env
@@ -63,19 +75,13 @@ def choose(env=None) -> str:
         raise ImportError("fastact: no compiled kernel module (fastact._loops_*) found; "
                           "reinstall with `pip install .`")
     forced = env.get("FASTACT_CPU", "").strip().lower()
-    if forced:
-        if forced not in compiled:
-            raise RuntimeError(
-                f"FASTACT_CPU={forced}: this build has no such target; it has "
-                f"{', '.join(compiled)}")
-        lacking = missing_features(forced)
-        if lacking:
-            have = " ".join(sorted(_kernels.cpu_features())) or "(no x86 features)"
-            raise RuntimeError(
-                f"FASTACT_CPU={forced}: this CPU (or its OS) lacks {', '.join(lacking)}; "
-                f"it has: {have}; usable targets: {', '.join(supported_targets())}")
-        return forced
-    return supported_targets()[0]
+    if not forced:
+        return supported_targets()[0]
+    if forced not in compiled:
+        raise RuntimeError(f"FASTACT_CPU={forced}: this build has no such target; it has "
+                           f"{', '.join(compiled)}")
+    _check_cpu(forced, f"FASTACT_CPU={forced}")
+    return forced
 
 
 def use(target: str) -> None:
@@ -84,10 +90,7 @@ def use(target: str) -> None:
     if target not in compiled_targets():
         raise ValueError(f"fastact: no compiled target {target!r}; this build has "
                          f"{', '.join(compiled_targets())}")
-    lacking = missing_features(target)
-    if lacking:
-        raise RuntimeError(f"fastact: this CPU lacks {', '.join(lacking)} for the "
-                           f"{target} target")
+    _check_cpu(target, f"fastact target {target}")
     module = importlib.import_module(f"fastact._loops_{target}")
     _kernels.bind(target, module.kernel_table(), module.KERNEL_SPECS)
 
@@ -101,3 +104,8 @@ def target_info(target: str | None = None) -> dict:
     """What ``target``'s kernels (default: the one in use) were compiled with."""
     module = importlib.import_module(f"fastact._loops_{target or current()}")
     return module.build_info()
+
+
+# At import (fastact/__init__.py imports this module before building the API):
+# the kernels of the best target this CPU runs, or FASTACT_CPU's.
+use(choose())

@@ -541,7 +541,7 @@ def run_report(args) -> dict:
     jobs.sort(key=lambda j: (j[2], j[3], j[0], j[1], j[4]))
     start_target = _dispatch.current()
     for name, direction, dtype, n, t, lib in jobs:
-        if lib.startswith("fastact["):
+        if lib.startswith("fastact[") and lib[len("fastact["):-1] != _dispatch.current():
             _dispatch.use(lib[len("fastact["):-1])
         progress.step(f"{name} {DIRECTIONS[direction].split(' (')[0]} {dtype} "
                       f"{size_label(n)} {t}T {lib}")

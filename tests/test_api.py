@@ -4,7 +4,6 @@ import inspect
 import io
 import os
 import re
-import subprocess
 import sys
 from collections.abc import Mapping
 
@@ -12,6 +11,7 @@ import numpy as np
 import pytest
 from refcheck import elementwise_names
 from references import REFERENCES
+from subproc import python_words
 
 import fastact
 
@@ -178,30 +178,18 @@ def test_bad_thread_counts(bad, exc):
     assert fastact.get_num_threads() == before
 
 
-def _run_python(code, **env):
-    full = {k: v for k, v in os.environ.items()
-            if k not in ("FASTACT_NUM_THREADS", "OMP_NUM_THREADS")}
-    full.update(env)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(fastact.__file__)))
-    full["PYTHONPATH"] = root + os.pathsep + full.get("PYTHONPATH", "")
-    out = subprocess.run([sys.executable, "-c", code], env=full, cwd=root,
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    return out.stdout.split()
-
-
 def test_default_thread_count_from_environment():
     code = ("import os, fastact; print(fastact.get_num_threads()); "
             "print(len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') "
             "else os.cpu_count())")
     if not _openmp():
-        assert _run_python(code, FASTACT_NUM_THREADS="3")[0] == "1"
+        assert python_words(code, FASTACT_NUM_THREADS="3")[0] == "1"
         return
-    assert _run_python(code, FASTACT_NUM_THREADS="3")[0] == "3"
-    assert _run_python(code, OMP_NUM_THREADS="5")[0] == "5"
-    assert _run_python(code, FASTACT_NUM_THREADS="3", OMP_NUM_THREADS="5")[0] == "3"
-    assert _run_python(code, OMP_NUM_THREADS="4,2")[0] == "4"
-    threads, cpus = _run_python(code)
+    assert python_words(code, FASTACT_NUM_THREADS="3")[0] == "3"
+    assert python_words(code, OMP_NUM_THREADS="5")[0] == "5"
+    assert python_words(code, FASTACT_NUM_THREADS="3", OMP_NUM_THREADS="5")[0] == "3"
+    assert python_words(code, OMP_NUM_THREADS="4,2")[0] == "4"
+    threads, cpus = python_words(code)
     assert threads == cpus
 
 
@@ -218,7 +206,7 @@ def test_threads_really_start_only_above_the_threshold():
         "print(a, b, c, d)\n")
     if not _openmp():
         pytest.skip("built without OpenMP")
-    a, b, c, d = map(int, _run_python(code, FASTACT_NUM_THREADS="2", OPENBLAS_NUM_THREADS="1",
+    a, b, c, d = map(int, python_words(code, FASTACT_NUM_THREADS="2", OPENBLAS_NUM_THREADS="1",
                                       OMP_NUM_THREADS="1", MKL_NUM_THREADS="1"))
     assert a == b == c, "a small or single-threaded call started threads"
     assert d > c, "a 2M-element call with 2 threads allowed stayed on one thread"

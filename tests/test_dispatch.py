@@ -3,11 +3,10 @@ a CPU gets, FASTACT_CPU, and rebinding between targets in one process."""
 
 import os
 import platform
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+from subproc import run_python
 
 import fastact
 from fastact import _dispatch, _kernels
@@ -22,13 +21,6 @@ NEHALEM = frozenset({"sse2", "sse4.2"})
 HASWELL = NEHALEM | {"avx", "avx2", "fma", "bmi1", "bmi2", "f16c", "lzcnt", "movbe",
                      "os_ymm"}
 SKYLAKE_X = HASWELL | {"avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl", "os_zmm"}
-
-
-def _python(code, **env):
-    full = {k: v for k, v in os.environ.items() if k != "FASTACT_CPU"}
-    full.update(env)
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=full, timeout=120)
 
 
 @pytest.fixture
@@ -98,22 +90,22 @@ def test_forcing_an_unknown_target_names_the_built_ones():
 
 
 def test_import_fails_clearly_for_a_bad_forced_target():
-    r = _python("import fastact", FASTACT_CPU="sse9")
-    assert r.returncode != 0
-    assert "FASTACT_CPU=sse9" in r.stderr and "no such target" in r.stderr
+    rc, _, err = run_python("import fastact", FASTACT_CPU="sse9")
+    assert rc != 0
+    assert "FASTACT_CPU=sse9" in err and "no such target" in err
 
 
 @pytest.mark.parametrize("target", SUPPORTED)
 def test_forcing_each_supported_target_at_import(target):
-    r = _python("import fastact, numpy as np; from fastact import _dispatch\n"
+    rc, out, err = run_python("import fastact, numpy as np; from fastact import _dispatch\n"
                 "print(_dispatch.current())\n"
                 "print(float(fastact.sigmoid(np.float32(0.5))))\n"
                 "fastact.show_config()", FASTACT_CPU=target)
-    assert r.returncode == 0, r.stderr
-    lines = r.stdout.splitlines()
+    assert rc == 0, err
+    lines = out.splitlines()
     assert lines[0] == target
     assert abs(float(lines[1]) - 0.6224593) < 1e-6
-    assert f"chosen:     {target} (forced by FASTACT_CPU)" in r.stdout
+    assert f"chosen:     {target} (forced by FASTACT_CPU)" in out
 
 
 def test_rebinding_keeps_the_kernel_objects_and_their_settings():

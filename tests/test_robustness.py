@@ -7,15 +7,13 @@ The random versions of these checks are the property suite
 """
 
 import os
-import signal
-import subprocess
-import sys
 import threading
 
 import numpy as np
 import pytest
 from calls import entries
 from inputs import rng_for
+from subproc import python_words
 
 import fastact
 
@@ -453,27 +451,6 @@ def test_huge_thread_count_is_named():
         pass
 
 
-def _run_script(code, timeout=60, **env):
-    """Run ``code`` in a fresh interpreter (its own process group, killed whole
-    on timeout: a hang fails the test instead of blocking the run)."""
-    full = {k: v for k, v in os.environ.items()
-            if k not in ("FASTACT_NUM_THREADS", "OMP_NUM_THREADS")}
-    full.update(env)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(fastact.__file__)))
-    full["PYTHONPATH"] = root + os.pathsep + full.get("PYTHONPATH", "")
-    proc = subprocess.Popen([sys.executable, "-c", code], env=full, cwd=root,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        pytest.fail(f"hung for {timeout} s (killed): a forked child blocked in OpenMP?")
-    assert proc.returncode == 0, err
-    return out.split()
-
-
 FORK_SCRIPT = r"""
 import os, sys, numpy as np, fastact
 fastact.set_num_threads(2)
@@ -510,7 +487,7 @@ print(fastact.get_num_threads(), fastact.gelu(x)[-1])   # the parent keeps its t
 def test_fork_after_a_parallel_call():
     """A child made by fork (os.fork, multiprocessing's 'fork') after the parent
     ran multi-threaded runs single-threaded instead of hanging."""
-    out = _run_script("PARALLEL_PARENT = True\n" + FORK_SCRIPT, timeout=90)
+    out = python_words("PARALLEL_PARENT = True\n" + FORK_SCRIPT, timeout=90)
     assert out[0] == "True:1" and out[1] == "0", out           # os.fork child
     assert out[2] == ",".join(["True:1"] * 4), out             # multiprocessing
     assert out[3] == "2", out
@@ -520,7 +497,7 @@ def test_fork_after_a_parallel_call():
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_fork_before_any_parallel_call_keeps_threads():
     """No pool was started: the child has none to inherit and keeps its setting."""
-    out = _run_script("PARALLEL_PARENT = False\n" + FORK_SCRIPT, timeout=90)
+    out = python_words("PARALLEL_PARENT = False\n" + FORK_SCRIPT, timeout=90)
     assert out[0] == "True:2" and out[1] == "0", out
 
 
@@ -540,7 +517,7 @@ def test_num_threads_block_reaches_the_kernels():
         "        fastact.relu(x)\n"
         "    print(a, b, n())\n"
         "t = threading.Thread(target=work); t.start(); t.join()\n")
-    a, b, c = map(int, _run_script(code, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+    a, b, c = map(int, python_words(code, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                                    MKL_NUM_THREADS="1"))
     assert a == b, "a call with 1 thread set started threads"
     assert c > b, "the block's 2 threads did not reach the kernel"

@@ -43,6 +43,9 @@ PACKED = re.compile(
     r"|sqrt|rcp14|rsqrt14|scalef|getexp|getmant|rndscale|round|cvt\w*|ternlog\w*)p[sd])\b"
 )
 KERNEL = re.compile(r"^[0-9a-f]+ <(.*_([kr])_(\w+?)_(f32|f64))>:$")
+# A packed load or store (a memory operand); register copies with movapd are
+# scalar code too.
+PACKED_MOVE = re.compile(r"\bv?mov(?:u|a)p[sd]\b.*\(|\bv?movdq[ua]\b.*\(")
 WIDEN = re.compile(r"\bv?cvt(?:ps2pd|ss2sd)\b")
 ALLOWED_CALLS = ("memcpy", "memmove", "memset")
 # Row-wise kernels may call log once per row and their own per-block helpers.
@@ -110,9 +113,7 @@ def analyse(path):
             results[current]["widths"]["zmm"] += 1
         elif "%ymm" in line:
             results[current]["widths"]["ymm"] += 1
-        elif PACKED.search(line) or re.search(r"\bv?mov(?:u|a)p[sd]\b.*\(|\bv?movdq[ua]\b.*\(", line):
-            # packed arithmetic, or a packed load/store (register copies with
-            # movapd are scalar code too)
+        elif PACKED.search(line) or PACKED_MOVE.search(line):
             results[current]["widths"]["xmm"] += 1
         if WIDEN.search(line):
             results[current]["widens"] += 1
@@ -142,8 +143,8 @@ def check(path):
         w = r["widths"]
         notes = ", ".join(calls) + ("float32 widened to double" if widened else "")
         print(f"{name:36s} {w['zmm']:5d} {w['ymm']:5d} {w['xmm']:5d}  {notes or '-'}")
-        if name.startswith(SCALAR_BY_DESIGN) or (
-                name in KNOWN_SCALAR.get(target, ()) and hw_fma is False and not calls):
+        if name.startswith(SCALAR_BY_DESIGN) or (name in KNOWN_SCALAR.get(target, ())
+                                                 and not calls):
             continue
         if calls or widened or not w[width] and not r["calls"]:
             bad.append(name)
