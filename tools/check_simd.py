@@ -20,6 +20,11 @@ SSE/AVX-128) and lists the functions it calls.  Exits 1 if a kernel:
   (pyx/_vmath.pxd), so widening is allowed there.  Row-wise kernels (``_r_``)
   accumulate sums in float64 by design.
 
+A kernel with an explicit-SIMD version on the target (pyx/simd/: the
+generated ``_k_`` function only hands its arrays to ``fa_simd_run1/2``) is
+judged by that version, the function ``fa_simd_<formula>_f32``: the table
+shows its counts and notes "explicit SIMD".
+
 and exits 1 if a module holds instructions above its target: the baseline no
 VEX/EVEX instruction at all (no ymm/zmm register, no v-prefixed mnemonic),
 avx2 no zmm register.
@@ -43,6 +48,8 @@ PACKED = re.compile(
     r"|sqrt|rcp14|rsqrt14|scalef|getexp|getmant|rndscale|round|cvt\w*|ternlog\w*)p[sd])\b"
 )
 KERNEL = re.compile(r"^[0-9a-f]+ <(.*_([kr])_(\w+?)_(f32|f64))>:$")
+# The explicit-SIMD versions (pyx/simd/fa_simd_<target>.h), by formula name.
+SIMD_FN = re.compile(r"^[0-9a-f]+ <fa_simd_(\w+?)_(f32|f64)>:$")
 WIDEN = re.compile(r"\bv?cvt(?:ps2pd|ss2sd)\b")
 ALLOWED_CALLS = ("memcpy", "memmove", "memset")
 # Row-wise kernels may call log once per row and their own per-block helpers.
@@ -77,6 +84,7 @@ def analyse(path):
     text = subprocess.run(["objdump", "-d", "--no-show-raw-insn", path], check=True,
                           capture_output=True, text=True).stdout
     results = {}
+    simd = {}
     whole = collections.Counter()   # the module's widest code, kernels or not
     current = None
     for line in text.splitlines():
@@ -87,6 +95,12 @@ def analyse(path):
         mn = MNEMONIC.match(line)
         if mn and mn.group(1).startswith("v"):
             whole["vex"] += 1
+        m = SIMD_FN.match(line)
+        if m and not m.group(1).startswith("run"):
+            current = f"simd:{m.group(1)}_{m.group(2)}"
+            simd[current] = {"widths": collections.Counter(), "calls": set(),
+                             "widens": 0, "rowwise": False}
+            continue
         m = KERNEL.match(line)
         if m:
             current = f"{m.group(3)}_{m.group(4)}"
@@ -95,24 +109,30 @@ def analyse(path):
             continue
         if current is None:
             continue
+        r = simd[current] if current.startswith("simd:") else results[current]
         if not line.strip():
             current = None
             continue
         # Any instruction on a 512/256-bit register is packed; on xmm registers
         # only the packed mnemonics are (scalar ss/sd code also uses xmm).
         if "%zmm" in line:
-            results[current]["widths"]["zmm"] += 1
+            r["widths"]["zmm"] += 1
         elif "%ymm" in line:
-            results[current]["widths"]["ymm"] += 1
+            r["widths"]["ymm"] += 1
         elif PACKED.search(line) or re.search(r"\bv?mov(?:u|a)p[sd]\b.*\(|\bv?movdq[ua]\b.*\(", line):
             # packed arithmetic, or a packed load/store (register copies with
             # movapd are scalar code too)
-            results[current]["widths"]["xmm"] += 1
+            r["widths"]["xmm"] += 1
         if WIDEN.search(line):
-            results[current]["widens"] += 1
+            r["widens"] += 1
         if "\tcall" in line:
             target = re.search(r"<([^>@+]+)", line)
-            results[current]["calls"].add(target.group(1) if target else line.split()[-1])
+            r["calls"].add(target.group(1) if target else line.split()[-1])
+    # a kernel that hands its work to an explicit-SIMD version is that version
+    for name, r in results.items():
+        v = simd.get("simd:" + name)
+        if v is not None and not sum(r["widths"].values()):
+            results[name] = dict(v, explicit=True)
     return results, whole
 
 
@@ -135,6 +155,8 @@ def check(path):
         widened = hw_fma and r["widens"] and name.endswith("_f32") and not r["rowwise"]
         w = r["widths"]
         notes = ", ".join(calls) + ("float32 widened to double" if widened else "")
+        if r.get("explicit"):
+            notes = "explicit SIMD (fa_simd_%s)" % name + (", " + notes if notes else "")
         print(f"{name:36s} {w['zmm']:5d} {w['ymm']:5d} {w['xmm']:5d}  {notes or '-'}")
         if name.startswith(SCALAR_BY_DESIGN):
             continue

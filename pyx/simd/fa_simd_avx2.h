@@ -1,0 +1,275 @@
+/* fastact's float32 exponential family in AVX2 + FMA intrinsics (the avx2
+ * target: x86-64-v3).  Included through fa_simd.h only.
+ *
+ * The algorithms of fa_simd_avx512.h, with what AVX2 lacks done by hand:
+ *
+ * - no vscalefps: 2^n is built in the exponent field ((n + 127) << 23).  That
+ *   covers n >= -126; a result that ends subnormal (n below -125: sigmoid and
+ *   silu of x < -86) needs two factors, 2^max(n, -64) (exact) then
+ *   2^(n - that) (the one rounding), and only vectors holding such a lane take
+ *   that path (a movemask test): typical data pays for the common path only.
+ * - no vrcp14ps: vrcpps (12 bits) and one Newton step (~2^-23), then the
+ *   same remainder correction as AVX-512 (error ~2^-46 before rounding).
+ * - no mask registers: selects on the sign bit (vblendvps reads it directly)
+ *   or on compare results.
+ *
+ * Same per-element arithmetic for every position: the tail is computed in a
+ * zero-padded 8-element buffer with the same vector code. */
+#ifndef FASTACT_SIMD_AVX2_H
+#define FASTACT_SIMD_AVX2_H
+
+#include <immintrin.h>
+#include <string.h>
+
+#if defined(__GNUC__)
+#  define FA256 static inline __attribute__((always_inline))
+#else
+#  define FA256 static inline
+#endif
+
+#define FA256_F(v) _mm256_set1_ps(v)
+#define FA256_SIGN _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u))
+#define FA256_MAGIC 12582912.0f          /* 1.5 * 2^23: round-to-integer shifter */
+
+FA256 __m256 fa256_neg_abs(__m256 x) { return _mm256_or_ps(x, FA256_SIGN); }
+FA256 __m256 fa256_abs(__m256 x) { return _mm256_andnot_ps(FA256_SIGN, x); }
+FA256 __m256 fa256_copysign(__m256 mag, __m256 sgn) {
+    return _mm256_or_ps(_mm256_andnot_ps(FA256_SIGN, mag), _mm256_and_ps(FA256_SIGN, sgn));
+}
+
+/* 2^k for integer k in [-126, 127] (as int32 lanes) */
+FA256 __m256 fa256_pow2i(__m256i k) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k, _mm256_set1_epi32(127)), 23));
+}
+
+/* q 2^k for k in [-173, 0]: one rounding, also into the subnormal range.  The
+ * two-factor path only for vectors that need it. */
+FA256 __m256 fa256_scale_neg(__m256 q, __m256i k) {
+    __m256i lim = _mm256_set1_epi32(-126);
+    if (_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(lim, k)))) {
+        __m256i k1 = _mm256_max_epi32(k, _mm256_set1_epi32(-64));
+        return _mm256_mul_ps(_mm256_mul_ps(q, fa256_pow2i(k1)),
+                             fa256_pow2i(_mm256_sub_epi32(k, k1)));
+    }
+    return _mm256_mul_ps(q, fa256_pow2i(k));
+}
+
+/* e^r - 1 on |r| <= ln2/2: _expm1_kernel_f32's polynomial */
+FA256 __m256 fa256_expm1_kernel(__m256 r) {
+    __m256 q = _mm256_fmadd_ps(FA256_F(0.0013870634138584137f), r, FA256_F(0.008366254158318043f));
+    q = _mm256_fmadd_ps(q, r, FA256_F(0.04166743531823158f));
+    q = _mm256_fmadd_ps(q, r, FA256_F(0.1666654646396637f));
+    q = _mm256_fmadd_ps(q, r, FA256_F(0.4999999701976776f));
+    return _mm256_fmadd_ps(_mm256_mul_ps(r, r), q, r);
+}
+
+/* e^a = (p + lo) 2^n for a in [-120, 89] or NaN, n as int32 lanes (a NaN
+ * lane's n is garbage; its p is NaN). */
+FA256 __m256 fa256_exp_parts(__m256 a, __m256* lo, __m256i* n) {
+    __m256 t = _mm256_fmadd_ps(a, FA256_F(1.44269502162933349609375f), FA256_F(FA256_MAGIC));
+    __m256 k = _mm256_sub_ps(t, FA256_F(FA256_MAGIC));
+    __m256 r = _mm256_fnmadd_ps(k, FA256_F(0.693145751953125f), a);
+    r = _mm256_fnmadd_ps(k, FA256_F(1.428606765330187e-06f), r);
+    __m256 u = fa256_expm1_kernel(r);
+    __m256 p = _mm256_add_ps(FA256_F(1.0f), u);
+    *lo = _mm256_sub_ps(u, _mm256_sub_ps(p, FA256_F(1.0f)));
+    *n = _mm256_sub_epi32(_mm256_castps_si256(t), _mm256_castps_si256(FA256_F(FA256_MAGIC)));
+    return p;
+}
+
+/* z = e^-|a| = (p + lo) 2^n (argument clamped at -120), d + e = 1 + z. */
+FA256 __m256 fa256_one_plus_exp_neg_abs(__m256 a, __m256* p, __m256* lo, __m256i* n,
+                                        __m256* z, __m256* zl, __m256* e) {
+    __m256 am = _mm256_max_ps(FA256_F(-120.0f), fa256_neg_abs(a));
+    *p = fa256_exp_parts(am, lo, n);
+    /* z below 2^-126 only meets 1 + z: its scale may be clamped there */
+    __m256 s = fa256_pow2i(_mm256_max_epi32(*n, _mm256_set1_epi32(-126)));
+    *z = _mm256_mul_ps(*p, s);
+    *zl = _mm256_mul_ps(*lo, s);
+    __m256 d = _mm256_add_ps(FA256_F(1.0f), *z);
+    *e = _mm256_add_ps(_mm256_sub_ps(*z, _mm256_sub_ps(d, FA256_F(1.0f))), *zl);
+    return d;
+}
+
+/* 1/d to ~2^-23: vrcpps and one Newton step */
+FA256 __m256 fa256_recip(__m256 d) {
+    __m256 r = _mm256_rcp_ps(d);
+    return _mm256_fmadd_ps(r, _mm256_fnmadd_ps(d, r, FA256_F(1.0f)), r);
+}
+
+/* (num + nlo) / (d + e), rounded about once */
+FA256 __m256 fa256_div_corrected(__m256 num, __m256 nlo, __m256 d, __m256 e) {
+    __m256 r = fa256_recip(d);
+    __m256 q0 = _mm256_mul_ps(num, r);
+    __m256 rem = _mm256_add_ps(_mm256_fnmadd_ps(q0, d, num), _mm256_fnmadd_ps(q0, e, nlo));
+    return _mm256_fmadd_ps(rem, r, q0);
+}
+
+/* sigmoid: as fa512_sigmoid; x's sign bit selects (x = -0 takes the x < 0
+ * side: p = 1, n = 0 there, the same 1/2). */
+FA256 __m256 fa256_sigmoid(__m256 x) {
+    __m256 p, lo, z, zl, e;
+    __m256i n;
+    __m256 d = fa256_one_plus_exp_neg_abs(x, &p, &lo, &n, &z, &zl, &e);
+    __m256 num = _mm256_blendv_ps(FA256_F(1.0f), p, x);
+    __m256 nlo = _mm256_blendv_ps(_mm256_setzero_ps(), lo, x);
+    __m256 q = fa256_div_corrected(num, nlo, d, e);
+    /* positive lanes: scale 2^0 */
+    __m256i k = _mm256_castps_si256(_mm256_blendv_ps(_mm256_setzero_ps(), _mm256_castsi256_ps(n), x));
+    return fa256_scale_neg(q, k);
+}
+
+/* sigma'(x) 2^k2 (k2 = 0: sigmoid', 2 on 2x: tanh'), as fa512_sigmoid_deriv */
+FA256 __m256 fa256_sigmoid_deriv(__m256 x, int k2) {
+    __m256 p, lo, z, zl, e;
+    __m256i n;
+    __m256 s = fa256_one_plus_exp_neg_abs(x, &p, &lo, &n, &z, &zl, &e);
+    __m256 sq = _mm256_mul_ps(s, s);
+    __m256 sq_lo = _mm256_fmadd_ps(_mm256_add_ps(s, s), e, _mm256_fmsub_ps(s, s, sq));
+    __m256 r = fa256_recip(sq);
+    __m256 q0 = _mm256_mul_ps(p, r);
+    __m256 rem = _mm256_add_ps(_mm256_fnmadd_ps(q0, sq, p), _mm256_fnmadd_ps(q0, sq_lo, lo));
+    __m256 q = _mm256_fmadd_ps(rem, r, q0);
+    return fa256_scale_neg(q, _mm256_add_epi32(n, _mm256_set1_epi32(k2)));
+}
+
+/* swish(x) = x sigma(beta x), as fa512_swish */
+FA256 __m256 fa256_swish(__m256 x, __m256 beta) {
+    __m256 a = _mm256_mul_ps(beta, x);
+    __m256 p, lo, z, zl, e;
+    __m256i n;
+    __m256 d = fa256_one_plus_exp_neg_abs(a, &p, &lo, &n, &z, &zl, &e);
+    __m256 f = _mm256_blendv_ps(FA256_F(1.0f), p, a);
+    __m256 flo = _mm256_blendv_ps(_mm256_setzero_ps(), lo, a);
+    __m256 N = _mm256_mul_ps(x, f);
+    __m256 N_lo = _mm256_fmadd_ps(x, flo, _mm256_fmsub_ps(x, f, N));
+    __m256 q = fa256_div_corrected(N, N_lo, d, e);
+    __m256i k = _mm256_castps_si256(_mm256_blendv_ps(_mm256_setzero_ps(), _mm256_castsi256_ps(n), a));
+    q = fa256_copysign(fa256_scale_neg(q, k), x);
+    q = _mm256_blendv_ps(q, x, _mm256_cmp_ps(x, FA256_F(89.0f), _CMP_GT_OQ));
+    return _mm256_blendv_ps(q, _mm256_and_ps(x, FA256_SIGN),
+                            _mm256_cmp_ps(a, FA256_F(-195.0f), _CMP_LT_OQ));
+}
+
+/* swish'(x), as fa512_swish_deriv */
+FA256 __m256 fa256_silu_deriv_root(__m256 a, __m256* d_out) {
+    __m256 d = _mm256_sub_ps(_mm256_sub_ps(a, FA256_F(-1.2784645557403564f)),
+                             FA256_F(1.2979282537628478e-08f));
+    __m256 Q = _mm256_fmadd_ps(FA256_F(-1.118882551054412e-06f), d, FA256_F(3.1226229566527763e-06f));
+    Q = _mm256_fmadd_ps(Q, d, FA256_F(3.2961213491944363e-06f));
+    Q = _mm256_fmadd_ps(Q, d, FA256_F(-3.1882140319794416e-05f));
+    Q = _mm256_fmadd_ps(Q, d, FA256_F(-4.8779849748825654e-05f));
+    Q = _mm256_fmadd_ps(Q, d, FA256_F(0.000187661440577358f));
+    Q = _mm256_fmadd_ps(Q, d, FA256_F(0.0008031870238482952f));
+    Q = _mm256_fmadd_ps(Q, d, FA256_F(0.0001259076816495508f));
+    Q = _mm256_fmadd_ps(Q, d, FA256_F(-0.00660784961655736f));
+    Q = _mm256_fmadd_ps(Q, d, FA256_F(-0.015222559683024883f));
+    Q = _mm256_fmadd_ps(Q, d, FA256_F(0.018874939531087875f));
+    Q = _mm256_fmadd_ps(Q, d, FA256_F(0.14664879441261292f));
+    Q = _mm256_fmadd_ps(Q, d, FA256_F(0.2178117036819458f));
+    *d_out = d;
+    return _mm256_mul_ps(d, Q);
+}
+
+FA256 __m256 fa256_swish_deriv(__m256 x, __m256 beta) {
+    __m256 a = _mm256_mul_ps(beta, x);
+    __m256 p, lo, z, zl, e;
+    __m256i n;
+    __m256 s = fa256_one_plus_exp_neg_abs(a, &p, &lo, &n, &z, &zl, &e);
+    __m256 sq = _mm256_mul_ps(s, s);
+    __m256 sq_lo = _mm256_fmadd_ps(_mm256_add_ps(s, s), e, _mm256_fmsub_ps(s, s, sq));
+    __m256 r = fa256_recip(sq);
+    __m256 ie = _mm256_fnmadd_ps(r, sq_lo, _mm256_fnmadd_ps(r, sq, FA256_F(1.0f)));
+    __m256 ac = _mm256_min_ps(FA256_F(1e4f), _mm256_max_ps(FA256_F(-1e4f), a));
+    __m256 t = _mm256_mul_ps(_mm256_add_ps(_mm256_fmadd_ps(ac, z, s), _mm256_fmadd_ps(ac, zl, e)), r);
+    __m256 pos = _mm256_fmadd_ps(t, ie, t);
+    __m256 b = _mm256_add_ps(FA256_F(1.0f), ac);
+    __m256 w = _mm256_add_ps(b, z);
+    __m256 w_lo = _mm256_add_ps(_mm256_sub_ps(z, _mm256_sub_ps(w, b)), zl);
+    __m256 N = _mm256_mul_ps(p, w);
+    __m256 N_lo = _mm256_add_ps(_mm256_fmsub_ps(p, w, N), _mm256_fmadd_ps(p, w_lo, _mm256_mul_ps(lo, w)));
+    __m256 t2 = _mm256_mul_ps(N, r);
+    __m256 neg = _mm256_add_ps(t2, _mm256_add_ps(_mm256_fmsub_ps(N, r, t2),
+                                                 _mm256_fmadd_ps(t2, ie, _mm256_mul_ps(N_lo, r))));
+    neg = fa256_scale_neg(neg, n);
+    neg = _mm256_blendv_ps(neg, FA256_F(-0.0f), _mm256_cmp_ps(a, FA256_F(-120.0f), _CMP_LT_OQ));
+    __m256 res = _mm256_blendv_ps(neg, pos, _mm256_cmp_ps(a, _mm256_setzero_ps(), _CMP_GE_OQ));
+    __m256 win = _mm256_cmp_ps(fa256_abs(_mm256_sub_ps(a, FA256_F(-1.2784645557403564f))),
+                               FA256_F(1.0f), _CMP_LT_OQ);
+    if (_mm256_movemask_ps(win)) {
+        __m256 dd;
+        __m256 near = fa256_silu_deriv_root(a, &dd);
+        res = _mm256_blendv_ps(res, near, _mm256_cmp_ps(fa256_abs(dd), FA256_F(1.0f), _CMP_LT_OQ));
+    }
+    return res;
+}
+
+
+/* ---- whole-array loops (contiguous; out may alias an input) ---- */
+
+#define FA256_LOOP1(name, EXPR)                                                       \
+    static void fa_simd_##name##_f32(const float* xs, float* out, Py_ssize_t n,        \
+                                     const float* prm) {                              \
+        const __m256 p0 = _mm256_set1_ps(prm[0]);                                     \
+        Py_ssize_t i = 0;                                                             \
+        (void)p0;                                                                     \
+        for (; i + 8 <= n; i += 8) {                                                  \
+            __m256 x = _mm256_loadu_ps(xs + i);                                       \
+            _mm256_storeu_ps(out + i, (EXPR));                                        \
+        }                                                                             \
+        if (i < n) {                                                                  \
+            float bx[8] = {0}, bo[8];                                                 \
+            memcpy(bx, xs + i, (size_t)(n - i) * sizeof(float));                      \
+            {                                                                         \
+                __m256 x = _mm256_loadu_ps(bx);                                       \
+                _mm256_storeu_ps(bo, (EXPR));                                         \
+            }                                                                         \
+            memcpy(out + i, bo, (size_t)(n - i) * sizeof(float));                     \
+        }                                                                             \
+    }
+
+#define FA256_LOOP2(name, EXPR)                                                       \
+    static void fa_simd_##name##_f32(const float* gs, const float* xs, float* out,     \
+                                     Py_ssize_t n, const float* prm) {                \
+        const __m256 p0 = _mm256_set1_ps(prm[0]);                                     \
+        Py_ssize_t i = 0;                                                             \
+        (void)p0;                                                                     \
+        for (; i + 8 <= n; i += 8) {                                                  \
+            __m256 g = _mm256_loadu_ps(gs + i);                                       \
+            __m256 x = _mm256_loadu_ps(xs + i);                                       \
+            _mm256_storeu_ps(out + i, _mm256_mul_ps(g, (EXPR)));                      \
+        }                                                                             \
+        if (i < n) {                                                                  \
+            float bg[8] = {0}, bx[8] = {0}, bo[8];                                    \
+            memcpy(bg, gs + i, (size_t)(n - i) * sizeof(float));                      \
+            memcpy(bx, xs + i, (size_t)(n - i) * sizeof(float));                      \
+            {                                                                         \
+                __m256 g = _mm256_loadu_ps(bg);                                       \
+                __m256 x = _mm256_loadu_ps(bx);                                       \
+                _mm256_storeu_ps(bo, _mm256_mul_ps(g, (EXPR)));                       \
+            }                                                                         \
+            memcpy(out + i, bo, (size_t)(n - i) * sizeof(float));                     \
+        }                                                                             \
+    }
+
+#define FA_SIMD_HAVE_sigmoid_forward
+#define FA_SIMD_sigmoid_forward_f32 1
+FA256_LOOP1(sigmoid_forward, fa256_sigmoid(x))
+
+#define FA_SIMD_HAVE_sigmoid_backward
+#define FA_SIMD_sigmoid_backward_f32 1
+FA256_LOOP2(sigmoid_backward, fa256_sigmoid_deriv(x, 0))
+
+#define FA_SIMD_HAVE_tanh_backward
+#define FA_SIMD_tanh_backward_f32 1
+FA256_LOOP2(tanh_backward, fa256_sigmoid_deriv(_mm256_add_ps(x, x), 2))
+
+#define FA_SIMD_HAVE_swish_forward
+#define FA_SIMD_swish_forward_f32 1
+FA256_LOOP1(swish_forward, fa256_swish(x, p0))
+
+#define FA_SIMD_HAVE_swish_backward
+#define FA_SIMD_swish_backward_f32 1
+FA256_LOOP2(swish_backward, fa256_swish_deriv(x, p0))
+
+#endif
