@@ -101,3 +101,12 @@ def target_info(target: str | None = None) -> dict:
     """What ``target``'s kernels (default: the one in use) were compiled with."""
     module = importlib.import_module(f"fastact._loops_{target or current()}")
     return module.build_info()
+
+
+def explicit_simd(enabled: bool | None = None, target: str | None = None) -> tuple:
+    """The float32 kernels that ``target`` (default: the one in use) runs as
+    explicit SIMD (pyx/simd/); ``enabled=False`` makes them run the Cython
+    formula instead (side-by-side timing, tests), ``True`` restores them.
+    Not thread-safe: no kernel may be running."""
+    module = importlib.import_module(f"fastact._loops_{target or current()}")
+    return module.explicit_simd(enabled)

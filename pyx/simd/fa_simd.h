@@ -65,6 +65,42 @@ FA_SIMD_ABSENT1(swish_forward)
 #ifndef FA_SIMD_HAVE_swish_backward
 FA_SIMD_ABSENT2(swish_backward)
 #endif
+#ifndef FA_SIMD_HAVE_elu_forward
+FA_SIMD_ABSENT1(elu_forward)
+#endif
+#ifndef FA_SIMD_HAVE_elu_backward
+FA_SIMD_ABSENT2(elu_backward)
+#endif
+#ifndef FA_SIMD_HAVE_selu_forward
+FA_SIMD_ABSENT1(selu_forward)
+#endif
+#ifndef FA_SIMD_HAVE_selu_backward
+FA_SIMD_ABSENT2(selu_backward)
+#endif
+#ifndef FA_SIMD_HAVE_celu_forward
+FA_SIMD_ABSENT1(celu_forward)
+#endif
+#ifndef FA_SIMD_HAVE_celu_backward
+FA_SIMD_ABSENT2(celu_backward)
+#endif
+#ifndef FA_SIMD_HAVE_softplus_forward
+FA_SIMD_ABSENT1(softplus_forward)
+#endif
+#ifndef FA_SIMD_HAVE_softplus_backward
+FA_SIMD_ABSENT2(softplus_backward)
+#endif
+#ifndef FA_SIMD_HAVE_logsigmoid_forward
+FA_SIMD_ABSENT1(logsigmoid_forward)
+#endif
+#ifndef FA_SIMD_HAVE_logsigmoid_backward
+FA_SIMD_ABSENT2(logsigmoid_backward)
+#endif
+#ifndef FA_SIMD_HAVE_gelu_tanh_forward
+FA_SIMD_ABSENT1(gelu_tanh_forward)
+#endif
+#ifndef FA_SIMD_HAVE_mish_forward
+FA_SIMD_ABSENT1(mish_forward)
+#endif
 
 /* Blocks and prefetch distance: as PF_BLOCK / PF_AHEAD in pyx/_loops.pyx.tp. */
 #define FA_SIMD_BLOCK 1024

@@ -205,14 +205,269 @@ FA256 __m256 fa256_swish_deriv(__m256 x, __m256 beta) {
 }
 
 
+/* ---- elu, selu, celu (as fa_simd_avx512.h) ---- */
+
+/* 2^k for k in [-126, 127] given as a float holding an integer */
+FA256 __m256 fa256_pow2f(__m256 k) {
+    return fa256_pow2i(_mm256_cvtps_epi32(k));
+}
+
+/* e^x - 1 for x in [-25, 0] or NaN (2^n normal: n >= -37) */
+FA256 __m256 fa256_expm1_neg(__m256 xc) {
+    __m256 t = _mm256_fmadd_ps(xc, FA256_F(1.44269502162933349609375f), FA256_F(FA256_MAGIC));
+    __m256 k = _mm256_sub_ps(t, FA256_F(FA256_MAGIC));
+    __m256 r = _mm256_fnmadd_ps(k, FA256_F(0.693145751953125f), xc);
+    r = _mm256_fnmadd_ps(k, FA256_F(1.428606765330187e-06f), r);
+    __m256 u = fa256_expm1_kernel(r);
+    __m256 s = fa256_pow2i(_mm256_sub_epi32(_mm256_castps_si256(t),
+                                            _mm256_castps_si256(FA256_F(FA256_MAGIC))));
+    return _mm256_fmadd_ps(s, u, _mm256_sub_ps(s, FA256_F(1.0f)));
+}
+
+/* e^x - 1 for any x: [-25, 89], 2^min(n, 127) then one more factor for n = 128 */
+FA256 __m256 fa256_expm1(__m256 x) {
+    __m256 xc = _mm256_min_ps(FA256_F(89.0f), _mm256_max_ps(FA256_F(-25.0f), x));
+    __m256 t = _mm256_fmadd_ps(xc, FA256_F(1.44269502162933349609375f), FA256_F(FA256_MAGIC));
+    __m256 k = _mm256_sub_ps(t, FA256_F(FA256_MAGIC));
+    __m256 r = _mm256_fnmadd_ps(k, FA256_F(0.693145751953125f), xc);
+    r = _mm256_fnmadd_ps(k, FA256_F(1.428606765330187e-06f), r);
+    __m256 u = fa256_expm1_kernel(r);
+    __m256i n = _mm256_sub_epi32(_mm256_castps_si256(t), _mm256_castps_si256(FA256_F(FA256_MAGIC)));
+    __m256i nc = _mm256_min_epi32(n, _mm256_set1_epi32(127));
+    __m256 s = fa256_pow2i(nc);
+    __m256 em1 = _mm256_mul_ps(_mm256_fmadd_ps(s, u, _mm256_sub_ps(s, FA256_F(1.0f))),
+                               fa256_pow2i(_mm256_sub_epi32(n, nc)));
+    return _mm256_blendv_ps(em1, x, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_EQ_OQ));
+}
+
+/* e^x for x <= 0 or NaN (clamped at -120), subnormal results rounded once */
+FA256 __m256 fa256_exp_neg(__m256 x) {
+    __m256 lo;
+    __m256i n;
+    __m256 p = fa256_exp_parts(_mm256_max_ps(FA256_F(-120.0f), x), &lo, &n);
+    return fa256_scale_neg(p, n);
+}
+
+/* e^x for any x: [-120, 89]; n <= 0 as fa256_scale_neg (subnormal results
+ * round once), n > 0 as 2^min(n, 127) times 2^(n - that) (overflow: inf) */
+FA256 __m256 fa256_exp(__m256 x) {
+    __m256 lo;
+    __m256i n;
+    __m256 p = fa256_exp_parts(_mm256_min_ps(FA256_F(89.0f), _mm256_max_ps(FA256_F(-120.0f), x)),
+                               &lo, &n);
+    __m256i nneg = _mm256_min_epi32(n, _mm256_setzero_si256());
+    __m256i npos = _mm256_sub_epi32(n, nneg);                      /* 0 .. 128 */
+    __m256i n1 = _mm256_min_epi32(npos, _mm256_set1_epi32(127));
+    /* p 2^n1 is exact; the last factor (1 or 2) rounds once (overflow: inf) */
+    return _mm256_mul_ps(_mm256_mul_ps(fa256_scale_neg(p, nneg), fa256_pow2i(n1)),
+                         fa256_pow2i(_mm256_sub_epi32(npos, n1)));
+}
+
+FA256 __m256 fa256_nonpos(__m256 x) { return _mm256_min_ps(_mm256_setzero_ps(), x); }
+
+FA256 __m256 fa256_elu(__m256 x, __m256 alpha) {
+    __m256 neg = _mm256_mul_ps(alpha, fa256_expm1_neg(_mm256_max_ps(FA256_F(-25.0f), fa256_nonpos(x))));
+    return _mm256_blendv_ps(neg, x, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ));
+}
+
+FA256 __m256 fa256_elu_deriv_g(__m256 g, __m256 x, __m256 alpha) {
+    __m256 neg = _mm256_mul_ps(g, _mm256_mul_ps(alpha, fa256_exp_neg(fa256_nonpos(x))));
+    return _mm256_blendv_ps(neg, g, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ));
+}
+
+#define FA_SELU_L_HI 1.0507010221481323f
+#define FA_SELU_L_LO -3.479265231476347e-08f
+#define FA_SELU_LA_HI 1.7580993175506592f
+#define FA_SELU_LA_LO 2.3296717444054593e-08f
+
+FA256 __m256 fa256_selu(__m256 x) {
+    __m256 pos = _mm256_fmadd_ps(FA256_F(FA_SELU_L_HI), x, _mm256_mul_ps(FA256_F(FA_SELU_L_LO), x));
+    pos = _mm256_blendv_ps(pos, _mm256_mul_ps(FA256_F(FA_SELU_L_HI), x),
+                           _mm256_cmp_ps(pos, pos, _CMP_UNORD_Q));
+    __m256 em1 = fa256_expm1_neg(_mm256_max_ps(FA256_F(-25.0f), fa256_nonpos(x)));
+    __m256 neg = _mm256_fmadd_ps(FA256_F(FA_SELU_LA_HI), em1, _mm256_mul_ps(FA256_F(FA_SELU_LA_LO), em1));
+    return _mm256_blendv_ps(neg, pos, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ));
+}
+
+FA256 __m256 fa256_selu_deriv_g(__m256 g, __m256 x) {
+    const __m256 lam = _mm256_fmadd_ps(FA256_F(FA_SELU_L_HI), FA256_F(1.0f), FA256_F(FA_SELU_L_LO));
+    __m256 e = fa256_exp_neg(fa256_nonpos(x));
+    __m256 neg = _mm256_fmadd_ps(FA256_F(FA_SELU_LA_HI), e, _mm256_mul_ps(FA256_F(FA_SELU_LA_LO), e));
+    return _mm256_mul_ps(g, _mm256_blendv_ps(neg, lam, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ)));
+}
+
+FA256 __m256 fa256_celu(__m256 x, __m256 u, __m256 alpha) {
+    __m256 neg = _mm256_mul_ps(alpha, fa256_expm1(u));
+    return _mm256_blendv_ps(neg, x, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ));
+}
+
+FA256 __m256 fa256_celu_deriv_g(__m256 g, __m256 x, __m256 u) {
+    __m256 neg = _mm256_mul_ps(g, fa256_exp(u));
+    return _mm256_blendv_ps(neg, g, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ));
+}
+
+
+/* ---- softplus, logsigmoid (as fa_simd_avx512.h) ---- */
+FA256 __m256 fa256_log1p_unit(__m256 u, __m256 u_lo) {
+    __m256 m = _mm256_add_ps(FA256_F(1.0f), u);
+    __m256 c = _mm256_add_ps(_mm256_sub_ps(u, _mm256_sub_ps(m, FA256_F(1.0f))), u_lo);
+    __m256 big = _mm256_cmp_ps(m, FA256_F(1.41421353816986083984375f), _CMP_GE_OQ);
+    __m256 f = _mm256_blendv_ps(m, _mm256_mul_ps(m, FA256_F(0.5f)), big);
+    __m256 kf = _mm256_and_ps(big, FA256_F(1.0f));
+    __m256 g = _mm256_sub_ps(f, FA256_F(1.0f));
+    __m256 P = _mm256_fmadd_ps(FA256_F(-0.07636934518814087f), g, FA256_F(0.12762539088726044f));
+    P = _mm256_fmadd_ps(P, g, FA256_F(-0.13159574568271637f));
+    P = _mm256_fmadd_ps(P, g, FA256_F(0.14201536774635315f));
+    P = _mm256_fmadd_ps(P, g, FA256_F(-0.166234090924263f));
+    P = _mm256_fmadd_ps(P, g, FA256_F(0.2000124305486679f));
+    P = _mm256_fmadd_ps(P, g, FA256_F(-0.2500081956386566f));
+    P = _mm256_fmadd_ps(P, g, FA256_F(0.3333333134651184f));
+    __m256 L = _mm256_fmadd_ps(_mm256_mul_ps(g, g), _mm256_fmadd_ps(g, P, FA256_F(-0.5f)), g);
+    __m256 rm = fa256_recip(m);
+    __m256 cq = _mm256_mul_ps(c, rm);
+    cq = _mm256_fmadd_ps(_mm256_fnmadd_ps(cq, m, c), rm, cq);
+    L = _mm256_add_ps(L, cq);
+    return _mm256_fmadd_ps(kf, FA256_F(0.693145751953125f),
+                           _mm256_fmadd_ps(kf, FA256_F(1.428606765330187e-06f), L));
+}
+
+FA256 __m256 fa256_log1p_exp_neg_abs(__m256 a) {
+    __m256 lo;
+    __m256i n;
+    __m256 p = fa256_exp_parts(_mm256_max_ps(FA256_F(-120.0f), fa256_neg_abs(a)), &lo, &n);
+    /* e^-|a| itself may be subnormal (softplus(-100) = 3.7e-44): one rounding */
+    return fa256_log1p_unit(fa256_scale_neg(p, n), fa256_scale_neg(lo, n));
+}
+
+FA256 __m256 fa256_softplus(__m256 x, __m256 beta, __m256 thr, int unit_beta) {
+    __m256 bx = _mm256_mul_ps(beta, x);
+    __m256 sp = _mm256_add_ps(_mm256_max_ps(bx, _mm256_setzero_ps()), fa256_log1p_exp_neg_abs(bx));
+    if (!unit_beta)
+        sp = _mm256_div_ps(sp, beta);
+    return _mm256_blendv_ps(sp, x, _mm256_cmp_ps(bx, thr, _CMP_GT_OQ));
+}
+
+FA256 __m256 fa256_softplus_deriv_g(__m256 g, __m256 x, __m256 beta, __m256 thr) {
+    __m256 bx = _mm256_mul_ps(beta, x);
+    __m256 d = _mm256_mul_ps(g, fa256_sigmoid(bx));
+    return _mm256_blendv_ps(d, g, _mm256_cmp_ps(bx, thr, _CMP_GT_OQ));
+}
+
+FA256 __m256 fa256_logsigmoid(__m256 x) {
+    __m256 m = _mm256_blendv_ps(x, _mm256_setzero_ps(), _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ));
+    return _mm256_sub_ps(m, fa256_log1p_exp_neg_abs(x));
+}
+
+
+/* ---- pair arithmetic, gelu_tanh, mish (as fa_simd_avx512.h) ---- */
+FA256 __m256 fa256_two_sum(__m256 a, __m256 b, __m256* e) {
+    __m256 s = _mm256_add_ps(a, b);
+    __m256 bb = _mm256_sub_ps(s, a);
+    *e = _mm256_add_ps(_mm256_sub_ps(a, _mm256_sub_ps(s, bb)), _mm256_sub_ps(b, bb));
+    return s;
+}
+
+FA256 __m256 fa256_fast_two_sum(__m256 a, __m256 b, __m256* e) {   /* |a| >= |b| */
+    __m256 s = _mm256_add_ps(a, b);
+    *e = _mm256_sub_ps(b, _mm256_sub_ps(s, a));
+    return s;
+}
+
+FA256 __m256 fa256_pair_mul(__m256 ah, __m256 al, __m256 bh, __m256 bl, __m256* l) {
+    __m256 h = _mm256_mul_ps(ah, bh);
+    *l = _mm256_add_ps(_mm256_fmsub_ps(ah, bh, h), _mm256_fmadd_ps(ah, bl, _mm256_mul_ps(al, bh)));
+    return h;
+}
+
+FA256 __m256 fa256_pair_div(__m256 nh, __m256 nl, __m256 dh, __m256 dl) {
+    __m256 r = fa256_recip(dh);
+    __m256 q = _mm256_mul_ps(nh, r);
+    __m256 rem = _mm256_add_ps(_mm256_fnmadd_ps(q, dh, nh), _mm256_fnmadd_ps(q, dl, nl));
+    return _mm256_fmadd_ps(rem, r, q);
+}
+
+/* q 2^k for k in [-173, 127]: fa256_scale_neg below 0, an exact power above */
+FA256 __m256 fa256_scale(__m256 q, __m256i k) {
+    __m256i kn = _mm256_min_epi32(k, _mm256_setzero_si256());
+    return _mm256_mul_ps(fa256_scale_neg(q, kn), fa256_pow2i(_mm256_sub_epi32(k, kn)));
+}
+
+FA256 __m256 fa256_gelu_tanh(__m256 x) {
+    __m256 xc = _mm256_min_ps(FA256_F(20.0f), _mm256_max_ps(FA256_F(-20.0f), x));
+    __m256 sq = _mm256_mul_ps(xc, xc);
+    __m256 sq_lo = _mm256_fmsub_ps(xc, xc, sq);
+    const __m256 k_hi = FA256_F(0.044714998453855515f), k_lo = FA256_F(1.5461444347053543e-09f);
+    __m256 kp = _mm256_mul_ps(k_hi, sq);
+    __m256 kp_lo = _mm256_add_ps(_mm256_fmsub_ps(k_hi, sq, kp),
+                                 _mm256_fmadd_ps(k_hi, sq_lo, _mm256_mul_ps(k_lo, sq)));
+    __m256 w_lo;
+    __m256 w = fa256_two_sum(FA256_F(1.0f), kp, &w_lo);
+    w_lo = _mm256_add_ps(w_lo, kp_lo);
+    const __m256 c2_hi = FA256_F(1.5957691669464111f), c2_lo = FA256_F(-4.534068054340423e-08f);
+    __m256 m = _mm256_mul_ps(c2_hi, xc);
+    __m256 ml = _mm256_fmadd_ps(c2_lo, xc, _mm256_fmsub_ps(c2_hi, xc, m));
+    __m256 th = _mm256_mul_ps(m, w);
+    __m256 tl = _mm256_add_ps(_mm256_fmsub_ps(m, w, th),
+                              _mm256_fmadd_ps(m, w_lo, _mm256_mul_ps(ml, w)));
+    __m256 lo;
+    __m256i n;
+    __m256 p = fa256_exp_parts(_mm256_max_ps(FA256_F(-120.0f), fa256_neg_abs(th)), &lo, &n);
+    /* th >= 0: -tl, th < 0: +tl (th's sign bit selects; th = -0 only at x = 0) */
+    __m256 stl = _mm256_blendv_ps(_mm256_sub_ps(_mm256_setzero_ps(), tl), tl, th);
+    __m256 zl = _mm256_fmadd_ps(p, stl, lo);
+    __m256 s = fa256_pow2i(_mm256_max_epi32(n, _mm256_set1_epi32(-126)));
+    __m256 z = _mm256_mul_ps(p, s);
+    __m256 dl;
+    __m256 d = fa256_fast_two_sum(FA256_F(1.0f), z, &dl);
+    dl = _mm256_add_ps(dl, _mm256_mul_ps(zl, s));
+    __m256 nh = _mm256_mul_ps(xc, p);
+    __m256 nl = _mm256_fmadd_ps(xc, zl, _mm256_fmsub_ps(xc, p, nh));
+    __m256 num = _mm256_blendv_ps(xc, nh, th);
+    __m256 numl = _mm256_blendv_ps(_mm256_setzero_ps(), nl, th);
+    __m256 r = fa256_pair_div(num, numl, d, dl);
+    __m256i k = _mm256_castps_si256(_mm256_blendv_ps(_mm256_setzero_ps(), _mm256_castsi256_ps(n), th));
+    r = fa256_scale_neg(r, k);
+    r = _mm256_blendv_ps(r, x, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_EQ_OQ));
+    r = _mm256_blendv_ps(r, x, _mm256_cmp_ps(x, FA256_F(20.0f), _CMP_GT_OQ));
+    return _mm256_blendv_ps(r, _mm256_and_ps(x, FA256_SIGN),
+                            _mm256_cmp_ps(x, FA256_F(-20.0f), _CMP_LT_OQ));
+}
+
+FA256 __m256 fa256_mish(__m256 x) {
+    __m256 xc = _mm256_min_ps(FA256_F(20.0f), x);
+    __m256 lo;
+    __m256i k;
+    __m256 p = fa256_exp_parts(_mm256_max_ps(FA256_F(-120.0f), xc), &lo, &k);
+    /* e^x below 2^-126 only meets 2 + e^x: its scale may be clamped there */
+    __m256 sc = fa256_pow2i(_mm256_max_epi32(k, _mm256_set1_epi32(-126)));
+    __m256 e = _mm256_mul_ps(p, sc), el = _mm256_mul_ps(lo, sc);
+    const __m256 two = FA256_F(2.0f);
+    __m256 t, Pl, Dl, Al, Xl;
+    __m256 n2 = fa256_fast_two_sum(_mm256_max_ps(e, two), _mm256_min_ps(e, two), &t);
+    __m256 n2l = _mm256_add_ps(t, el);
+    __m256 P = fa256_pair_mul(e, el, n2, n2l, &Pl);
+    __m256 D = fa256_fast_two_sum(_mm256_max_ps(P, two), _mm256_min_ps(P, two), &t);
+    Dl = _mm256_add_ps(t, Pl);
+    __m256 A = fa256_pair_mul(p, lo, n2, n2l, &Al);
+    __m256 X = fa256_pair_mul(xc, _mm256_setzero_ps(), A, Al, &Xl);
+    __m256 r = fa256_scale(fa256_pair_div(X, Xl, D, Dl), k);
+    r = _mm256_blendv_ps(r, x, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_EQ_OQ));
+    r = _mm256_blendv_ps(r, x, _mm256_cmp_ps(x, FA256_F(20.0f), _CMP_GT_OQ));
+    return _mm256_blendv_ps(r, _mm256_and_ps(x, FA256_SIGN),
+                            _mm256_cmp_ps(x, FA256_F(-120.0f), _CMP_LT_OQ));
+}
+
+
 /* ---- whole-array loops (contiguous; out may alias an input) ---- */
 
 #define FA256_LOOP1(name, EXPR)                                                       \
     static void fa_simd_##name##_f32(const float* xs, float* out, Py_ssize_t n,        \
                                      const float* prm) {                              \
         const __m256 p0 = _mm256_set1_ps(prm[0]);                                     \
+        const __m256 p1 = _mm256_set1_ps(prm[1]);                                     \
+        const int unit_p0 = prm[0] == 1.0f;                                           \
         Py_ssize_t i = 0;                                                             \
-        (void)p0;                                                                     \
+        (void)p0; (void)p1; (void)unit_p0;                                            \
         for (; i + 8 <= n; i += 8) {                                                  \
             __m256 x = _mm256_loadu_ps(xs + i);                                       \
             _mm256_storeu_ps(out + i, (EXPR));                                        \
@@ -232,8 +487,10 @@ FA256 __m256 fa256_swish_deriv(__m256 x, __m256 beta) {
     static void fa_simd_##name##_f32(const float* gs, const float* xs, float* out,     \
                                      Py_ssize_t n, const float* prm) {                \
         const __m256 p0 = _mm256_set1_ps(prm[0]);                                     \
+        const __m256 p1 = _mm256_set1_ps(prm[1]);                                     \
+        const int unit_p0 = prm[0] == 1.0f;                                           \
         Py_ssize_t i = 0;                                                             \
-        (void)p0;                                                                     \
+        (void)p0; (void)p1; (void)unit_p0;                                            \
         for (; i + 8 <= n; i += 8) {                                                  \
             __m256 g = _mm256_loadu_ps(gs + i);                                       \
             __m256 x = _mm256_loadu_ps(xs + i);                                       \
@@ -247,6 +504,33 @@ FA256 __m256 fa256_swish_deriv(__m256 x, __m256 beta) {
                 __m256 g = _mm256_loadu_ps(bg);                                       \
                 __m256 x = _mm256_loadu_ps(bx);                                       \
                 _mm256_storeu_ps(bo, _mm256_mul_ps(g, (EXPR)));                       \
+            }                                                                         \
+            memcpy(out + i, bo, (size_t)(n - i) * sizeof(float));                     \
+        }                                                                             \
+    }
+
+/* the expression multiplies by g itself */
+#define FA256_LOOP2G(name, EXPR)                                                       \
+    static void fa_simd_##name##_f32(const float* gs, const float* xs, float* out,     \
+                                     Py_ssize_t n, const float* prm) {                \
+        const __m256 p0 = _mm256_set1_ps(prm[0]);                                     \
+        const __m256 p1 = _mm256_set1_ps(prm[1]);                                     \
+        const int unit_p0 = prm[0] == 1.0f;                                           \
+        Py_ssize_t i = 0;                                                             \
+        (void)p0; (void)p1; (void)unit_p0;                                            \
+        for (; i + 8 <= n; i += 8) {                                                  \
+            __m256 g = _mm256_loadu_ps(gs + i);                                       \
+            __m256 x = _mm256_loadu_ps(xs + i);                                       \
+            _mm256_storeu_ps(out + i, (EXPR));                      \
+        }                                                                             \
+        if (i < n) {                                                                  \
+            float bg[8] = {0}, bx[8] = {0}, bo[8];                                    \
+            memcpy(bg, gs + i, (size_t)(n - i) * sizeof(float));                      \
+            memcpy(bx, xs + i, (size_t)(n - i) * sizeof(float));                      \
+            {                                                                         \
+                __m256 g = _mm256_loadu_ps(bg);                                       \
+                __m256 x = _mm256_loadu_ps(bx);                                       \
+                _mm256_storeu_ps(bo, (EXPR));                       \
             }                                                                         \
             memcpy(out + i, bo, (size_t)(n - i) * sizeof(float));                     \
         }                                                                             \
@@ -271,5 +555,53 @@ FA256_LOOP1(swish_forward, fa256_swish(x, p0))
 #define FA_SIMD_HAVE_swish_backward
 #define FA_SIMD_swish_backward_f32 1
 FA256_LOOP2(swish_backward, fa256_swish_deriv(x, p0))
+
+#define FA_SIMD_HAVE_elu_forward
+#define FA_SIMD_elu_forward_f32 1
+FA256_LOOP1(elu_forward, fa256_elu(x, p0))
+
+#define FA_SIMD_HAVE_elu_backward
+#define FA_SIMD_elu_backward_f32 1
+FA256_LOOP2G(elu_backward, fa256_elu_deriv_g(g, x, p0))
+
+#define FA_SIMD_HAVE_selu_forward
+#define FA_SIMD_selu_forward_f32 1
+FA256_LOOP1(selu_forward, fa256_selu(x))
+
+#define FA_SIMD_HAVE_selu_backward
+#define FA_SIMD_selu_backward_f32 1
+FA256_LOOP2G(selu_backward, fa256_selu_deriv_g(g, x))
+
+#define FA_SIMD_HAVE_celu_forward
+#define FA_SIMD_celu_forward_f32 1
+FA256_LOOP1(celu_forward, fa256_celu(x, unit_p0 ? x : _mm256_div_ps(x, p0), p0))
+
+#define FA_SIMD_HAVE_celu_backward
+#define FA_SIMD_celu_backward_f32 1
+FA256_LOOP2G(celu_backward, fa256_celu_deriv_g(g, x, unit_p0 ? x : _mm256_div_ps(x, p0)))
+
+#define FA_SIMD_HAVE_softplus_forward
+#define FA_SIMD_softplus_forward_f32 1
+FA256_LOOP1(softplus_forward, fa256_softplus(x, p0, p1, unit_p0))
+
+#define FA_SIMD_HAVE_softplus_backward
+#define FA_SIMD_softplus_backward_f32 1
+FA256_LOOP2G(softplus_backward, fa256_softplus_deriv_g(g, x, p0, p1))
+
+#define FA_SIMD_HAVE_logsigmoid_forward
+#define FA_SIMD_logsigmoid_forward_f32 1
+FA256_LOOP1(logsigmoid_forward, fa256_logsigmoid(x))
+
+#define FA_SIMD_HAVE_logsigmoid_backward
+#define FA_SIMD_logsigmoid_backward_f32 1
+FA256_LOOP2(logsigmoid_backward, fa256_sigmoid(_mm256_sub_ps(_mm256_setzero_ps(), x)))
+
+#define FA_SIMD_HAVE_gelu_tanh_forward
+#define FA_SIMD_gelu_tanh_forward_f32 1
+FA256_LOOP1(gelu_tanh_forward, fa256_gelu_tanh(x))
+
+#define FA_SIMD_HAVE_mish_forward
+#define FA_SIMD_mish_forward_f32 1
+FA256_LOOP1(mish_forward, fa256_mish(x))
 
 #endif

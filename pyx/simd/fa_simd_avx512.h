@@ -4,7 +4,7 @@
  * Same formulas and error budget as the Cython reference (pyx/_exponential.pxd,
  * pyx/_vmath.pxd), rebuilt around what AVX-512 offers:
  *
- * - e^a = (p + lo) 2^n: n = round(a log2e) by vrndscaleps, a - n ln2 in two
+ * - e^a = (p + lo) 2^n: n = round(a log2e) (shifter constant), a - n ln2 in two
  *   fma steps (Cody-Waite: n LN2_HI is exact), e^r - 1 = r + r^2 q(r) with the
  *   math layer's degree-4 q (0.23 x 2^-24), p = 1 + u and its exact rounding
  *   error lo.  2^n is applied by vscalefps, which rounds once, also into the
@@ -62,8 +62,10 @@ FA512 __m512 fa512_expm1_kernel(__m512 r) {
  * (as a float, for vscalefps).  Error of p + lo: the polynomial's 0.23 and
  * the reduction's 0.25 x 2^-24, relative. */
 FA512 __m512 fa512_exp_parts(__m512 a, __m512* lo, __m512* n) {
-    __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(a, FA512_F(1.44269502162933349609375f)),
-                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    /* k = round(a log2e) by the 1.5 * 2^23 shifter: one fma and one add (the
+     * add pipes have room; the fma pipes are the bottleneck of these kernels) */
+    __m512 k = _mm512_sub_ps(_mm512_fmadd_ps(a, FA512_F(1.44269502162933349609375f),
+                                             FA512_F(12582912.0f)), FA512_F(12582912.0f));
     /* LN2_HI has 12 trailing zero bits: k LN2_HI is exact, so is a - k LN2_HI */
     __m512 r = _mm512_fnmadd_ps(k, FA512_F(0.693145751953125f), a);
     r = _mm512_fnmadd_ps(k, FA512_F(1.428606765330187e-06f), r);
@@ -231,14 +233,277 @@ FA512 __m512 fa512_tanh(__m512 x) {
 }
 
 
+/* ---- elu, selu, celu: e^x - 1 and e^x on x <= 0 ---- */
+
+/* e^x - 1 for x in [-25, 0] or NaN: 2^n (1 + t) - 1 = fma(2^n, t, 2^n - 1),
+ * t = e^r - 1 (n = 0: t itself, tiny x pass through exactly); 2^n - 1 is
+ * exact.  As v_expm1_neg_f32: max 1.0 ULP. */
+FA512 __m512 fa512_expm1_neg(__m512 xc) {
+    __m512 k = _mm512_sub_ps(_mm512_fmadd_ps(xc, FA512_F(1.44269502162933349609375f),
+                                             FA512_F(12582912.0f)), FA512_F(12582912.0f));
+    __m512 r = _mm512_fnmadd_ps(k, FA512_F(0.693145751953125f), xc);
+    r = _mm512_fnmadd_ps(k, FA512_F(1.428606765330187e-06f), r);
+    __m512 t = fa512_expm1_kernel(r);
+    __m512 s = _mm512_scalef_ps(FA512_F(1.0f), k);
+    return _mm512_fmadd_ps(s, t, _mm512_sub_ps(s, FA512_F(1.0f)));
+}
+
+/* e^x - 1 for any x (celu with alpha < 0 meets x > 0): clamped to [-25, 89];
+ * 2^n as 2^min(n, 127) and, for n = 128, one more factor 2 (inf). */
+FA512 __m512 fa512_expm1(__m512 x) {
+    __m512 xc = _mm512_min_ps(FA512_F(89.0f), _mm512_max_ps(FA512_F(-25.0f), x));
+    __m512 k = _mm512_sub_ps(_mm512_fmadd_ps(xc, FA512_F(1.44269502162933349609375f),
+                                             FA512_F(12582912.0f)), FA512_F(12582912.0f));
+    __m512 r = _mm512_fnmadd_ps(k, FA512_F(0.693145751953125f), xc);
+    r = _mm512_fnmadd_ps(k, FA512_F(1.428606765330187e-06f), r);
+    __m512 t = fa512_expm1_kernel(r);
+    __m512 kc = _mm512_min_ps(FA512_F(127.0f), k);
+    __m512 s = _mm512_scalef_ps(FA512_F(1.0f), kc);
+    __m512 em1 = _mm512_scalef_ps(_mm512_fmadd_ps(s, t, _mm512_sub_ps(s, FA512_F(1.0f))),
+                                  _mm512_sub_ps(k, kc));
+    /* zeros pass through with their sign */
+    return _mm512_mask_mov_ps(em1, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_EQ_OQ), x);
+}
+
+/* e^x for x <= 0 or NaN (clamped at -120): p 2^n, rounded once */
+FA512 __m512 fa512_exp_neg(__m512 x) {
+    __m512 lo, n;
+    __m512 p = fa512_exp_parts(_mm512_max_ps(FA512_F(-120.0f), x), &lo, &n);
+    return _mm512_scalef_ps(p, n);
+}
+
+/* e^x for any x: clamped to [-120, 89]; overflow gives inf (vscalefps) */
+FA512 __m512 fa512_exp(__m512 x) {
+    __m512 lo, n;
+    __m512 p = fa512_exp_parts(_mm512_min_ps(FA512_F(89.0f), _mm512_max_ps(FA512_F(-120.0f), x)),
+                               &lo, &n);
+    return _mm512_scalef_ps(p, n);
+}
+
+/* x if x > 0 else 0 is discarded: the negative side's argument min(x, 0)
+ * (NaN and -0 pass: vminps returns its second operand) */
+FA512 __m512 fa512_nonpos(__m512 x) { return _mm512_min_ps(_mm512_setzero_ps(), x); }
+
+FA512 __m512 fa512_elu(__m512 x, __m512 alpha) {
+    __m512 neg = _mm512_mul_ps(alpha, fa512_expm1_neg(_mm512_max_ps(FA512_F(-25.0f), fa512_nonpos(x))));
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GE_OQ), neg, x);
+}
+
+FA512 __m512 fa512_elu_deriv_g(__m512 g, __m512 x, __m512 alpha) {
+    __m512 neg = _mm512_mul_ps(g, _mm512_mul_ps(alpha, fa512_exp_neg(fa512_nonpos(x))));
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ), neg, g);
+}
+
+/* selu: lambda and lambda alpha as hi + lo float pairs (the constant adds no
+ * rounding): c v = fma(c_hi, v, c_lo v); v = inf: hi inf + lo inf is NaN when
+ * lo < 0, so lambda x falls back to hi x there. */
+#define FA_SELU_L_HI 1.0507010221481323f
+#define FA_SELU_L_LO -3.479265231476347e-08f
+#define FA_SELU_LA_HI 1.7580993175506592f
+#define FA_SELU_LA_LO 2.3296717444054593e-08f
+
+FA512 __m512 fa512_selu(__m512 x) {
+    __m512 pos = _mm512_fmadd_ps(FA512_F(FA_SELU_L_HI), x, _mm512_mul_ps(FA512_F(FA_SELU_L_LO), x));
+    pos = _mm512_mask_mul_ps(pos, _mm512_cmp_ps_mask(pos, pos, _CMP_UNORD_Q), FA512_F(FA_SELU_L_HI), x);
+    __m512 em1 = fa512_expm1_neg(_mm512_max_ps(FA512_F(-25.0f), fa512_nonpos(x)));
+    __m512 neg = _mm512_fmadd_ps(FA512_F(FA_SELU_LA_HI), em1, _mm512_mul_ps(FA512_F(FA_SELU_LA_LO), em1));
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GE_OQ), neg, pos);
+}
+
+FA512 __m512 fa512_selu_deriv_g(__m512 g, __m512 x) {
+    /* lambda rounded to float32 (_selu_scale(1)) */
+    const __m512 lam = _mm512_fmadd_ps(FA512_F(FA_SELU_L_HI), FA512_F(1.0f), FA512_F(FA_SELU_L_LO));
+    __m512 e = fa512_exp_neg(fa512_nonpos(x));
+    __m512 neg = _mm512_fmadd_ps(FA512_F(FA_SELU_LA_HI), e, _mm512_mul_ps(FA512_F(FA_SELU_LA_LO), e));
+    return _mm512_mul_ps(g, _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ),
+                                                 neg, lam));
+}
+
+/* celu(alpha): x / alpha is a true division (as the reference formula); for
+ * alpha = 1 the loops skip it (x / 1 = x). */
+FA512 __m512 fa512_celu(__m512 x, __m512 u, __m512 alpha) {
+    __m512 neg = _mm512_mul_ps(alpha, fa512_expm1(u));
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GE_OQ), neg, x);
+}
+
+FA512 __m512 fa512_celu_deriv_g(__m512 g, __m512 x, __m512 u) {
+    __m512 neg = _mm512_mul_ps(g, fa512_exp(u));
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ), neg, g);
+}
+
+
+/* ---- softplus, logsigmoid: log1p(e^-|a|) ---- */
+
+/* log1p(u + u_lo) for u in [0, 1] (u = e^-|a|) or NaN: m = 1 + u in [1, 2]
+ * with its exact rounding error c (Fast2Sum) + u_lo; m = 2^k f, f in
+ * [sqrt(1/2), sqrt(2)) (k = 0 or 1); log(1 + g) = g - g^2/2 + g^3 P(g)
+ * (_log1p_poly_f32's coefficients), g = f - 1 exact; c/m as a corrected
+ * quotient (rcp14 and the remainder). */
+FA512 __m512 fa512_log1p_unit(__m512 u, __m512 u_lo) {
+    __m512 m = _mm512_add_ps(FA512_F(1.0f), u);
+    __m512 c = _mm512_add_ps(_mm512_sub_ps(u, _mm512_sub_ps(m, FA512_F(1.0f))), u_lo);
+    __mmask16 big = _mm512_cmp_ps_mask(m, FA512_F(1.41421353816986083984375f), _CMP_GE_OQ);
+    __m512 f = _mm512_mask_mul_ps(m, big, m, FA512_F(0.5f));
+    __m512 kf = _mm512_maskz_mov_ps(big, FA512_F(1.0f));
+    __m512 g = _mm512_sub_ps(f, FA512_F(1.0f));
+    __m512 P = _mm512_fmadd_ps(FA512_F(-0.07636934518814087f), g, FA512_F(0.12762539088726044f));
+    P = _mm512_fmadd_ps(P, g, FA512_F(-0.13159574568271637f));
+    P = _mm512_fmadd_ps(P, g, FA512_F(0.14201536774635315f));
+    P = _mm512_fmadd_ps(P, g, FA512_F(-0.166234090924263f));
+    P = _mm512_fmadd_ps(P, g, FA512_F(0.2000124305486679f));
+    P = _mm512_fmadd_ps(P, g, FA512_F(-0.2500081956386566f));
+    P = _mm512_fmadd_ps(P, g, FA512_F(0.3333333134651184f));
+    __m512 L = _mm512_fmadd_ps(_mm512_mul_ps(g, g), _mm512_fmadd_ps(g, P, FA512_F(-0.5f)), g);
+    /* c/m: c is up to all of the result when u < 2^-23, so it is rounded once
+     * like a division: rcp14, then the remainder correction */
+    __m512 rm = _mm512_rcp14_ps(m);
+    __m512 cq = _mm512_mul_ps(c, rm);
+    cq = _mm512_fmadd_ps(_mm512_fnmadd_ps(cq, m, c), rm, cq);
+    L = _mm512_add_ps(L, cq);
+    return _mm512_fmadd_ps(kf, FA512_F(0.693145751953125f),
+                           _mm512_fmadd_ps(kf, FA512_F(1.428606765330187e-06f), L));
+}
+
+/* log1p(e^-|a|), e^-|a| = (p + lo) 2^n carried into log1p's low part */
+FA512 __m512 fa512_log1p_exp_neg_abs(__m512 a) {
+    __m512 lo, n;
+    __m512 p = fa512_exp_parts(_mm512_max_ps(FA512_F(-120.0f), fa512_neg_abs(a)), &lo, &n);
+    return fa512_log1p_unit(_mm512_scalef_ps(p, n), _mm512_scalef_ps(lo, n));
+}
+
+/* softplus(beta, threshold): (max(bx, 0) + log1p(e^-|bx|)) / beta, x where
+ * bx > threshold.  beta = 1 skips the division (inv_beta = 0 flags it). */
+FA512 __m512 fa512_softplus(__m512 x, __m512 beta, __m512 thr, int unit_beta) {
+    __m512 bx = _mm512_mul_ps(beta, x);
+    __m512 sp = _mm512_add_ps(_mm512_max_ps(bx, _mm512_setzero_ps()), fa512_log1p_exp_neg_abs(bx));
+    if (!unit_beta)
+        sp = _mm512_div_ps(sp, beta);
+    return _mm512_mask_mov_ps(sp, _mm512_cmp_ps_mask(bx, thr, _CMP_GT_OQ), x);
+}
+
+FA512 __m512 fa512_softplus_deriv_g(__m512 g, __m512 x, __m512 beta, __m512 thr) {
+    __m512 bx = _mm512_mul_ps(beta, x);
+    __m512 d = _mm512_mul_ps(g, fa512_sigmoid(bx));
+    return _mm512_mask_mov_ps(d, _mm512_cmp_ps_mask(bx, thr, _CMP_GT_OQ), g);
+}
+
+/* logsigmoid = min(x, 0) - log1p(e^-|x|); its derivative sigmoid(-x) */
+FA512 __m512 fa512_logsigmoid(__m512 x) {
+    __m512 m = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ),
+                                    x, _mm512_setzero_ps());
+    return _mm512_sub_ps(m, fa512_log1p_exp_neg_abs(x));
+}
+
+
+/* ---- pair ("double-float") arithmetic for gelu_tanh and mish ----
+ * As pyx/_vmath.pxd: a pair h + l with |l| <~ ulp(h); two_sum and
+ * fast_two_sum exact, pair_mul / pair_add a few 2^-48 relative. */
+FA512 __m512 fa512_two_sum(__m512 a, __m512 b, __m512* e) {
+    __m512 s = _mm512_add_ps(a, b);
+    __m512 bb = _mm512_sub_ps(s, a);
+    *e = _mm512_add_ps(_mm512_sub_ps(a, _mm512_sub_ps(s, bb)), _mm512_sub_ps(b, bb));
+    return s;
+}
+
+FA512 __m512 fa512_fast_two_sum(__m512 a, __m512 b, __m512* e) {   /* |a| >= |b| */
+    __m512 s = _mm512_add_ps(a, b);
+    *e = _mm512_sub_ps(b, _mm512_sub_ps(s, a));
+    return s;
+}
+
+FA512 __m512 fa512_pair_mul(__m512 ah, __m512 al, __m512 bh, __m512 bl, __m512* l) {
+    __m512 h = _mm512_mul_ps(ah, bh);
+    *l = _mm512_add_ps(_mm512_fmsub_ps(ah, bh, h), _mm512_fmadd_ps(ah, bl, _mm512_mul_ps(al, bh)));
+    return h;
+}
+
+/* (nh + nl) / (dh + dl), rounded once more: rcp14, the remainder, one
+ * correction (rcp14's error squared: 2^-28). */
+FA512 __m512 fa512_pair_div(__m512 nh, __m512 nl, __m512 dh, __m512 dl) {
+    __m512 r = _mm512_rcp14_ps(dh);
+    __m512 q = _mm512_mul_ps(nh, r);
+    __m512 rem = _mm512_add_ps(_mm512_fnmadd_ps(q, dh, nh), _mm512_fnmadd_ps(q, dl, nl));
+    return _mm512_fmadd_ps(rem, r, q);
+}
+
+/* gelu, approximate="tanh": x sigma(2u), 2u = c2 x (1 + k x^2) as th + tl
+ * (pyx/_exponential.pxd gelu_tanh_forward), z = e^-|2u| = (p + lo') 2^n with
+ * lo' = lo -+ p tl (first order), x clamped at +-20 (beyond: x, or -0). */
+FA512 __m512 fa512_gelu_tanh(__m512 x) {
+    __m512 xc = _mm512_min_ps(FA512_F(20.0f), _mm512_max_ps(FA512_F(-20.0f), x));
+    __m512 sq = _mm512_mul_ps(xc, xc);
+    __m512 sq_lo = _mm512_fmsub_ps(xc, xc, sq);
+    const __m512 k_hi = FA512_F(0.044714998453855515f), k_lo = FA512_F(1.5461444347053543e-09f);
+    __m512 kp = _mm512_mul_ps(k_hi, sq);
+    __m512 kp_lo = _mm512_add_ps(_mm512_fmsub_ps(k_hi, sq, kp),
+                                 _mm512_fmadd_ps(k_hi, sq_lo, _mm512_mul_ps(k_lo, sq)));
+    __m512 w_lo;
+    __m512 w = fa512_two_sum(FA512_F(1.0f), kp, &w_lo);
+    w_lo = _mm512_add_ps(w_lo, kp_lo);
+    const __m512 c2_hi = FA512_F(1.5957691669464111f), c2_lo = FA512_F(-4.534068054340423e-08f);
+    __m512 m = _mm512_mul_ps(c2_hi, xc);
+    __m512 ml = _mm512_fmadd_ps(c2_lo, xc, _mm512_fmsub_ps(c2_hi, xc, m));
+    __m512 th = _mm512_mul_ps(m, w);
+    __m512 tl = _mm512_add_ps(_mm512_fmsub_ps(m, w, th),
+                              _mm512_fmadd_ps(m, w_lo, _mm512_mul_ps(ml, w)));
+    __mmask16 neg = _mm512_cmp_ps_mask(th, _mm512_setzero_ps(), _CMP_LT_OQ);
+    __m512 lo, n;
+    __m512 p = fa512_exp_parts(_mm512_max_ps(FA512_F(-120.0f), fa512_neg_abs(th)), &lo, &n);
+    /* e^-|th + tl| = e^-|th| (1 -+ tl): th >= 0: -tl, th < 0: +tl */
+    __m512 stl = _mm512_mask_sub_ps(_mm512_sub_ps(_mm512_setzero_ps(), tl), neg, tl, _mm512_setzero_ps());
+    __m512 zl = _mm512_fmadd_ps(p, stl, lo);
+    __m512 z = _mm512_scalef_ps(p, n);
+    __m512 dl;
+    __m512 d = fa512_fast_two_sum(FA512_F(1.0f), z, &dl);
+    dl = _mm512_add_ps(dl, _mm512_scalef_ps(zl, n));
+    __m512 nh = _mm512_mul_ps(xc, p);
+    __m512 nl = _mm512_fmadd_ps(xc, zl, _mm512_fmsub_ps(xc, p, nh));
+    __m512 num = _mm512_mask_blend_ps(neg, xc, nh);
+    __m512 numl = _mm512_maskz_mov_ps(neg, nl);
+    __m512 r = fa512_pair_div(num, numl, d, dl);
+    r = _mm512_mask_scalef_ps(r, neg, r, n);
+    r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_EQ_OQ), x);
+    r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, FA512_F(20.0f), _CMP_GT_OQ), x);
+    return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, FA512_F(-20.0f), _CMP_LT_OQ),
+                              _mm512_and_ps(x, FA512_SIGN));
+}
+
+/* mish = x N / (N + 2), N = e^x (e^x + 2), one exp (pyx/_exponential.pxd
+ * mish_forward): e^x = (p + lo) 2^n; n2 = e^x + 2 and D = e^x n2 + 2 as
+ * pairs on the scaled e^x; the numerator x (p + lo) n2 unscaled, 2^n last.
+ * x clamped at 20 (beyond: x); x < -120: -0. */
+FA512 __m512 fa512_mish(__m512 x) {
+    __m512 xc = _mm512_min_ps(FA512_F(20.0f), x);
+    __m512 lo, k;
+    __m512 p = fa512_exp_parts(_mm512_max_ps(FA512_F(-120.0f), xc), &lo, &k);
+    __m512 e = _mm512_scalef_ps(p, k), el = _mm512_scalef_ps(lo, k);
+    const __m512 two = FA512_F(2.0f);
+    __m512 t, Pl, Dl, Al, Xl;
+    __m512 n2 = fa512_fast_two_sum(_mm512_max_ps(e, two), _mm512_min_ps(e, two), &t);
+    __m512 n2l = _mm512_add_ps(t, el);
+    __m512 P = fa512_pair_mul(e, el, n2, n2l, &Pl);
+    __m512 D = fa512_fast_two_sum(_mm512_max_ps(P, two), _mm512_min_ps(P, two), &t);
+    Dl = _mm512_add_ps(t, Pl);
+    __m512 A = fa512_pair_mul(p, lo, n2, n2l, &Al);
+    __m512 X = fa512_pair_mul(xc, _mm512_setzero_ps(), A, Al, &Xl);
+    __m512 r = _mm512_scalef_ps(fa512_pair_div(X, Xl, D, Dl), k);
+    r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_EQ_OQ), x);
+    r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, FA512_F(20.0f), _CMP_GT_OQ), x);
+    return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, FA512_F(-120.0f), _CMP_LT_OQ),
+                              _mm512_and_ps(x, FA512_SIGN));
+}
+
+
 /* ---- whole-array loops (contiguous; out may alias an input) ---- */
 
 #define FA512_LOOP1(name, EXPR)                                                       \
     static void fa_simd_##name##_f32(const float* xs, float* out, Py_ssize_t n,        \
                                      const float* prm) {                              \
         const __m512 p0 = _mm512_set1_ps(prm[0]);                                     \
+        const __m512 p1 = _mm512_set1_ps(prm[1]);                                     \
+        const int unit_p0 = prm[0] == 1.0f;                                           \
         Py_ssize_t i = 0;                                                             \
-        (void)p0;                                                                     \
+        (void)p0; (void)p1; (void)unit_p0;                                            \
         for (; i + 16 <= n; i += 16) {                                                \
             __m512 x = _mm512_loadu_ps(xs + i);                                       \
             _mm512_storeu_ps(out + i, (EXPR));                                        \
@@ -254,8 +519,10 @@ FA512 __m512 fa512_tanh(__m512 x) {
     static void fa_simd_##name##_f32(const float* gs, const float* xs, float* out,     \
                                      Py_ssize_t n, const float* prm) {                \
         const __m512 p0 = _mm512_set1_ps(prm[0]);                                     \
+        const __m512 p1 = _mm512_set1_ps(prm[1]);                                     \
+        const int unit_p0 = prm[0] == 1.0f;                                           \
         Py_ssize_t i = 0;                                                             \
-        (void)p0;                                                                     \
+        (void)p0; (void)p1; (void)unit_p0;                                            \
         for (; i + 16 <= n; i += 16) {                                                \
             __m512 g = _mm512_loadu_ps(gs + i);                                       \
             __m512 x = _mm512_loadu_ps(xs + i);                                       \
@@ -266,6 +533,28 @@ FA512 __m512 fa512_tanh(__m512 x) {
             __m512 g = _mm512_maskz_loadu_ps(m, gs + i);                              \
             __m512 x = _mm512_maskz_loadu_ps(m, xs + i);                              \
             _mm512_mask_storeu_ps(out + i, m, _mm512_mul_ps(g, (EXPR)));              \
+        }                                                                             \
+    }
+
+/* the expression multiplies by g itself */
+#define FA512_LOOP2G(name, EXPR)                                                       \
+    static void fa_simd_##name##_f32(const float* gs, const float* xs, float* out,     \
+                                     Py_ssize_t n, const float* prm) {                \
+        const __m512 p0 = _mm512_set1_ps(prm[0]);                                     \
+        const __m512 p1 = _mm512_set1_ps(prm[1]);                                     \
+        const int unit_p0 = prm[0] == 1.0f;                                           \
+        Py_ssize_t i = 0;                                                             \
+        (void)p0; (void)p1; (void)unit_p0;                                            \
+        for (; i + 16 <= n; i += 16) {                                                \
+            __m512 g = _mm512_loadu_ps(gs + i);                                       \
+            __m512 x = _mm512_loadu_ps(xs + i);                                       \
+            _mm512_storeu_ps(out + i, (EXPR));                      \
+        }                                                                             \
+        if (i < n) {                                                                  \
+            __mmask16 m = (__mmask16)((1u << (n - i)) - 1u);                          \
+            __m512 g = _mm512_maskz_loadu_ps(m, gs + i);                              \
+            __m512 x = _mm512_maskz_loadu_ps(m, xs + i);                              \
+            _mm512_mask_storeu_ps(out + i, m, (EXPR));              \
         }                                                                             \
     }
 
@@ -292,5 +581,53 @@ FA512_LOOP1(swish_forward, fa512_swish(x, p0))
 #define FA_SIMD_HAVE_swish_backward
 #define FA_SIMD_swish_backward_f32 1
 FA512_LOOP2(swish_backward, fa512_swish_deriv(x, p0))
+
+#define FA_SIMD_HAVE_elu_forward
+#define FA_SIMD_elu_forward_f32 1
+FA512_LOOP1(elu_forward, fa512_elu(x, p0))
+
+#define FA_SIMD_HAVE_elu_backward
+#define FA_SIMD_elu_backward_f32 1
+FA512_LOOP2G(elu_backward, fa512_elu_deriv_g(g, x, p0))
+
+#define FA_SIMD_HAVE_selu_forward
+#define FA_SIMD_selu_forward_f32 1
+FA512_LOOP1(selu_forward, fa512_selu(x))
+
+#define FA_SIMD_HAVE_selu_backward
+#define FA_SIMD_selu_backward_f32 1
+FA512_LOOP2G(selu_backward, fa512_selu_deriv_g(g, x))
+
+#define FA_SIMD_HAVE_celu_forward
+#define FA_SIMD_celu_forward_f32 1
+FA512_LOOP1(celu_forward, fa512_celu(x, unit_p0 ? x : _mm512_div_ps(x, p0), p0))
+
+#define FA_SIMD_HAVE_celu_backward
+#define FA_SIMD_celu_backward_f32 1
+FA512_LOOP2G(celu_backward, fa512_celu_deriv_g(g, x, unit_p0 ? x : _mm512_div_ps(x, p0)))
+
+#define FA_SIMD_HAVE_softplus_forward
+#define FA_SIMD_softplus_forward_f32 1
+FA512_LOOP1(softplus_forward, fa512_softplus(x, p0, p1, unit_p0))
+
+#define FA_SIMD_HAVE_softplus_backward
+#define FA_SIMD_softplus_backward_f32 1
+FA512_LOOP2G(softplus_backward, fa512_softplus_deriv_g(g, x, p0, p1))
+
+#define FA_SIMD_HAVE_logsigmoid_forward
+#define FA_SIMD_logsigmoid_forward_f32 1
+FA512_LOOP1(logsigmoid_forward, fa512_logsigmoid(x))
+
+#define FA_SIMD_HAVE_logsigmoid_backward
+#define FA_SIMD_logsigmoid_backward_f32 1
+FA512_LOOP2(logsigmoid_backward, fa512_sigmoid(_mm512_sub_ps(_mm512_setzero_ps(), x)))
+
+#define FA_SIMD_HAVE_gelu_tanh_forward
+#define FA_SIMD_gelu_tanh_forward_f32 1
+FA512_LOOP1(gelu_tanh_forward, fa512_gelu_tanh(x))
+
+#define FA_SIMD_HAVE_mish_forward
+#define FA_SIMD_mish_forward_f32 1
+FA512_LOOP1(mish_forward, fa512_mish(x))
 
 #endif
