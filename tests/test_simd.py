@@ -63,11 +63,17 @@ def _kernel_cases():
                         yield target, base, direction, fname, params
 
 
-def _same_class(a, b):
+def _same_class(a, b, x):
+    """Same NaNs, infinities and signed zeros.  Zeros from subnormal inputs
+    are left out of the sign comparison: there the result is a tie-breaking
+    rounding of about half the smallest subnormal (gelu(-2^-149) is -0; the
+    Cython formula's pair sum y + yl gives +0 there)."""
+    normal = ~(np.abs(x) < np.finfo(np.float32).tiny)
     return (np.array_equal(np.isnan(a), np.isnan(b))
             and np.array_equal(np.isinf(a) & (a > 0), np.isinf(b) & (b > 0))
             and np.array_equal(np.isinf(a) & (a < 0), np.isinf(b) & (b < 0))
-            and np.array_equal((a == 0) & np.signbit(a), (b == 0) & np.signbit(b)))
+            and np.array_equal(((a == 0) & np.signbit(a))[normal],
+                               ((b == 0) & np.signbit(b))[normal]))
 
 
 @pytest.mark.parametrize("target, base, direction, fname, params", list(_kernel_cases()),
@@ -91,7 +97,7 @@ def test_simd_matches_the_formula(target, base, direction, fname, params):
     finally:
         D.explicit_simd(True, target)
         D.use(before)
-    assert _same_class(simd, formula), f"{target} {base} {direction} {params}: specials differ"
+    assert _same_class(simd, formula, x), f"{target} {base} {direction} {params}: specials differ"
     # both are within 2 (3) ULP of the exact value; allow their sum, and
     # subnormal results (tiny absolute differences) count in subnormal ULPs
     dist = ulp_distance(simd, formula)

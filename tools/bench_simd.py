@@ -24,7 +24,7 @@ import fastact as fa
 import fastact._dispatch as D
 
 NAMES = ["sigmoid", "tanh", "silu", "elu", "selu", "celu", "softplus", "logsigmoid",
-         "gelu_tanh", "mish"]
+         "gelu_tanh", "mish", "gelu"]
 CALLS = {"gelu_tanh": ("gelu", {"approximate": "tanh"})}
 
 
@@ -51,6 +51,9 @@ def torch_calls(name, x, g, out):
     if name == "silu":
         return (lambda: A.silu.out(tx, out=to),
                 lambda: A.silu_backward.grad_input(tg, tx, grad_input=to))
+    if name == "gelu":
+        return (lambda: A.gelu.out(tx, out=to),
+                lambda: A.gelu_backward.grad_input(tg, tx, grad_input=to))
     if name == "gelu_tanh":
         return (lambda: A.gelu.out(tx, approximate="tanh", out=to),
                 lambda: A.gelu_backward.grad_input(tg, tx, approximate="tanh", grad_input=to))

@@ -101,6 +101,15 @@ FA_SIMD_ABSENT1(gelu_tanh_forward)
 #ifndef FA_SIMD_HAVE_mish_forward
 FA_SIMD_ABSENT1(mish_forward)
 #endif
+#ifndef FA_SIMD_HAVE_gelu_tanh_backward
+FA_SIMD_ABSENT2(gelu_tanh_backward)
+#endif
+#ifndef FA_SIMD_HAVE_mish_backward
+FA_SIMD_ABSENT2(mish_backward)
+#endif
+#ifndef FA_SIMD_HAVE_gelu_forward
+FA_SIMD_ABSENT1(gelu_forward)
+#endif
 
 /* Blocks and prefetch distance: as PF_BLOCK / PF_AHEAD in pyx/_loops.pyx.tp. */
 #define FA_SIMD_BLOCK 1024

@@ -458,6 +458,232 @@ FA256 __m256 fa256_mish(__m256 x) {
 }
 
 
+FA256 __m256 fa256_pair_add(__m256 ah, __m256 al, __m256 bh, __m256 bl, __m256* l) {
+    __m256 e;
+    __m256 h = fa256_two_sum(ah, bh, &e);
+    *l = _mm256_add_ps(e, _mm256_add_ps(al, bl));
+    return h;
+}
+
+static const float fa_gelu_tanh_root_q[11] = {
+    -0.003539161989465356f, 0.0007675912347622216f, 0.001599402748979628f,
+    -0.0026736543513834476f, 0.004646594170480967f, 0.019720861688256264f,
+    -0.016557926312088966f, -0.11394642293453217f, -0.015785016119480133f,
+    0.3875184655189514f, 0.4304001033306122f};
+static const float fa_mish_root_q[11] = {
+    -0.0038623588625341654f, 0.0003209353017155081f, 0.002822133479639888f,
+    0.0008177366107702255f, 0.00048359576612710953f, -0.0033359923399984837f,
+    -0.015761978924274445f, -0.020272914320230484f, 0.04190580174326897f,
+    0.2047312706708908f, 0.2669479250907898f};
+
+FA256 __m256 fa256_root_poly10(__m256 x, float a0_hi, float a0_lo, const float* c,
+                               __m256* d_out) {
+    __m256 dh = _mm256_sub_ps(x, FA256_F(a0_hi));
+    __m256 dl = FA256_F(-a0_lo);
+    __m256 d = _mm256_add_ps(dh, dl);
+    __m256 P = _mm256_fmadd_ps(FA256_F(c[0]), d, FA256_F(c[1]));
+    int i;
+    for (i = 2; i <= 10; i++)
+        P = _mm256_fmadd_ps(P, d, FA256_F(c[i]));
+    *d_out = d;
+    return _mm256_fmadd_ps(dh, P, _mm256_mul_ps(dl, P));
+}
+
+FA256 __m256 fa256_deriv_finish(__m256 x, __m256 r, float a0_hi, float a0_lo, const float* c,
+                                float hi, float lo) {
+    __m256 win = _mm256_cmp_ps(fa256_abs(_mm256_sub_ps(x, FA256_F(a0_hi))), FA256_F(0.25f),
+                               _CMP_LT_OQ);
+    if (_mm256_movemask_ps(win)) {
+        __m256 d;
+        __m256 near = fa256_root_poly10(x, a0_hi, a0_lo, c, &d);
+        r = _mm256_blendv_ps(r, near, _mm256_cmp_ps(fa256_abs(d), FA256_F(0.25f), _CMP_LT_OQ));
+    }
+    r = _mm256_blendv_ps(r, FA256_F(1.0f), _mm256_cmp_ps(x, FA256_F(hi), _CMP_GT_OQ));
+    return _mm256_blendv_ps(r, _mm256_and_ps(x, FA256_SIGN), _mm256_cmp_ps(x, FA256_F(lo), _CMP_LT_OQ));
+}
+
+FA256 __m256 fa256_gelu_tanh_deriv(__m256 x) {
+    __m256 xc = _mm256_min_ps(FA256_F(20.0f), _mm256_max_ps(FA256_F(-20.0f), x));
+    __m256 sq = _mm256_mul_ps(xc, xc);
+    __m256 sq_lo = _mm256_fmsub_ps(xc, xc, sq);
+    const __m256 k_hi = FA256_F(0.044714998453855515f), k_lo = FA256_F(1.5461444347053543e-09f);
+    __m256 kp = _mm256_mul_ps(k_hi, sq);
+    __m256 kp_lo = _mm256_add_ps(_mm256_fmsub_ps(k_hi, sq, kp),
+                                 _mm256_fmadd_ps(k_hi, sq_lo, _mm256_mul_ps(k_lo, sq)));
+    __m256 w_lo;
+    __m256 w = fa256_two_sum(FA256_F(1.0f), kp, &w_lo);
+    w_lo = _mm256_add_ps(w_lo, kp_lo);
+    const __m256 c2_hi = FA256_F(1.5957691669464111f), c2_lo = FA256_F(-4.534068054340423e-08f);
+    __m256 m = _mm256_mul_ps(c2_hi, xc);
+    __m256 ml = _mm256_fmadd_ps(c2_lo, xc, _mm256_fmsub_ps(c2_hi, xc, m));
+    __m256 th = _mm256_mul_ps(m, w);
+    __m256 tl = _mm256_add_ps(_mm256_fmsub_ps(m, w, th),
+                              _mm256_fmadd_ps(m, w_lo, _mm256_mul_ps(ml, w)));
+    __m256 lo;
+    __m256i n;
+    __m256 p = fa256_exp_parts(_mm256_max_ps(FA256_F(-120.0f), fa256_neg_abs(th)), &lo, &n);
+    __m256 stl = _mm256_blendv_ps(_mm256_sub_ps(_mm256_setzero_ps(), tl), tl, th);
+    __m256 zl = _mm256_fmadd_ps(p, stl, lo);
+    __m256 sc = fa256_pow2i(_mm256_max_epi32(n, _mm256_set1_epi32(-126)));
+    __m256 z = _mm256_mul_ps(p, sc), zlt = _mm256_mul_ps(zl, sc);
+    __m256 dl;
+    __m256 d = fa256_fast_two_sum(FA256_F(1.0f), z, &dl);
+    dl = _mm256_add_ps(dl, zlt);
+    __m256 q = _mm256_mul_ps(d, d);
+    __m256 ql = _mm256_fmadd_ps(_mm256_add_ps(d, d), dl, _mm256_fmsub_ps(d, d, q));
+    const __m256 k3_hi = FA256_F(0.13414500653743744f), k3_lo = FA256_F(-6.537437258202772e-09f);
+    __m256 q3l, w3l, Vl, Wl, Pl, Nl, Yl, Ql;
+    __m256 q3 = fa256_pair_mul(k3_hi, k3_lo, sq, sq_lo, &q3l);
+    __m256 w3 = fa256_pair_add(FA256_F(1.0f), _mm256_setzero_ps(), q3, q3l, &w3l);
+    __m256 V = fa256_pair_mul(m, ml, w3, w3l, &Vl);
+    __m256 W = fa256_pair_add(FA256_F(1.0f), _mm256_setzero_ps(), V, Vl, &Wl);
+    __m256 Zw = fa256_pair_mul(z, zlt, W, Wl, &Pl);
+    __m256 Np = fa256_pair_add(FA256_F(1.0f), _mm256_setzero_ps(), Zw, Pl, &Nl);
+    __m256 Y = fa256_pair_add(W, Wl, z, zlt, &Yl);
+    __m256 Nn = fa256_pair_mul(p, zl, Y, Yl, &Ql);
+    __m256 Nh = _mm256_blendv_ps(Np, Nn, th);
+    Nl = _mm256_blendv_ps(Nl, Ql, th);
+    __m256 r = fa256_pair_div(Nh, Nl, q, ql);
+    __m256i k = _mm256_castps_si256(_mm256_blendv_ps(_mm256_setzero_ps(), _mm256_castsi256_ps(n), th));
+    r = fa256_scale_neg(r, k);
+    return fa256_deriv_finish(x, r, -0.7524614334106445f, 1.1339627903339533e-08f,
+                              fa_gelu_tanh_root_q, 20.0f, -20.0f);
+}
+
+FA256 __m256 fa256_mish_deriv(__m256 x) {
+    __m256 xc = _mm256_min_ps(FA256_F(20.0f), x);
+    __m256 lo;
+    __m256i k;
+    __m256 p = fa256_exp_parts(_mm256_max_ps(FA256_F(-120.0f), xc), &lo, &k);
+    __m256 sc = fa256_pow2i(_mm256_max_epi32(k, _mm256_set1_epi32(-126)));
+    __m256 e = _mm256_mul_ps(p, sc), el = _mm256_mul_ps(lo, sc);
+    const __m256 two = FA256_F(2.0f);
+    __m256 t, Pl, Dl, Bl, ol, Nl, ql;
+    __m256 n2 = fa256_fast_two_sum(_mm256_max_ps(e, two), _mm256_min_ps(e, two), &t);
+    __m256 n2l = _mm256_add_ps(t, el);
+    __m256 P0 = fa256_pair_mul(e, el, n2, n2l, &Pl);
+    __m256 D = fa256_fast_two_sum(_mm256_max_ps(P0, two), _mm256_min_ps(P0, two), &t);
+    Dl = _mm256_add_ps(t, Pl);
+    __m256 P = fa256_pair_add(e, el, FA256_F(4.0f), _mm256_setzero_ps(), &Pl);
+    P = fa256_pair_mul(P, Pl, e, el, &Pl);
+    __m256 B = fa256_two_sum(FA256_F(6.0f), _mm256_mul_ps(FA256_F(4.0f), xc), &Bl);
+    P = fa256_pair_add(P, Pl, B, Bl, &Pl);
+    P = fa256_pair_mul(P, Pl, e, el, &Pl);
+    __m256 o = fa256_two_sum(FA256_F(1.0f), xc, &ol);
+    P = fa256_pair_add(P, Pl, _mm256_mul_ps(FA256_F(4.0f), o), _mm256_mul_ps(FA256_F(4.0f), ol), &Pl);
+    __m256 N = fa256_pair_mul(p, lo, P, Pl, &Nl);
+    __m256 q = fa256_pair_mul(D, Dl, D, Dl, &ql);
+    __m256 r = fa256_scale(fa256_pair_div(N, Nl, q, ql), k);
+    return fa256_deriv_finish(x, r, -1.1924312114715576f, -3.0439375464652585e-09f,
+                              fa_mish_root_q, 20.0f, -120.0f);
+}
+
+FA256 __m256 fa256_gelu_finish(__m256 x, __m256 r) {
+    r = _mm256_blendv_ps(r, x, _mm256_cmp_ps(x, FA256_F(14.5f), _CMP_GT_OQ));
+    r = _mm256_blendv_ps(r, x, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_EQ_OQ));
+    return _mm256_blendv_ps(r, _mm256_and_ps(x, FA256_SIGN),
+                            _mm256_cmp_ps(x, FA256_F(-14.5f), _CMP_LT_OQ));
+}
+
+
+/* ---- gelu (approximate="none") forward: x Phi(x) ---- */
+
+/* e^x = (hi + lo) 2^n, hi + lo within 0.04 x 2^-24 relative (v_exp_hilo_f32:
+ * r's rounding error r_lo folded in, 1 + r + r^2/2 summed exactly), x in
+ * [-120, 89] or NaN (callers clamp). */
+FA256 __m256 fa256_exp_hilo(__m256 xc, __m256* lo, __m256i* n) {
+    __m256 v = _mm256_fmadd_ps(xc, FA256_F(1.44269502162933349609375f), FA256_F(12582912.0f));
+    __m256 k = _mm256_sub_ps(v, FA256_F(12582912.0f));
+    __m256 t = _mm256_fnmadd_ps(k, FA256_F(0.693145751953125f), xc);
+    __m256 r = _mm256_fnmadd_ps(k, FA256_F(1.428606765330187e-06f), t);
+    __m256 r_lo = _mm256_fnmadd_ps(k, FA256_F(1.428606765330187e-06f), _mm256_sub_ps(t, r));
+    __m256 q = _mm256_fmadd_ps(FA256_F(0.00019740253628697246f), r, FA256_F(0.0013935079332441092f));
+    q = _mm256_fmadd_ps(q, r, FA256_F(0.008333570323884487f));
+    q = _mm256_fmadd_ps(q, r, FA256_F(0.041666463017463684f));
+    q = _mm256_fmadd_ps(q, r, FA256_F(0.1666666567325592f));
+    __m256 r2 = _mm256_mul_ps(r, r);
+    __m256 h = _mm256_mul_ps(FA256_F(0.5f), r2);
+    __m256 c = _mm256_fmadd_ps(FA256_F(0.5f), _mm256_fmsub_ps(r, r, r2), _mm256_mul_ps(r2, _mm256_mul_ps(r, q)));
+    __m256 s = _mm256_add_ps(r, h);
+    __m256 e1 = _mm256_sub_ps(h, _mm256_sub_ps(s, r));
+    __m256 p = _mm256_add_ps(FA256_F(1.0f), s);
+    __m256 p_lo = _mm256_fmadd_ps(r_lo, p, _mm256_add_ps(_mm256_sub_ps(s, _mm256_sub_ps(p, FA256_F(1.0f))), _mm256_add_ps(e1, c)));
+    __m256 ph = _mm256_add_ps(p, p_lo);
+    *lo = _mm256_sub_ps(p_lo, _mm256_sub_ps(ph, p));
+    *n = _mm256_sub_epi32(_mm256_castps_si256(v), _mm256_castps_si256(FA256_F(12582912.0f)));
+    return ph;
+}
+
+/* S(t) of Phi(-a) = e^(-a^2/2) t S(t), t = 1/(1 + a/4) (_gelu_tail0_s_f32:
+ * degree 11, the last three Horner steps compensated) as S + S_lo */
+FA256 __m256 fa256_gelu_tail_s(__m256 t, __m256* S_lo) {
+    __m256 P = _mm256_fmadd_ps(FA256_F(-0.008165485225617886f), t, FA256_F(0.04137236252427101f));
+    P = _mm256_fmadd_ps(P, t, FA256_F(-0.06660386919975281f));
+    P = _mm256_fmadd_ps(P, t, FA256_F(0.011910228990018368f));
+    P = _mm256_fmadd_ps(P, t, FA256_F(0.047535113990306854f));
+    P = _mm256_fmadd_ps(P, t, FA256_F(-0.03125622496008873f));
+    P = _mm256_fmadd_ps(P, t, FA256_F(0.07879918068647385f));
+    P = _mm256_fmadd_ps(P, t, FA256_F(0.04927891492843628f));
+    P = _mm256_fmadd_ps(P, t, FA256_F(0.08469647169113159f));
+    __m256 se, prod, Pl;
+    prod = _mm256_mul_ps(t, P);
+    Pl = _mm256_fmsub_ps(t, P, prod);
+    P = fa256_two_sum(FA256_F(0.09290939569473267f), prod, &se);
+    Pl = _mm256_add_ps(Pl, se);
+    prod = _mm256_mul_ps(t, P);
+    Pl = _mm256_fmadd_ps(t, Pl, _mm256_fmsub_ps(t, P, prod));
+    P = fa256_two_sum(FA256_F(0.09979057312011719f), prod, &se);
+    Pl = _mm256_add_ps(Pl, se);
+    prod = _mm256_mul_ps(t, P);
+    Pl = _mm256_fmadd_ps(t, Pl, _mm256_fmsub_ps(t, P, prod));
+    P = fa256_two_sum(FA256_F(0.09973333775997162f), prod, &se);
+    *S_lo = _mm256_add_ps(Pl, se);
+    return P;
+}
+
+/* gelu(x) = x Phi(x) (pyx/_exponential.pxd gelu_forward): q = Phi(-|x|) =
+ * e^(-a^2/2) R(a) with R = t S(t) and t's error folded in to first order,
+ * e^(-a^2/2) = (E + E_lo) 2^n with a^2 exact as h + h_lo; x < 0: x q, x > 0:
+ * x (1 - q), as pairs; |x| clamped at 14.5 (beyond: x, or -0). */
+FA256 __m256 fa256_gelu(__m256 x) {
+    __m256 a = fa256_abs(x);
+    __m256 ac = _mm256_min_ps(FA256_F(14.5f), a);
+    /* R(a) = t S(t), t = 1 / (1 + a/4): rcp + Newton, the rest of t's error
+     * (delta: t (1 + a/4) = 1 - delta) folded in to first order */
+    __m256 den_lo;
+    __m256 den = fa256_two_sum(FA256_F(1.0f), _mm256_mul_ps(FA256_F(0.25f), ac), &den_lo);
+    __m256 t = _mm256_rcp_ps(den);
+    t = _mm256_fmadd_ps(t, _mm256_fnmadd_ps(den, t, FA256_F(1.0f)), t);
+    __m256 delta = _mm256_sub_ps(_mm256_fnmadd_ps(t, den, FA256_F(1.0f)), _mm256_mul_ps(t, den_lo));
+    __m256 S_lo;
+    __m256 S = fa256_gelu_tail_s(t, &S_lo);
+    __m256 R = _mm256_mul_ps(t, S);
+    __m256 c0 = FA256_F(0.3989422804014327f);
+    __m256 R_lo = _mm256_add_ps(_mm256_fmsub_ps(t, S, R),
+        _mm256_fmadd_ps(t, S_lo, _mm256_mul_ps(_mm256_mul_ps(_mm256_fnmadd_ps(ac, R, c0), _mm256_mul_ps(den, FA256_F(4.0f))), delta)));
+    /* e^(-a^2/2) */
+    __m256 h = _mm256_mul_ps(ac, ac);
+    __m256 h_lo = _mm256_fmsub_ps(ac, ac, h);
+    __m256 El;
+    __m256i n;
+    __m256 E = fa256_exp_hilo(_mm256_max_ps(FA256_F(-120.0f), _mm256_mul_ps(FA256_F(-0.5f), h)), &El, &n);
+    El = _mm256_fmadd_ps(E, _mm256_mul_ps(FA256_F(-0.5f), h_lo), El);
+    __m256 ql;
+    __m256 qh = fa256_pair_mul(E, El, R, R_lo, &ql);          /* Phi(-a) = (qh + ql) 2^n */
+    __m256 qs = _mm256_mul_ps(qh, fa256_pow2i(_mm256_max_epi32(n, _mm256_set1_epi32(-126)))), qls = _mm256_mul_ps(ql, fa256_pow2i(_mm256_max_epi32(n, _mm256_set1_epi32(-126))));
+    __m256 wl;
+    __m256 w = fa256_fast_two_sum(FA256_F(1.0f), _mm256_sub_ps(_mm256_setzero_ps(), qs), &wl);
+    wl = _mm256_sub_ps(wl, qls);                              /* 1 - Phi(-a) = w + wl */
+    __m256 Fh = _mm256_blendv_ps(w, qh, x), Fl = _mm256_blendv_ps(wl, ql, x);
+    __m256 yl;
+    __m256 y = fa256_pair_mul(x, _mm256_setzero_ps(), Fh, Fl, &yl);
+    __m256 r = _mm256_add_ps(y, yl);
+    __m256i k = _mm256_castps_si256(_mm256_blendv_ps(_mm256_setzero_ps(), _mm256_castsi256_ps(n), x));
+    r = fa256_scale_neg(r, k);
+    return fa256_gelu_finish(x, r);
+}
+
+
 /* ---- whole-array loops (contiguous; out may alias an input) ---- */
 
 #define FA256_LOOP1(name, EXPR)                                                       \
@@ -603,5 +829,17 @@ FA256_LOOP1(gelu_tanh_forward, fa256_gelu_tanh(x))
 #define FA_SIMD_HAVE_mish_forward
 #define FA_SIMD_mish_forward_f32 1
 FA256_LOOP1(mish_forward, fa256_mish(x))
+
+#define FA_SIMD_HAVE_gelu_tanh_backward
+#define FA_SIMD_gelu_tanh_backward_f32 1
+FA256_LOOP2(gelu_tanh_backward, fa256_gelu_tanh_deriv(x))
+
+#define FA_SIMD_HAVE_mish_backward
+#define FA_SIMD_mish_backward_f32 1
+FA256_LOOP2(mish_backward, fa256_mish_deriv(x))
+
+#define FA_SIMD_HAVE_gelu_forward
+#define FA_SIMD_gelu_forward_f32 1
+FA256_LOOP1(gelu_forward, fa256_gelu(x))
 
 #endif

@@ -494,6 +494,241 @@ FA512 __m512 fa512_mish(__m512 x) {
 }
 
 
+FA512 __m512 fa512_pair_add(__m512 ah, __m512 al, __m512 bh, __m512 bl, __m512* l) {
+    __m512 e;
+    __m512 h = fa512_two_sum(ah, bh, &e);
+    *l = _mm512_add_ps(e, _mm512_add_ps(al, bl));
+    return h;
+}
+
+/* f'(a0 + d) = d Q(d) near a derivative's root a0 = hi + lo, Q of degree 10
+ * (_vmath.pxd's _gelu_tanh_deriv_root_f32 / _mish_deriv_root_f32): returns
+ * the value, stores d = (x - hi) - lo. */
+FA512 __m512 fa512_root_poly10(__m512 x, float a0_hi, float a0_lo, const float* c,
+                               __m512* d_out) {
+    __m512 dh = _mm512_sub_ps(x, FA512_F(a0_hi));
+    __m512 dl = FA512_F(-a0_lo);
+    __m512 d = _mm512_add_ps(dh, dl);
+    __m512 P = _mm512_fmadd_ps(FA512_F(c[0]), d, FA512_F(c[1]));
+    int i;
+    for (i = 2; i <= 10; i++)
+        P = _mm512_fmadd_ps(P, d, FA512_F(c[i]));
+    *d_out = d;
+    return _mm512_fmadd_ps(dh, P, _mm512_mul_ps(dl, P));
+}
+
+static const float fa_gelu_tanh_root_q[11] = {
+    -0.003539161989465356f, 0.0007675912347622216f, 0.001599402748979628f,
+    -0.0026736543513834476f, 0.004646594170480967f, 0.019720861688256264f,
+    -0.016557926312088966f, -0.11394642293453217f, -0.015785016119480133f,
+    0.3875184655189514f, 0.4304001033306122f};
+static const float fa_mish_root_q[11] = {
+    -0.0038623588625341654f, 0.0003209353017155081f, 0.002822133479639888f,
+    0.0008177366107702255f, 0.00048359576612710953f, -0.0033359923399984837f,
+    -0.015761978924274445f, -0.020272914320230484f, 0.04190580174326897f,
+    0.2047312706708908f, 0.2669479250907898f};
+
+/* The common end of gelu_tanh' and mish' (_deriv_finish): the root
+ * polynomial inside |x - a0| < 1/4 (computed only for vectors with a lane
+ * there), 1 above hi, a signed 0 below lo. */
+FA512 __m512 fa512_deriv_finish(__m512 x, __m512 r, float a0_hi, float a0_lo, const float* c,
+                                float hi, float lo) {
+    __mmask16 win = _mm512_cmp_ps_mask(fa512_abs(_mm512_sub_ps(x, FA512_F(a0_hi))),
+                                       FA512_F(0.25f), _CMP_LT_OQ);
+    if (win) {
+        __m512 d;
+        __m512 near = fa512_root_poly10(x, a0_hi, a0_lo, c, &d);
+        r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(fa512_abs(d), FA512_F(0.25f), _CMP_LT_OQ), near);
+    }
+    r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, FA512_F(hi), _CMP_GT_OQ), FA512_F(1.0f));
+    return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, FA512_F(lo), _CMP_LT_OQ),
+                              _mm512_and_ps(x, FA512_SIGN));
+}
+
+/* gelu_tanh'(x) = sigma (1 + v (1 - sigma)), sigma = sigma(2u), v = m (1 + 3 k x^2)
+ * (pyx/_exponential.pxd gelu_tanh_backward), all as pairs, z = e^-|2u|:
+ *   2u >= 0: (1 + z W) / (1 + z)^2;   2u < 0: 2^n (p + lo')(W + z) / (1 + z)^2. */
+FA512 __m512 fa512_gelu_tanh_deriv(__m512 x) {
+    __m512 xc = _mm512_min_ps(FA512_F(20.0f), _mm512_max_ps(FA512_F(-20.0f), x));
+    __m512 sq = _mm512_mul_ps(xc, xc);
+    __m512 sq_lo = _mm512_fmsub_ps(xc, xc, sq);
+    const __m512 k_hi = FA512_F(0.044714998453855515f), k_lo = FA512_F(1.5461444347053543e-09f);
+    __m512 kp = _mm512_mul_ps(k_hi, sq);
+    __m512 kp_lo = _mm512_add_ps(_mm512_fmsub_ps(k_hi, sq, kp),
+                                 _mm512_fmadd_ps(k_hi, sq_lo, _mm512_mul_ps(k_lo, sq)));
+    __m512 w_lo;
+    __m512 w = fa512_two_sum(FA512_F(1.0f), kp, &w_lo);
+    w_lo = _mm512_add_ps(w_lo, kp_lo);
+    const __m512 c2_hi = FA512_F(1.5957691669464111f), c2_lo = FA512_F(-4.534068054340423e-08f);
+    __m512 m = _mm512_mul_ps(c2_hi, xc);
+    __m512 ml = _mm512_fmadd_ps(c2_lo, xc, _mm512_fmsub_ps(c2_hi, xc, m));
+    __m512 th = _mm512_mul_ps(m, w);
+    __m512 tl = _mm512_add_ps(_mm512_fmsub_ps(m, w, th),
+                              _mm512_fmadd_ps(m, w_lo, _mm512_mul_ps(ml, w)));
+    __mmask16 neg = _mm512_cmp_ps_mask(th, _mm512_setzero_ps(), _CMP_LT_OQ);
+    __m512 lo, n;
+    __m512 p = fa512_exp_parts(_mm512_max_ps(FA512_F(-120.0f), fa512_neg_abs(th)), &lo, &n);
+    __m512 stl = _mm512_mask_mov_ps(_mm512_sub_ps(_mm512_setzero_ps(), tl), neg, tl);
+    __m512 zl = _mm512_fmadd_ps(p, stl, lo);                 /* unscaled, as p */
+    __m512 z = _mm512_scalef_ps(p, n), zlt = _mm512_scalef_ps(zl, n);
+    __m512 dl;
+    __m512 d = fa512_fast_two_sum(FA512_F(1.0f), z, &dl);
+    dl = _mm512_add_ps(dl, zlt);
+    __m512 q = _mm512_mul_ps(d, d);
+    __m512 ql = _mm512_fmadd_ps(_mm512_add_ps(d, d), dl, _mm512_fmsub_ps(d, d, q));
+    const __m512 k3_hi = FA512_F(0.13414500653743744f), k3_lo = FA512_F(-6.537437258202772e-09f);
+    __m512 q3l, w3l, Vl, Wl, Pl, Nl, Yl, Ql;
+    __m512 q3 = fa512_pair_mul(k3_hi, k3_lo, sq, sq_lo, &q3l);
+    __m512 w3 = fa512_pair_add(FA512_F(1.0f), _mm512_setzero_ps(), q3, q3l, &w3l);
+    __m512 V = fa512_pair_mul(m, ml, w3, w3l, &Vl);
+    __m512 W = fa512_pair_add(FA512_F(1.0f), _mm512_setzero_ps(), V, Vl, &Wl);
+    __m512 Zw = fa512_pair_mul(z, zlt, W, Wl, &Pl);
+    __m512 Np = fa512_pair_add(FA512_F(1.0f), _mm512_setzero_ps(), Zw, Pl, &Nl);
+    __m512 Y = fa512_pair_add(W, Wl, z, zlt, &Yl);
+    __m512 Nn = fa512_pair_mul(p, zl, Y, Yl, &Ql);
+    __m512 Nh = _mm512_mask_blend_ps(neg, Np, Nn);
+    Nl = _mm512_mask_blend_ps(neg, Nl, Ql);
+    __m512 r = fa512_pair_div(Nh, Nl, q, ql);
+    r = _mm512_mask_scalef_ps(r, neg, r, n);
+    return fa512_deriv_finish(x, r, -0.7524614334106445f, 1.1339627903339533e-08f,
+                              fa_gelu_tanh_root_q, 20.0f, -20.0f);
+}
+
+/* mish'(x) = n P / D^2, n = e^x, P = n^3 + 4 n^2 + (6 + 4x) n + 4 (1 + x),
+ * D = n (n + 2) + 2 (pyx/_exponential.pxd mish_backward), in pairs; the
+ * numerator's leading n unscaled, 2^k last. */
+FA512 __m512 fa512_mish_deriv(__m512 x) {
+    __m512 xc = _mm512_min_ps(FA512_F(20.0f), x);
+    __m512 lo, k;
+    __m512 p = fa512_exp_parts(_mm512_max_ps(FA512_F(-120.0f), xc), &lo, &k);
+    __m512 e = _mm512_scalef_ps(p, k), el = _mm512_scalef_ps(lo, k);
+    const __m512 two = FA512_F(2.0f);
+    __m512 t, Pl, Dl, Bl, ol, Nl, ql;
+    __m512 n2 = fa512_fast_two_sum(_mm512_max_ps(e, two), _mm512_min_ps(e, two), &t);
+    __m512 n2l = _mm512_add_ps(t, el);
+    __m512 P0 = fa512_pair_mul(e, el, n2, n2l, &Pl);
+    __m512 D = fa512_fast_two_sum(_mm512_max_ps(P0, two), _mm512_min_ps(P0, two), &t);
+    Dl = _mm512_add_ps(t, Pl);
+    __m512 P = fa512_pair_add(e, el, FA512_F(4.0f), _mm512_setzero_ps(), &Pl);
+    P = fa512_pair_mul(P, Pl, e, el, &Pl);
+    __m512 B = fa512_two_sum(FA512_F(6.0f), _mm512_mul_ps(FA512_F(4.0f), xc), &Bl);
+    P = fa512_pair_add(P, Pl, B, Bl, &Pl);
+    P = fa512_pair_mul(P, Pl, e, el, &Pl);
+    __m512 o = fa512_two_sum(FA512_F(1.0f), xc, &ol);
+    P = fa512_pair_add(P, Pl, _mm512_mul_ps(FA512_F(4.0f), o), _mm512_mul_ps(FA512_F(4.0f), ol), &Pl);
+    __m512 N = fa512_pair_mul(p, lo, P, Pl, &Nl);
+    __m512 q = fa512_pair_mul(D, Dl, D, Dl, &ql);
+    __m512 r = _mm512_scalef_ps(fa512_pair_div(N, Nl, q, ql), k);
+    return fa512_deriv_finish(x, r, -1.1924312114715576f, -3.0439375464652585e-09f,
+                              fa_mish_root_q, 20.0f, -120.0f);
+}
+
+FA512 __m512 fa512_gelu_finish(__m512 x, __m512 r) {
+    r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, FA512_F(14.5f), _CMP_GT_OQ), x);
+    r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_EQ_OQ), x);
+    return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, FA512_F(-14.5f), _CMP_LT_OQ),
+                              _mm512_and_ps(x, FA512_SIGN));
+}
+
+
+/* ---- gelu (approximate="none") forward: x Phi(x) ---- */
+
+/* e^x = (hi + lo) 2^n, hi + lo within 0.04 x 2^-24 relative (v_exp_hilo_f32:
+ * r's rounding error r_lo folded in, 1 + r + r^2/2 summed exactly), x in
+ * [-120, 89] or NaN (callers clamp). */
+FA512 __m512 fa512_exp_hilo(__m512 xc, __m512* lo, __m512* n) {
+    __m512 v = _mm512_fmadd_ps(xc, FA512_F(1.44269502162933349609375f), FA512_F(12582912.0f));
+    __m512 k = _mm512_sub_ps(v, FA512_F(12582912.0f));
+    __m512 t = _mm512_fnmadd_ps(k, FA512_F(0.693145751953125f), xc);
+    __m512 r = _mm512_fnmadd_ps(k, FA512_F(1.428606765330187e-06f), t);
+    __m512 r_lo = _mm512_fnmadd_ps(k, FA512_F(1.428606765330187e-06f), _mm512_sub_ps(t, r));
+    __m512 q = _mm512_fmadd_ps(FA512_F(0.00019740253628697246f), r, FA512_F(0.0013935079332441092f));
+    q = _mm512_fmadd_ps(q, r, FA512_F(0.008333570323884487f));
+    q = _mm512_fmadd_ps(q, r, FA512_F(0.041666463017463684f));
+    q = _mm512_fmadd_ps(q, r, FA512_F(0.1666666567325592f));
+    __m512 r2 = _mm512_mul_ps(r, r);
+    __m512 h = _mm512_mul_ps(FA512_F(0.5f), r2);
+    __m512 c = _mm512_fmadd_ps(FA512_F(0.5f), _mm512_fmsub_ps(r, r, r2), _mm512_mul_ps(r2, _mm512_mul_ps(r, q)));
+    __m512 s = _mm512_add_ps(r, h);
+    __m512 e1 = _mm512_sub_ps(h, _mm512_sub_ps(s, r));
+    __m512 p = _mm512_add_ps(FA512_F(1.0f), s);
+    __m512 p_lo = _mm512_fmadd_ps(r_lo, p, _mm512_add_ps(_mm512_sub_ps(s, _mm512_sub_ps(p, FA512_F(1.0f))), _mm512_add_ps(e1, c)));
+    __m512 ph = _mm512_add_ps(p, p_lo);
+    *lo = _mm512_sub_ps(p_lo, _mm512_sub_ps(ph, p));
+    *n = k;
+    return ph;
+}
+
+/* S(t) of Phi(-a) = e^(-a^2/2) t S(t), t = 1/(1 + a/4) (_gelu_tail0_s_f32:
+ * degree 11, the last three Horner steps compensated) as S + S_lo */
+FA512 __m512 fa512_gelu_tail_s(__m512 t, __m512* S_lo) {
+    __m512 P = _mm512_fmadd_ps(FA512_F(-0.008165485225617886f), t, FA512_F(0.04137236252427101f));
+    P = _mm512_fmadd_ps(P, t, FA512_F(-0.06660386919975281f));
+    P = _mm512_fmadd_ps(P, t, FA512_F(0.011910228990018368f));
+    P = _mm512_fmadd_ps(P, t, FA512_F(0.047535113990306854f));
+    P = _mm512_fmadd_ps(P, t, FA512_F(-0.03125622496008873f));
+    P = _mm512_fmadd_ps(P, t, FA512_F(0.07879918068647385f));
+    P = _mm512_fmadd_ps(P, t, FA512_F(0.04927891492843628f));
+    P = _mm512_fmadd_ps(P, t, FA512_F(0.08469647169113159f));
+    __m512 se, prod, Pl;
+    prod = _mm512_mul_ps(t, P);
+    Pl = _mm512_fmsub_ps(t, P, prod);
+    P = fa512_two_sum(FA512_F(0.09290939569473267f), prod, &se);
+    Pl = _mm512_add_ps(Pl, se);
+    prod = _mm512_mul_ps(t, P);
+    Pl = _mm512_fmadd_ps(t, Pl, _mm512_fmsub_ps(t, P, prod));
+    P = fa512_two_sum(FA512_F(0.09979057312011719f), prod, &se);
+    Pl = _mm512_add_ps(Pl, se);
+    prod = _mm512_mul_ps(t, P);
+    Pl = _mm512_fmadd_ps(t, Pl, _mm512_fmsub_ps(t, P, prod));
+    P = fa512_two_sum(FA512_F(0.09973333775997162f), prod, &se);
+    *S_lo = _mm512_add_ps(Pl, se);
+    return P;
+}
+
+/* gelu(x) = x Phi(x) (pyx/_exponential.pxd gelu_forward): q = Phi(-|x|) =
+ * e^(-a^2/2) R(a) with R = t S(t) and t's error folded in to first order,
+ * e^(-a^2/2) = (E + E_lo) 2^n with a^2 exact as h + h_lo; x < 0: x q, x > 0:
+ * x (1 - q), as pairs; |x| clamped at 14.5 (beyond: x, or -0). */
+FA512 __m512 fa512_gelu(__m512 x) {
+    __m512 a = fa512_abs(x);
+    __m512 ac = _mm512_min_ps(FA512_F(14.5f), a);
+    /* R(a) = t S(t), t = 1 / (1 + a/4): rcp + Newton, the rest of t's error
+     * (delta: t (1 + a/4) = 1 - delta) folded in to first order */
+    __m512 den_lo;
+    __m512 den = fa512_two_sum(FA512_F(1.0f), _mm512_mul_ps(FA512_F(0.25f), ac), &den_lo);
+    __m512 t = _mm512_rcp14_ps(den);
+    t = _mm512_fmadd_ps(t, _mm512_fnmadd_ps(den, t, FA512_F(1.0f)), t);
+    __m512 delta = _mm512_sub_ps(_mm512_fnmadd_ps(t, den, FA512_F(1.0f)), _mm512_mul_ps(t, den_lo));
+    __m512 S_lo;
+    __m512 S = fa512_gelu_tail_s(t, &S_lo);
+    __m512 R = _mm512_mul_ps(t, S);
+    __m512 c0 = FA512_F(0.3989422804014327f);
+    __m512 R_lo = _mm512_add_ps(_mm512_fmsub_ps(t, S, R),
+        _mm512_fmadd_ps(t, S_lo, _mm512_mul_ps(_mm512_mul_ps(_mm512_fnmadd_ps(ac, R, c0), _mm512_mul_ps(den, FA512_F(4.0f))), delta)));
+    /* e^(-a^2/2) */
+    __m512 h = _mm512_mul_ps(ac, ac);
+    __m512 h_lo = _mm512_fmsub_ps(ac, ac, h);
+    __m512 El;
+    __m512 n;
+    __m512 E = fa512_exp_hilo(_mm512_max_ps(FA512_F(-120.0f), _mm512_mul_ps(FA512_F(-0.5f), h)), &El, &n);
+    El = _mm512_fmadd_ps(E, _mm512_mul_ps(FA512_F(-0.5f), h_lo), El);
+    __m512 ql;
+    __m512 qh = fa512_pair_mul(E, El, R, R_lo, &ql);          /* Phi(-a) = (qh + ql) 2^n */
+    __m512 qs = _mm512_scalef_ps(qh, n), qls = _mm512_scalef_ps(ql, n);
+    __m512 wl;
+    __m512 w = fa512_fast_two_sum(FA512_F(1.0f), _mm512_sub_ps(_mm512_setzero_ps(), qs), &wl);
+    wl = _mm512_sub_ps(wl, qls);                              /* 1 - Phi(-a) = w + wl */
+    __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+    __m512 Fh = _mm512_mask_blend_ps(neg, w, qh), Fl = _mm512_mask_blend_ps(neg, wl, ql);
+    __m512 yl;
+    __m512 y = fa512_pair_mul(x, _mm512_setzero_ps(), Fh, Fl, &yl);
+    __m512 r = _mm512_add_ps(y, yl);
+    r = _mm512_mask_scalef_ps(r, neg, r, n);
+    return fa512_gelu_finish(x, r);
+}
+
+
 /* ---- whole-array loops (contiguous; out may alias an input) ---- */
 
 #define FA512_LOOP1(name, EXPR)                                                       \
@@ -629,5 +864,17 @@ FA512_LOOP1(gelu_tanh_forward, fa512_gelu_tanh(x))
 #define FA_SIMD_HAVE_mish_forward
 #define FA_SIMD_mish_forward_f32 1
 FA512_LOOP1(mish_forward, fa512_mish(x))
+
+#define FA_SIMD_HAVE_gelu_tanh_backward
+#define FA_SIMD_gelu_tanh_backward_f32 1
+FA512_LOOP2(gelu_tanh_backward, fa512_gelu_tanh_deriv(x))
+
+#define FA_SIMD_HAVE_mish_backward
+#define FA_SIMD_mish_backward_f32 1
+FA512_LOOP2(mish_backward, fa512_mish_deriv(x))
+
+#define FA_SIMD_HAVE_gelu_forward
+#define FA_SIMD_gelu_forward_f32 1
+FA512_LOOP1(gelu_forward, fa512_gelu(x))
 
 #endif
