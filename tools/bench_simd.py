@@ -96,6 +96,9 @@ def main(argv=None):
     ap.add_argument("--data", nargs="+", default=["n3"])
     ap.add_argument("--size", type=int, default=1 << 18)
     ap.add_argument("--reps", type=int, default=300)
+    ap.add_argument("--no-torch", action="store_true",
+                    help="leave torch out (its calls, interleaved, slowed the subnormal-heavy "
+                         "tail data of the other variants several-fold on Zen 4)")
     a = ap.parse_args(argv)
     fa.set_num_threads(1)
     rng = np.random.default_rng(0)
@@ -113,7 +116,7 @@ def main(argv=None):
         B = getattr(fa, fname + "_backward")
         for kind in a.data:
             x = data(kind, n, rng)
-            tc = torch_calls(name, x, g, out)
+            tc = None if a.no_torch else torch_calls(name, x, g, out)
             for i, (d, call) in enumerate((("fwd", lambda: F(x, out=out, **params)),
                                            ("bwd", lambda: B(g, x=x, out=out, **params)))):
                 kernel = (name.replace("silu", "swish") + "_" +
