@@ -846,8 +846,9 @@ FA256_LOOP2(gelu_tanh_backward, fa256_gelu_tanh_deriv(x))
 #define FA_SIMD_mish_backward_f32 1
 FA256_LOOP2(mish_backward, fa256_mish_deriv(x))
 
-#define FA_SIMD_HAVE_gelu_forward
-#define FA_SIMD_gelu_forward_f32 1
-FA256_LOOP1(gelu_forward, fa256_gelu(x))
+/* gelu forward: fa256_gelu above is correct (0.99 ULP on 4 M inputs, <= 1 ULP
+ * from the formula on all 2^32) but no faster than the Cython formula here
+ * (3.49 vs 3.57 ns/element on N(0, 3), Zen 4): the avx2 target keeps the
+ * formula. */
 
 #endif
