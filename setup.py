@@ -203,7 +203,11 @@ def extensions():
     for target in requested_targets():
         src = os.path.join(PYX, "_loops_%s.pyx" % target)
         render(os.path.join(PYX, "_loops.pyx.tp"), src, TARGET=target, X86=X86)
-        ext = Extension("fastact._loops_" + target, [src], **common())
+        # the C headers the kernels include (explicit SIMD: pyx/simd/): a change
+        # to one rebuilds the kernel modules
+        headers = sorted(glob.glob(os.path.join(PYX, "simd", "*.h"))) + [
+            os.path.join(PYX, "fa_target.h")]
+        ext = Extension("fastact._loops_" + target, [src], depends=headers, **common())
         ext.fastact_target = target
         exts.append(ext)
     out = cythonize(

@@ -20,6 +20,11 @@ SSE/AVX-128) and lists the functions it calls.  Exits 1 if a kernel:
   (pyx/_vmath.pxd), so widening is allowed there.  Row-wise kernels (``_r_``)
   accumulate sums in float64 by design.
 
+A kernel with an explicit-SIMD version on the target (pyx/simd/: the
+generated ``_k_`` function only hands its arrays to ``fa_simd_run1/2``) is
+judged by that version, the function ``fa_simd_<formula>_f32``: the table
+shows its counts and notes "explicit SIMD".
+
 and exits 1 if a module holds instructions above its target: the baseline no
 VEX/EVEX instruction at all (no ymm/zmm register, no v-prefixed mnemonic),
 avx2 no zmm register.
@@ -46,6 +51,8 @@ KERNEL = re.compile(r"^[0-9a-f]+ <(.*_([kr])_(\w+?)_(f32|f64))>:$")
 # A packed load or store (a memory operand); register copies with movapd are
 # scalar code too.
 PACKED_MOVE = re.compile(r"\bv?mov(?:u|a)p[sd]\b.*\(|\bv?movdq[ua]\b.*\(")
+# The explicit-SIMD versions (pyx/simd/fa_simd_<target>.h), by formula name.
+SIMD_FN = re.compile(r"^[0-9a-f]+ <fa_simd_(\w+?)_(f32|f64)>:$")
 WIDEN = re.compile(r"\bv?cvt(?:ps2pd|ss2sd)\b")
 ALLOWED_CALLS = ("memcpy", "memmove", "memset")
 # Row-wise kernels may call log once per row and their own per-block helpers.
@@ -86,6 +93,7 @@ def analyse(path):
     text = subprocess.run(["objdump", "-d", "--no-show-raw-insn", path], check=True,
                           capture_output=True, text=True).stdout
     results = {}
+    simd = {}
     whole = collections.Counter()   # the module's widest code, kernels or not
     current = None
     for line in text.splitlines():
@@ -96,6 +104,12 @@ def analyse(path):
         mn = MNEMONIC.match(line)
         if mn and mn.group(1).startswith("v"):
             whole["vex"] += 1
+        m = SIMD_FN.match(line)
+        if m and not m.group(1).startswith("run"):
+            current = f"simd:{m.group(1)}_{m.group(2)}"
+            simd[current] = {"widths": collections.Counter(), "calls": set(),
+                             "widens": 0, "rowwise": False}
+            continue
         m = KERNEL.match(line)
         if m:
             current = f"{m.group(3)}_{m.group(4)}"
@@ -104,22 +118,27 @@ def analyse(path):
             continue
         if current is None:
             continue
+        r = simd[current] if current.startswith("simd:") else results[current]
         if not line.strip():
             current = None
             continue
         # Any instruction on a 512/256-bit register is packed; on xmm registers
         # only the packed mnemonics are (scalar ss/sd code also uses xmm).
         if "%zmm" in line:
-            results[current]["widths"]["zmm"] += 1
+            r["widths"]["zmm"] += 1
         elif "%ymm" in line:
-            results[current]["widths"]["ymm"] += 1
+            r["widths"]["ymm"] += 1
         elif PACKED.search(line) or PACKED_MOVE.search(line):
-            results[current]["widths"]["xmm"] += 1
+            r["widths"]["xmm"] += 1
         if WIDEN.search(line):
-            results[current]["widens"] += 1
+            r["widens"] += 1
         if "\tcall" in line:
             target = re.search(r"<([^>@+]+)", line)
-            results[current]["calls"].add(target.group(1) if target else line.split()[-1])
+            r["calls"].add(target.group(1) if target else line.split()[-1])
+    # the explicit-SIMD versions are checked as rows of their own (a kernel
+    # keeps its Cython loop for the parameters and targets SIMD does not cover)
+    for name, v in simd.items():
+        results[name] = dict(v, explicit=True)
     return results, whole
 
 
@@ -142,6 +161,8 @@ def check(path):
         widened = hw_fma and r["widens"] and name.endswith("_f32") and not r["rowwise"]
         w = r["widths"]
         notes = ", ".join(calls) + ("float32 widened to double" if widened else "")
+        if r.get("explicit"):
+            notes = "explicit SIMD (pyx/simd/)" + (", " + notes if notes else "")
         print(f"{name:36s} {w['zmm']:5d} {w['ymm']:5d} {w['xmm']:5d}  {notes or '-'}")
         if name.startswith(SCALAR_BY_DESIGN) or (name in KNOWN_SCALAR.get(target, ())
                                                  and not calls):

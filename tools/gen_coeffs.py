@@ -312,6 +312,107 @@ TABLES.update({
 })
 
 
+# ---------------------------------------------------------------------------
+# tanh by interval table (pyx/simd/: AVX-512 vpermt2ps / AVX2 gathers)
+# ---------------------------------------------------------------------------
+def _lawson_f64(t, y, w, basis_cols, iters=80):
+    """Lawson's minimax iteration in float64 (numpy): ample for coefficients
+    that are rounded to float32 (the fit's own error is ~2^-50 relative)."""
+    import numpy as np
+    A = np.stack(basis_cols, axis=1) * w[:, None]
+    b = y * w
+    lw = np.full(len(t), 1.0 / len(t))
+    c = None
+    for _ in range(iters):
+        sq = np.sqrt(lw)
+        c = np.linalg.lstsq(A * sq[:, None], b * sq, rcond=None)[0]
+        err = np.abs(b - A @ c)
+        lw = lw * err
+        lw /= lw.sum()
+    return c
+
+
+def tanh_intervals(deg=6, first=-3, last_binade=3, clamp=10.0, verbose=True):
+    """tanh(a), a = |x|, as c0 + d (c1 + d (c2 + ...)) with d = a - left on
+    intervals: slot 0 = [0, 2^first) (c0 = 0, relative to tanh), then quarter
+    binades [2^e (1 + j/4), 2^e (1 + (j+1)/4)) for e = first .. last_binade,
+    up to `clamp` (a is clamped there; the slot of [clamp, ...) is tanh = 1,
+    exactly 1.0f from 9.0109 on).  The slot of a is
+    max((bits(a) >> 21) - 4 (127 + first) + 1, 0).  Coefficients are rounded
+    to float32 one at a time, lowest degree first, the higher ones refitted.
+    Returns (left, coeffs[slot][k])."""
+    import numpy as np
+    f32 = np.float32
+    slots = [(0.0, 2.0 ** first)]
+    for e in range(first, last_binade + 1):
+        for j in range(4):
+            lo = 2.0 ** e * (1 + j / 4)
+            if lo >= clamp:
+                break
+            slots.append((lo, min(2.0 ** e * (1 + (j + 1) / 4), clamp)))
+    lefts, table = [], []
+    worst = 0.0
+    for k, (lo, hi) in enumerate(slots):
+        npts = 400
+        d = (hi - lo) / 2 * (1 - np.cos(np.pi * (np.arange(npts) + 0.5) / npts))
+        d = np.concatenate([[0.0], d, [hi - lo]])
+        y = np.tanh(lo + d)
+        w = 1 / y if k else 1 / np.where(d > 0, y, 1.0)
+        fixed = {0: 0.0} if k == 0 else {}
+        # Round c0 and c1 one at a time (refitting the rest), then the others
+        # all at once: refitting after every rounding would make the high
+        # coefficients absorb the low ones' rounding errors, which are of the
+        # fit's own size, with huge values that cancel in float32 Horner.
+        c = []      # the free coefficients of the last fit (set at i = 0 or 1)
+        for i in range(deg + 1):
+            if i in fixed:
+                continue
+            if i >= 2:
+                free = [j for j in range(deg + 1) if j not in fixed]
+                for j, v in zip(free, c):
+                    fixed[j] = float(f32(v))
+                break
+            free = [j for j in range(deg + 1) if j not in fixed]
+            rhs = y - sum(v * d ** j for j, v in fixed.items())
+            if k == 0:      # relative near 0: divide through by d (d > 0 nodes)
+                m = d > 0
+                c = _lawson_f64(d[m], rhs[m] / d[m], d[m] / y[m],
+                                [d[m] ** (j - 1) for j in free])
+            else:
+                c = _lawson_f64(d, rhs, w, [d ** j for j in free])
+            fixed[i] = float(f32(c[0]))
+            c = c[1:]
+        coeffs = [fixed[i] for i in range(deg + 1)]
+        # the error of float32 Horner on every float32 a in the slot, in ULP
+        a = np.arange(np.float32(max(lo, 2.0 ** -30)).view(np.int32),
+                      np.float32(hi).view(np.int32), dtype=np.int32).view(np.float32)
+        dd = a - f32(lo)
+        pp = f32(coeffs[deg])
+        for i in range(deg - 1, -1, -1):
+            pp = (pp.astype(np.float64) * dd + coeffs[i]).astype(np.float32)  # fma
+        yy = np.tanh(a.astype(np.float64))
+        ulp = np.spacing(yy.astype(np.float32)).astype(np.float64)
+        err = np.max(np.abs(pp - yy) / ulp)
+        worst = max(worst, err)
+        if verbose:
+            print(f"# slot {k:2d} [{lo:.6g}, {hi:.6g}): max {err:.3f} ULP (float32 Horner, "
+                  f"every input)")
+        lefts.append(lo)
+        table.append(coeffs)
+    lefts.append(clamp)
+    table.append([1.0] + [0.0] * deg)
+    if verbose:
+        print(f"# {len(table)} slots (the last: a >= {clamp}, tanh = 1); "
+              f"worst {worst:.3f} ULP")
+        print("left: " + ", ".join(f"{v!r}f" for v in lefts))
+        for i in range(deg + 1):
+            print(f"c{i}: " + ", ".join(f"{float(f32(r[i]))!r}f" for r in table))
+    return lefts, table
+
+
+TABLES["tanh_intervals"] = tanh_intervals
+
+
 if __name__ == "__main__":
     for key in sys.argv[1:] or TABLES:
         TABLES[key]()

@@ -1,0 +1,186 @@
+/* Explicit-SIMD float32 kernels: which ones this target has, and the loop
+ * that runs them over any 1-D layout.  Included by pyx/_loops.pyx.tp.
+ *
+ * The per-target headers (fa_simd_avx512.h, fa_simd_avx2.h) define, for each
+ * kernel they implement,
+ *
+ *     FA_SIMD_<kernel>_f32  1
+ *     void fa_simd_<kernel>_f32(const float* in0 [, const float* in1],
+ *                               float* out, Py_ssize_t n, const float* prm);
+ *
+ * over contiguous arrays (out may be one of the inputs: in place), prm the
+ * kernel's three parameters rounded to float32 (swish, softplus and celu are
+ * called with a first parameter of 1 only: pyx/_loops.pyx.tp's SIMD_UNIT_P0,
+ * where the formula's correction of beta * x's rounding is 0).  Every element is computed
+ * by the same vector code whatever its position (tails use masked loads and
+ * stores, or a padded copy), so results do not depend on how the driver
+ * splits an array between threads.  Kernels a target lacks are defined
+ * below as 0 / a null function: the generated loops then keep the Cython
+ * formula (pyx/_exponential.pxd), which stays the portable baseline and the
+ * reference the SIMD code is tested against.
+ *
+ * fa_simd_run1 / fa_simd_run2 give every layout of one kernel the same
+ * arithmetic: contiguous operands are passed straight through (in blocks,
+ * with the same software prefetch as the Cython loops); strided ones are
+ * gathered into small buffers, computed, and scattered back.  So a strided
+ * view gives bitwise the result of its contiguous copy, as tests/ demand. */
+#ifndef FASTACT_SIMD_H
+#define FASTACT_SIMD_H
+
+#include "fa_target.h"
+
+typedef void (*fa_simd_fn1)(const float* x, float* out, Py_ssize_t n, const float* prm);
+typedef void (*fa_simd_fn2)(const float* g, const float* v, float* out, Py_ssize_t n,
+                            const float* prm);
+
+#if defined(__AVX512F__) && defined(__AVX512DQ__) && defined(__AVX512BW__) && \
+    defined(__AVX512VL__) && defined(__FMA__)
+#  include "fa_simd_avx512.h"
+#elif defined(__AVX2__) && defined(__FMA__)
+#  include "fa_simd_avx2.h"
+#endif
+
+/* Every kernel the generated loops may ask for (pyx/_loops.pyx.tp's
+ * SIMD_F32): a target without it gets FA_SIMD_<kernel>_f32 = 0. */
+#define FA_SIMD_ABSENT1(name) \
+    static const int FA_SIMD_##name##_f32 = 0; \
+    static const fa_simd_fn1 fa_simd_##name##_f32 = 0;
+#define FA_SIMD_ABSENT2(name) \
+    static const int FA_SIMD_##name##_f32 = 0; \
+    static const fa_simd_fn2 fa_simd_##name##_f32 = 0;
+
+#ifndef FA_SIMD_HAVE_sigmoid_forward
+FA_SIMD_ABSENT1(sigmoid_forward)
+#endif
+#ifndef FA_SIMD_HAVE_sigmoid_backward
+FA_SIMD_ABSENT2(sigmoid_backward)
+#endif
+#ifndef FA_SIMD_HAVE_tanh_forward
+FA_SIMD_ABSENT1(tanh_forward)
+#endif
+#ifndef FA_SIMD_HAVE_tanh_backward
+FA_SIMD_ABSENT2(tanh_backward)
+#endif
+#ifndef FA_SIMD_HAVE_swish_forward
+FA_SIMD_ABSENT1(swish_forward)
+#endif
+#ifndef FA_SIMD_HAVE_swish_backward
+FA_SIMD_ABSENT2(swish_backward)
+#endif
+#ifndef FA_SIMD_HAVE_elu_forward
+FA_SIMD_ABSENT1(elu_forward)
+#endif
+#ifndef FA_SIMD_HAVE_elu_backward
+FA_SIMD_ABSENT2(elu_backward)
+#endif
+#ifndef FA_SIMD_HAVE_selu_forward
+FA_SIMD_ABSENT1(selu_forward)
+#endif
+#ifndef FA_SIMD_HAVE_selu_backward
+FA_SIMD_ABSENT2(selu_backward)
+#endif
+#ifndef FA_SIMD_HAVE_celu_forward
+FA_SIMD_ABSENT1(celu_forward)
+#endif
+#ifndef FA_SIMD_HAVE_celu_backward
+FA_SIMD_ABSENT2(celu_backward)
+#endif
+#ifndef FA_SIMD_HAVE_softplus_forward
+FA_SIMD_ABSENT1(softplus_forward)
+#endif
+#ifndef FA_SIMD_HAVE_softplus_backward
+FA_SIMD_ABSENT2(softplus_backward)
+#endif
+#ifndef FA_SIMD_HAVE_logsigmoid_forward
+FA_SIMD_ABSENT1(logsigmoid_forward)
+#endif
+#ifndef FA_SIMD_HAVE_logsigmoid_backward
+FA_SIMD_ABSENT2(logsigmoid_backward)
+#endif
+#ifndef FA_SIMD_HAVE_gelu_tanh_forward
+FA_SIMD_ABSENT1(gelu_tanh_forward)
+#endif
+#ifndef FA_SIMD_HAVE_mish_forward
+FA_SIMD_ABSENT1(mish_forward)
+#endif
+#ifndef FA_SIMD_HAVE_gelu_tanh_backward
+FA_SIMD_ABSENT2(gelu_tanh_backward)
+#endif
+#ifndef FA_SIMD_HAVE_mish_backward
+FA_SIMD_ABSENT2(mish_backward)
+#endif
+#ifndef FA_SIMD_HAVE_gelu_forward
+FA_SIMD_ABSENT1(gelu_forward)
+#endif
+
+/* Blocks and prefetch distance: as PF_BLOCK / PF_AHEAD in pyx/_loops.pyx.tp. */
+#define FA_SIMD_BLOCK 1024
+#define FA_SIMD_AHEAD 2048
+/* Strided operands are staged through buffers of this many elements. */
+#define FA_SIMD_STAGE 256
+
+static inline void fa_simd_run1(fa_simd_fn1 fn, char** args, const Py_ssize_t* steps,
+                                Py_ssize_t n, const double* params) {
+    float prm[3] = {(float)params[0], (float)params[1], (float)params[2]};
+    Py_ssize_t i0, m, k;
+    if (steps[0] == sizeof(float) && steps[1] == sizeof(float)) {
+        const float* x = (const float*)args[0];
+        float* out = (float*)args[1];
+        for (i0 = 0; i0 < n; i0 += m) {
+            m = n - i0 < FA_SIMD_BLOCK ? n - i0 : FA_SIMD_BLOCK;
+            if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD) {
+                fa_prefetch(x + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(float), 0);
+                fa_prefetch(out + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(float), 1);
+            }
+            fn(x + i0, out + i0, m, prm);
+        }
+        return;
+    }
+    {
+        float bx[FA_SIMD_STAGE], bo[FA_SIMD_STAGE];
+        for (i0 = 0; i0 < n; i0 += m) {
+            m = n - i0 < FA_SIMD_STAGE ? n - i0 : FA_SIMD_STAGE;
+            for (k = 0; k < m; k++)
+                bx[k] = *(const float*)(args[0] + (i0 + k) * steps[0]);
+            fn(bx, bo, m, prm);
+            for (k = 0; k < m; k++)
+                *(float*)(args[1] + (i0 + k) * steps[1]) = bo[k];
+        }
+    }
+}
+
+static inline void fa_simd_run2(fa_simd_fn2 fn, char** args, const Py_ssize_t* steps,
+                                Py_ssize_t n, const double* params) {
+    float prm[3] = {(float)params[0], (float)params[1], (float)params[2]};
+    Py_ssize_t i0, m, k;
+    if (steps[0] == sizeof(float) && steps[1] == sizeof(float) && steps[2] == sizeof(float)) {
+        const float* g = (const float*)args[0];
+        const float* v = (const float*)args[1];
+        float* out = (float*)args[2];
+        for (i0 = 0; i0 < n; i0 += m) {
+            m = n - i0 < FA_SIMD_BLOCK ? n - i0 : FA_SIMD_BLOCK;
+            if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD) {
+                fa_prefetch(g + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(float), 0);
+                fa_prefetch(v + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(float), 0);
+                fa_prefetch(out + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(float), 1);
+            }
+            fn(g + i0, v + i0, out + i0, m, prm);
+        }
+        return;
+    }
+    {
+        float bg[FA_SIMD_STAGE], bv[FA_SIMD_STAGE], bo[FA_SIMD_STAGE];
+        for (i0 = 0; i0 < n; i0 += m) {
+            m = n - i0 < FA_SIMD_STAGE ? n - i0 : FA_SIMD_STAGE;
+            for (k = 0; k < m; k++) {
+                bg[k] = *(const float*)(args[0] + (i0 + k) * steps[0]);
+                bv[k] = *(const float*)(args[1] + (i0 + k) * steps[1]);
+            }
+            fn(bg, bv, bo, m, prm);
+            for (k = 0; k < m; k++)
+                *(float*)(args[2] + (i0 + k) * steps[2]) = bo[k];
+        }
+    }
+}
+
+#endif
