@@ -227,8 +227,12 @@ cdef inline floating selu_backward_y(floating g, floating y, floating p0, floati
 # e^(q + lo) = e^q (1 + lo), expm1(q + lo) = E + (E + 1) lo.  q_lo = 0 for
 # alpha = 1, where q is exact, and where 1/alpha does not fit the dtype (pack
 # passes 0; alpha below 2.9e-39).
+# Where q_lo = 0 the correction is skipped (a select, bitwise the fma's value),
+# so a constant alpha = 1 (the loops' copy for it) compiles it away.
 cdef inline floating _celu_q_lo(floating x, floating q, floating p0,
                                 floating p1) noexcept nogil:
+    if p0 == <floating>1:
+        return <floating>0
     cdef floating lo = fa_fma(-q, p0, x) * p1
     return lo if fa_abs(q) < INFINITY else <floating>0
 
@@ -236,16 +240,19 @@ cdef inline floating celu_forward(floating x, floating p0, floating p1,
                                   floating p2) noexcept nogil:
     cdef floating q = x / p0
     cdef floating E = v_expm1(q)
-    cdef floating Ec = fa_fma(E + <floating>1, _celu_q_lo(x, q, p0, p1), E)
-    E = Ec if Ec == Ec else E       # E = inf (q huge, alpha < 0): no inf * 0 or inf - inf
+    cdef floating lo = _celu_q_lo(x, q, p0, p1)
+    cdef floating Ec = fa_fma(E + <floating>1, lo, E)
+    # E = inf (q huge, alpha < 0): no inf * 0 or inf - inf
+    E = E if lo == <floating>0 or Ec != Ec else Ec
     return x if x >= <floating>0 else p0 * E
 
 cdef inline floating celu_backward(floating g, floating x, floating p0, floating p1,
                                    floating p2) noexcept nogil:
     cdef floating q = x / p0
     cdef floating E = v_exp(q)
-    cdef floating Ec = fa_fma(E, _celu_q_lo(x, q, p0, p1), E)
-    E = Ec if Ec == Ec else E       # as in celu_forward
+    cdef floating lo = _celu_q_lo(x, q, p0, p1)
+    cdef floating Ec = fa_fma(E, lo, E)
+    E = E if lo == <floating>0 or Ec != Ec else Ec     # as in celu_forward
     return g if x > <floating>0 else g * E
 
 # (y + alpha) / alpha, not y / alpha + 1: y + alpha is exact where it cancels
@@ -262,8 +269,12 @@ cdef inline floating celu_backward_y(floating g, floating y, floating p0, floati
 # beta = 3, x = -22.5).  Its error bx_lo is exact (FMA) and enters to first
 # order: sp(bx + lo) = sp(bx) + sigmoid(bx) lo, sigmoid(bx) ~ 1 (bx > 0) or
 # e^bx (bx < 0), and sigmoid(bx + lo) = s (1 + (1 - s) lo).  0 for beta = 1.
+# Where lo = 0 the callers skip the correction (a select, bitwise the fma's
+# value), so a constant beta = 1 (the loops' copy for it) compiles it away.
 cdef inline floating _product_lo(floating b, floating x, floating bx) noexcept nogil:
-    """b * x - bx exactly (0 where bx is infinite or NaN)."""
+    """b * x - bx exactly (0 where bx is infinite or NaN, and for b = 1)."""
+    if b == <floating>1:
+        return <floating>0
     cdef floating lo = fa_fma(b, x, -bx)
     return lo if fa_abs(bx) < INFINITY else <floating>0
 
@@ -273,16 +284,18 @@ cdef inline floating softplus_forward(floating x, floating p0, floating p1,
     cdef floating bx_lo = _product_lo(p0, x, bx)
     cdef floating s2, zl
     cdef floating z = v_exp_split_lo(-fa_abs(bx), &s2, &zl)      # as in logsigmoid
-    cdef floating corr = bx_lo * (<floating>1 if bx > <floating>0 else z * s2)
-    cdef floating sp = ((bx if bx > <floating>0 else <floating>0)
-                        + (v_log1p_lo(z * s2, zl * s2) + corr)) / p0
+    cdef floating lp = v_log1p_lo(z * s2, zl * s2)
+    lp = lp if bx_lo == <floating>0 else lp + bx_lo * (<floating>1 if bx > <floating>0
+                                                        else z * s2)
+    cdef floating sp = ((bx if bx > <floating>0 else <floating>0) + lp) / p0
     return x if bx > p1 else sp
 
 cdef inline floating softplus_backward(floating g, floating x, floating p0, floating p1,
                                        floating p2) noexcept nogil:
     cdef floating bx = p0 * x
     cdef floating s = sigmoid_forward(bx, p0, p1, p2)
-    s = fa_fma(s * (<floating>1 - s), _product_lo(p0, x, bx), s)
+    cdef floating bx_lo = _product_lo(p0, x, bx)
+    s = s if bx_lo == <floating>0 else fa_fma(s * (<floating>1 - s), bx_lo, s)
     return g if bx > p1 else g * s
 
 # From y: sigma(bx) = 1 - e^(-by) = -expm1(-by); by > threshold exactly where bx is
@@ -315,7 +328,7 @@ cdef inline floating swish_forward(floating x, floating p0, floating p1,
     cdef floating r = _corrected_quotient(N, N_lo, D, e) * scale
     cdef floating one_minus_s = (<floating>1 if a < <floating>0 else D - <floating>1) \
         * (<floating>2 - D)
-    r = fa_fma(r, one_minus_s * a_lo, r)
+    r = r if a_lo == <floating>0 else fa_fma(r, one_minus_s * a_lo, r)
     cdef floating big = fa_by_dtype(x, 89, 710)
     cdef floating lim = fa_by_dtype(x, -195, -1455)
     r = fa_copysign(r, x) if a <= big else x   # x = -0: the low parts sum to +0

@@ -10,7 +10,7 @@
  *
  * over contiguous arrays (out may be one of the inputs: in place), prm the
  * kernel's three parameters rounded to float32 (swish, softplus and celu are
- * called with a first parameter of 1 only: pyx/_loops.pyx.tp's SIMD_UNIT_P0,
+ * called with a first parameter of 1 only: pyx/_loops.pyx.tp's UNIT_P0,
  * where the formula's correction of beta * x's rounding is 0).  Every element is computed
  * by the same vector code whatever its position (tails use masked loads and
  * stores, or a padded copy), so results do not depend on how the driver
