@@ -106,13 +106,15 @@ def target_info(target: str | None = None) -> dict:
     return module.build_info()
 
 
-def explicit_simd(enabled: bool | None = None, target: str | None = None) -> tuple:
-    """The float32 kernels that ``target`` (default: the one in use) runs as
-    explicit SIMD (pyx/simd/); ``enabled=False`` makes them run the Cython
-    formula instead (side-by-side timing, tests), ``True`` restores them.
-    Not thread-safe: no kernel may be running."""
+def explicit_simd(enabled: bool | None = None, target: str | None = None,
+                  dtype: str = "float32") -> tuple:
+    """The kernels that ``target`` (default: the one in use) runs as explicit
+    SIMD (pyx/simd/) in ``dtype`` ("float32" or "float64"); ``enabled=False``
+    makes them (both dtypes) run the Cython formula instead (side-by-side
+    timing, tests), ``True`` restores them.  Not thread-safe: no kernel may be
+    running."""
     module = importlib.import_module(f"fastact._loops_{target or current()}")
-    return module.explicit_simd(enabled)
+    return module.explicit_simd(enabled, dtype)
 
 
 # At import (fastact/__init__.py imports this module before building the API):

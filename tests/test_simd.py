@@ -114,3 +114,68 @@ def test_explicit_simd_switch_restores():
         kernels = D.explicit_simd(target=target)
         assert D.explicit_simd(False, target) == ()
         assert D.explicit_simd(True, target) == kernels
+
+
+# ---------------------------------------------------------------------------
+# float64 (pyx/simd/fa_simd_avx512_f64.h): the formula's operations with
+# vscalefpd for the integer exponent arithmetic, so bit for bit the formula.
+# ---------------------------------------------------------------------------
+TARGETS_F64 = [t for t in D.supported_targets() if D.explicit_simd(target=t, dtype="float64")]
+POINTS_F64 = [-1456, -1455, -760, -750, -745.2, -745, -709.8, -1, -0.5, 0.5, 1, 36, 37,
+              709.7, 710, 711]
+
+
+def _inputs_f64():
+    rng = rng_for("simd-f64")
+    pts = np.array(POINTS_F64, np.float64)
+    near = np.concatenate([np.nextafter(pts, np.inf), np.nextafter(pts, -np.inf), pts])
+    tails = np.concatenate([rng.uniform(-1500, -700, 3000), rng.uniform(30, 800, 1000)])
+    bits = rng.integers(0, 2**63, 20000, dtype=np.uint64).view(np.float64)
+    bits = np.concatenate([bits, -bits])
+    x = np.concatenate([edge_values(np.float64, POINTS_F64), near, tails, bits,
+                        random_values(rng, 20000, np.float64)])
+    return x[rng.permutation(x.size)]
+
+
+def _f64_cases():
+    for target in TARGETS_F64:
+        for kernel in D.explicit_simd(target=target, dtype="float64"):
+            yield target, kernel
+
+
+@pytest.mark.parametrize("target, kernel", list(_f64_cases()), ids=lambda v: str(v))
+def test_simd_f64_is_the_formula(target, kernel):
+    name, direction = kernel.rsplit("_", 1)
+    fname = "silu" if name == "swish" else name
+    f = getattr(fastact, fname if direction == "forward" else fname + "_backward")
+    x = _inputs_f64()
+    # grad: ones, and values that scale the derivative (it multiplies before
+    # the last power of two)
+    g = np.where(np.arange(x.size) % 2, 1.0, np.linspace(-7.5, 100.0, x.size))
+
+    def run():
+        with np.errstate(all="ignore"):
+            return f(x) if direction == "forward" else f(g, x=x)
+
+    before = D.current()
+    D.use(target)
+    try:
+        D.explicit_simd(False, target)
+        formula = run()
+        D.explicit_simd(True, target)
+        simd = run()
+        strided = np.empty(2 * x.size)
+        with np.errstate(all="ignore"):
+            if direction == "forward":
+                f(x, out=strided[::2])
+            else:
+                f(g, x=x, out=strided[::2])
+    finally:
+        D.explicit_simd(True, target)
+        D.use(before)
+    same = (simd.view(np.uint64) == formula.view(np.uint64)) | (np.isnan(simd) & np.isnan(formula))
+    bad = np.flatnonzero(~same)
+    assert bad.size == 0, (f"{target} {kernel}: {bad.size} outputs differ, e.g. x = "
+                           f"{x[bad[0]]!r}: simd {simd[bad[0]]!r}, formula {formula[bad[0]]!r}")
+    # a strided output runs the same code (staged through a buffer)
+    assert np.array_equal(strided[::2].view(np.uint64), simd.view(np.uint64))

@@ -8,6 +8,9 @@
  *     void fa_simd_<kernel>_f32(const float* in0 [, const float* in1],
  *                               float* out, Py_ssize_t n, const float* prm);
  *
+ * and the same with _f64 and double for the float64 kernels they have
+ * (fa_simd_avx512_f64.h).
+ *
  * over contiguous arrays (out may be one of the inputs: in place), prm the
  * kernel's three parameters rounded to float32 (swish, softplus and celu are
  * called with a first parameter of 1 only: pyx/_loops.pyx.tp's UNIT_P0,
@@ -32,6 +35,9 @@
 typedef void (*fa_simd_fn1)(const float* x, float* out, Py_ssize_t n, const float* prm);
 typedef void (*fa_simd_fn2)(const float* g, const float* v, float* out, Py_ssize_t n,
                             const float* prm);
+typedef void (*fa_simd_fn1_f64)(const double* x, double* out, Py_ssize_t n, const double* prm);
+typedef void (*fa_simd_fn2_f64)(const double* g, const double* v, double* out, Py_ssize_t n,
+                                const double* prm);
 
 #if defined(__AVX512F__) && defined(__AVX512DQ__) && defined(__AVX512BW__) && \
     defined(__AVX512VL__) && defined(__FMA__)
@@ -113,74 +119,102 @@ FA_SIMD_ABSENT2(mish_backward)
 FA_SIMD_ABSENT1(gelu_forward)
 #endif
 
+/* float64 */
+#define FA_SIMD_ABSENT1_F64(name) \
+    static const int FA_SIMD_##name##_f64 = 0; \
+    static const fa_simd_fn1_f64 fa_simd_##name##_f64 = 0;
+#define FA_SIMD_ABSENT2_F64(name) \
+    static const int FA_SIMD_##name##_f64 = 0; \
+    static const fa_simd_fn2_f64 fa_simd_##name##_f64 = 0;
+#ifndef FA_SIMD_HAVE_sigmoid_forward_f64
+FA_SIMD_ABSENT1_F64(sigmoid_forward)
+#endif
+#ifndef FA_SIMD_HAVE_sigmoid_backward_f64
+FA_SIMD_ABSENT2_F64(sigmoid_backward)
+#endif
+#ifndef FA_SIMD_HAVE_tanh_backward_f64
+FA_SIMD_ABSENT2_F64(tanh_backward)
+#endif
+#ifndef FA_SIMD_HAVE_swish_forward_f64
+FA_SIMD_ABSENT1_F64(swish_forward)
+#endif
+
 /* Blocks and prefetch distance: as PF_BLOCK / PF_AHEAD in pyx/_loops.pyx.tp. */
 #define FA_SIMD_BLOCK 1024
 #define FA_SIMD_AHEAD 2048
 /* Strided operands are staged through buffers of this many elements. */
 #define FA_SIMD_STAGE 256
 
-static inline void fa_simd_run1(fa_simd_fn1 fn, char** args, const Py_ssize_t* steps,
-                                Py_ssize_t n, const double* params) {
-    float prm[3] = {(float)params[0], (float)params[1], (float)params[2]};
-    Py_ssize_t i0, m, k;
-    if (steps[0] == sizeof(float) && steps[1] == sizeof(float)) {
-        const float* x = (const float*)args[0];
-        float* out = (float*)args[1];
-        for (i0 = 0; i0 < n; i0 += m) {
-            m = n - i0 < FA_SIMD_BLOCK ? n - i0 : FA_SIMD_BLOCK;
-            if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD) {
-                fa_prefetch(x + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(float), 0);
-                fa_prefetch(out + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(float), 1);
-            }
-            fn(x + i0, out + i0, m, prm);
-        }
-        return;
-    }
-    {
-        float bx[FA_SIMD_STAGE], bo[FA_SIMD_STAGE];
-        for (i0 = 0; i0 < n; i0 += m) {
-            m = n - i0 < FA_SIMD_STAGE ? n - i0 : FA_SIMD_STAGE;
-            for (k = 0; k < m; k++)
-                bx[k] = *(const float*)(args[0] + (i0 + k) * steps[0]);
-            fn(bx, bo, m, prm);
-            for (k = 0; k < m; k++)
-                *(float*)(args[1] + (i0 + k) * steps[1]) = bo[k];
-        }
-    }
+/* fa_simd_run1<sfx> / fa_simd_run2<sfx> for element type T (float: no suffix,
+ * the float32 kernels; double: _f64), prm the parameters in T. */
+#define FA_SIMD_DEFINE_RUN(T, SFX)                                                    \
+static inline void fa_simd_run1##SFX(fa_simd_fn1##SFX fn, char** args,                \
+                                     const Py_ssize_t* steps, Py_ssize_t n,           \
+                                     const double* params) {                          \
+    T prm[3] = {(T)params[0], (T)params[1], (T)params[2]};                            \
+    Py_ssize_t i0, m, k;                                                              \
+    if (steps[0] == sizeof(T) && steps[1] == sizeof(T)) {                             \
+        const T* x = (const T*)args[0];                                               \
+        T* out = (T*)args[1];                                                         \
+        for (i0 = 0; i0 < n; i0 += m) {                                               \
+            m = n - i0 < FA_SIMD_BLOCK ? n - i0 : FA_SIMD_BLOCK;                      \
+            if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD) {                             \
+                fa_prefetch(x + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);    \
+                fa_prefetch(out + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 1);  \
+            }                                                                         \
+            fn(x + i0, out + i0, m, prm);                                             \
+        }                                                                             \
+        return;                                                                       \
+    }                                                                                 \
+    {                                                                                 \
+        T bx[FA_SIMD_STAGE], bo[FA_SIMD_STAGE];                                       \
+        for (i0 = 0; i0 < n; i0 += m) {                                               \
+            m = n - i0 < FA_SIMD_STAGE ? n - i0 : FA_SIMD_STAGE;                      \
+            for (k = 0; k < m; k++)                                                   \
+                bx[k] = *(const T*)(args[0] + (i0 + k) * steps[0]);                   \
+            fn(bx, bo, m, prm);                                                       \
+            for (k = 0; k < m; k++)                                                   \
+                *(T*)(args[1] + (i0 + k) * steps[1]) = bo[k];                         \
+        }                                                                             \
+    }                                                                                 \
+}                                                                                     \
+                                                                                      \
+static inline void fa_simd_run2##SFX(fa_simd_fn2##SFX fn, char** args,                \
+                                     const Py_ssize_t* steps, Py_ssize_t n,           \
+                                     const double* params) {                          \
+    T prm[3] = {(T)params[0], (T)params[1], (T)params[2]};                            \
+    Py_ssize_t i0, m, k;                                                              \
+    if (steps[0] == sizeof(T) && steps[1] == sizeof(T) && steps[2] == sizeof(T)) {    \
+        const T* g = (const T*)args[0];                                               \
+        const T* v = (const T*)args[1];                                               \
+        T* out = (T*)args[2];                                                         \
+        for (i0 = 0; i0 < n; i0 += m) {                                               \
+            m = n - i0 < FA_SIMD_BLOCK ? n - i0 : FA_SIMD_BLOCK;                      \
+            if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD) {                             \
+                fa_prefetch(g + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);    \
+                fa_prefetch(v + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);    \
+                fa_prefetch(out + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 1);  \
+            }                                                                         \
+            fn(g + i0, v + i0, out + i0, m, prm);                                     \
+        }                                                                             \
+        return;                                                                       \
+    }                                                                                 \
+    {                                                                                 \
+        T bg[FA_SIMD_STAGE], bv[FA_SIMD_STAGE], bo[FA_SIMD_STAGE];                    \
+        for (i0 = 0; i0 < n; i0 += m) {                                               \
+            m = n - i0 < FA_SIMD_STAGE ? n - i0 : FA_SIMD_STAGE;                      \
+            for (k = 0; k < m; k++) {                                                 \
+                bg[k] = *(const T*)(args[0] + (i0 + k) * steps[0]);                   \
+                bv[k] = *(const T*)(args[1] + (i0 + k) * steps[1]);                   \
+            }                                                                         \
+            fn(bg, bv, bo, m, prm);                                                   \
+            for (k = 0; k < m; k++)                                                   \
+                *(T*)(args[2] + (i0 + k) * steps[2]) = bo[k];                         \
+        }                                                                             \
+    }                                                                                 \
 }
 
-static inline void fa_simd_run2(fa_simd_fn2 fn, char** args, const Py_ssize_t* steps,
-                                Py_ssize_t n, const double* params) {
-    float prm[3] = {(float)params[0], (float)params[1], (float)params[2]};
-    Py_ssize_t i0, m, k;
-    if (steps[0] == sizeof(float) && steps[1] == sizeof(float) && steps[2] == sizeof(float)) {
-        const float* g = (const float*)args[0];
-        const float* v = (const float*)args[1];
-        float* out = (float*)args[2];
-        for (i0 = 0; i0 < n; i0 += m) {
-            m = n - i0 < FA_SIMD_BLOCK ? n - i0 : FA_SIMD_BLOCK;
-            if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD) {
-                fa_prefetch(g + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(float), 0);
-                fa_prefetch(v + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(float), 0);
-                fa_prefetch(out + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(float), 1);
-            }
-            fn(g + i0, v + i0, out + i0, m, prm);
-        }
-        return;
-    }
-    {
-        float bg[FA_SIMD_STAGE], bv[FA_SIMD_STAGE], bo[FA_SIMD_STAGE];
-        for (i0 = 0; i0 < n; i0 += m) {
-            m = n - i0 < FA_SIMD_STAGE ? n - i0 : FA_SIMD_STAGE;
-            for (k = 0; k < m; k++) {
-                bg[k] = *(const float*)(args[0] + (i0 + k) * steps[0]);
-                bv[k] = *(const float*)(args[1] + (i0 + k) * steps[1]);
-            }
-            fn(bg, bv, bo, m, prm);
-            for (k = 0; k < m; k++)
-                *(float*)(args[2] + (i0 + k) * steps[2]) = bo[k];
-        }
-    }
-}
+FA_SIMD_DEFINE_RUN(float, )
+FA_SIMD_DEFINE_RUN(double, _f64)
 
 #endif

@@ -888,4 +888,7 @@ FA512_LOOP2(mish_backward, fa512_mish_deriv(x))
 #define FA_SIMD_gelu_forward_f32 1
 FA512_LOOP1(gelu_forward, fa512_gelu(x))
 
+/* the float64 kernels */
+#include "fa_simd_avx512_f64.h"
+
 #endif
