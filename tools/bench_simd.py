@@ -8,6 +8,7 @@ machine slows all of them alike.
     python tools/bench_simd.py                          # every SIMD kernel, N(0, 3)
     FASTACT_CPU=avx2 python tools/bench_simd.py sigmoid tanh --data u30 tailneg
     python tools/bench_simd.py --size 4096 --reps 2000
+    python tools/bench_simd.py sigmoid tanh silu --dtype float64
 
 Data: n3 = N(0, 3) (the benchmarks' data), u30 = U(-30, 30), tailneg =
 U(-200, -90) (subnormal and zero results), tailpos = U(20, 200).
@@ -28,11 +29,11 @@ NAMES = ["sigmoid", "tanh", "silu", "elu", "selu", "celu", "softplus", "logsigmo
 CALLS = {"gelu_tanh": ("gelu", {"approximate": "tanh"})}
 
 
-def data(kind, n, rng):
+def data(kind, n, rng, dtype=np.float32):
     return {"n3": lambda: rng.standard_normal(n) * 3,
             "u30": lambda: rng.uniform(-30, 30, n),
             "tailneg": lambda: rng.uniform(-200, -90, n),
-            "tailpos": lambda: rng.uniform(20, 200, n)}[kind]().astype(np.float32)
+            "tailpos": lambda: rng.uniform(20, 200, n)}[kind]().astype(dtype)
 
 
 def torch_calls(name, x, g, out):
@@ -96,6 +97,7 @@ def main(argv=None):
     ap.add_argument("--data", nargs="+", default=["n3"])
     ap.add_argument("--size", type=int, default=1 << 18)
     ap.add_argument("--reps", type=int, default=300)
+    ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     ap.add_argument("--no-torch", action="store_true",
                     help="leave torch out (its calls, interleaved, slowed the subnormal-heavy "
                          "tail data of the other variants several-fold on Zen 4)")
@@ -103,10 +105,11 @@ def main(argv=None):
     fa.set_num_threads(1)
     rng = np.random.default_rng(0)
     n = a.size
-    g = rng.standard_normal(n).astype(np.float32)
-    out = np.empty(n, np.float32)
-    simd = D.explicit_simd()
-    print(f"target {D.current()}, {n} float32, 1 thread, out=, median of {a.reps} "
+    dtype = np.dtype(a.dtype)
+    g = rng.standard_normal(n).astype(dtype)
+    out = np.empty(n, dtype)
+    simd = D.explicit_simd(dtype=a.dtype)
+    print(f"target {D.current()}, {n} {a.dtype}, 1 thread, out=, median of {a.reps} "
           f"interleaved calls; ns/element (formula = the Cython kernel of this target)")
     print(f"{'function':<11}{'dir':<5}{'data':<8}{'formula':>9}{'SIMD':>8}{'x':>7}"
           f"{'torch':>8}{'torch/SIMD':>11}")
@@ -115,7 +118,7 @@ def main(argv=None):
         F = getattr(fa, fname)
         B = getattr(fa, fname + "_backward")
         for kind in a.data:
-            x = data(kind, n, rng)
+            x = data(kind, n, rng, dtype)
             tc = None if a.no_torch else torch_calls(name, x, g, out)
             calls = (("fwd", lambda F=F, x=x, params=params: F(x, out=out, **params)),
                      ("bwd", lambda B=B, x=x, params=params: B(g, x=x, out=out, **params)))
