@@ -76,6 +76,24 @@ def _same_class(a, b, x):
                                ((b == 0) & np.signbit(b))[normal]))
 
 
+def _formula_and_simd(target, run, *then):
+    """run() on ``target`` with its explicit SIMD off, then on (and the
+    callables ``then`` with it on); the target in use and the switch restored."""
+    before = D.current()
+    D.use(target)
+    try:
+        D.explicit_simd(False, target)
+        formula = run()
+        D.explicit_simd(True, target)
+        simd = run()
+        for f in then:
+            f()
+    finally:
+        D.explicit_simd(True, target)
+        D.use(before)
+    return formula, simd
+
+
 @pytest.mark.parametrize("target, base, direction, fname, params", list(_kernel_cases()),
                          ids=lambda v: str(v))
 def test_simd_matches_the_formula(target, base, direction, fname, params):
@@ -87,16 +105,7 @@ def test_simd_matches_the_formula(target, base, direction, fname, params):
         with np.errstate(all="ignore"):
             return f(x, **params) if direction == "forward" else f(g, x=x, **params)
 
-    before = D.current()
-    D.use(target)
-    try:
-        D.explicit_simd(False, target)
-        formula = run()
-        D.explicit_simd(True, target)
-        simd = run()
-    finally:
-        D.explicit_simd(True, target)
-        D.use(before)
+    formula, simd = _formula_and_simd(target, run)
     assert _same_class(simd, formula, x), f"{target} {base} {direction} {params}: specials differ"
     # both are within 2 (3) ULP of the exact value; allow their sum, and
     # subnormal results (tiny absolute differences) count in subnormal ULPs
@@ -157,22 +166,16 @@ def test_simd_f64_is_the_formula(target, kernel):
         with np.errstate(all="ignore"):
             return f(x) if direction == "forward" else f(g, x=x)
 
-    before = D.current()
-    D.use(target)
-    try:
-        D.explicit_simd(False, target)
-        formula = run()
-        D.explicit_simd(True, target)
-        simd = run()
-        strided = np.empty(2 * x.size)
+    strided = np.empty(2 * x.size)
+
+    def run_strided():
         with np.errstate(all="ignore"):
             if direction == "forward":
                 f(x, out=strided[::2])
             else:
                 f(g, x=x, out=strided[::2])
-    finally:
-        D.explicit_simd(True, target)
-        D.use(before)
+
+    formula, simd = _formula_and_simd(target, run, run_strided)
     same = (simd.view(np.uint64) == formula.view(np.uint64)) | (np.isnan(simd) & np.isnan(formula))
     bad = np.flatnonzero(~same)
     assert bad.size == 0, (f"{target} {kernel}: {bad.size} outputs differ, e.g. x = "

@@ -400,7 +400,12 @@ FA256 __m256 fa256_scale(__m256 q, __m256i k) {
     return _mm256_mul_ps(fa256_scale_neg(q, kn), fa256_pow2i(_mm256_sub_epi32(k, kn)));
 }
 
-FA256 __m256 fa256_gelu_tanh(__m256 x) {
+/* The front of gelu_tanh and its derivative, as fa512_gelu_tanh_front (th
+ * itself comes back: its sign bit is the blends' th < 0; th = -0 only at
+ * x = 0). */
+FA256 void fa256_gelu_tanh_front(__m256 x, __m256* xc_, __m256* sq_, __m256* sq_lo_,
+                                  __m256* m_, __m256* ml_, __m256* th_, __m256* p_,
+                                  __m256* zl_, __m256i* n_) {
     __m256 xc = _mm256_min_ps(FA256_F(20.0f), _mm256_max_ps(FA256_F(-20.0f), x));
     __m256 sq = _mm256_mul_ps(xc, xc);
     __m256 sq_lo = _mm256_fmsub_ps(xc, xc, sq);
@@ -420,9 +425,15 @@ FA256 __m256 fa256_gelu_tanh(__m256 x) {
     __m256 lo;
     __m256i n;
     __m256 p = fa256_exp_parts(_mm256_max_ps(FA256_F(-120.0f), fa256_neg_abs(th)), &lo, &n);
-    /* th >= 0: -tl, th < 0: +tl (th's sign bit selects; th = -0 only at x = 0) */
     __m256 stl = _mm256_blendv_ps(_mm256_sub_ps(_mm256_setzero_ps(), tl), tl, th);
-    __m256 zl = _mm256_fmadd_ps(p, stl, lo);
+    *xc_ = xc; *sq_ = sq; *sq_lo_ = sq_lo; *m_ = m; *ml_ = ml; *th_ = th; *p_ = p; *n_ = n;
+    *zl_ = _mm256_fmadd_ps(p, stl, lo);
+}
+
+FA256 __m256 fa256_gelu_tanh(__m256 x) {
+    __m256 xc, sq, sq_lo, m, ml, th, p, zl;
+    __m256i n;
+    fa256_gelu_tanh_front(x, &xc, &sq, &sq_lo, &m, &ml, &th, &p, &zl, &n);
     __m256 s = fa256_floor_scale(n);
     __m256 z = _mm256_mul_ps(p, s);
     __m256 dl;
@@ -511,27 +522,9 @@ FA256 __m256 fa256_deriv_finish(__m256 x, __m256 r, float a0_hi, float a0_lo, co
 }
 
 FA256 __m256 fa256_gelu_tanh_deriv(__m256 x) {
-    __m256 xc = _mm256_min_ps(FA256_F(20.0f), _mm256_max_ps(FA256_F(-20.0f), x));
-    __m256 sq = _mm256_mul_ps(xc, xc);
-    __m256 sq_lo = _mm256_fmsub_ps(xc, xc, sq);
-    const __m256 k_hi = FA256_F(0.044714998453855515f), k_lo = FA256_F(1.5461444347053543e-09f);
-    __m256 kp = _mm256_mul_ps(k_hi, sq);
-    __m256 kp_lo = _mm256_add_ps(_mm256_fmsub_ps(k_hi, sq, kp),
-                                 _mm256_fmadd_ps(k_hi, sq_lo, _mm256_mul_ps(k_lo, sq)));
-    __m256 w_lo;
-    __m256 w = fa256_two_sum(FA256_F(1.0f), kp, &w_lo);
-    w_lo = _mm256_add_ps(w_lo, kp_lo);
-    const __m256 c2_hi = FA256_F(1.5957691669464111f), c2_lo = FA256_F(-4.534068054340423e-08f);
-    __m256 m = _mm256_mul_ps(c2_hi, xc);
-    __m256 ml = _mm256_fmadd_ps(c2_lo, xc, _mm256_fmsub_ps(c2_hi, xc, m));
-    __m256 th = _mm256_mul_ps(m, w);
-    __m256 tl = _mm256_add_ps(_mm256_fmsub_ps(m, w, th),
-                              _mm256_fmadd_ps(m, w_lo, _mm256_mul_ps(ml, w)));
-    __m256 lo;
+    __m256 xc, sq, sq_lo, m, ml, th, p, zl;
     __m256i n;
-    __m256 p = fa256_exp_parts(_mm256_max_ps(FA256_F(-120.0f), fa256_neg_abs(th)), &lo, &n);
-    __m256 stl = _mm256_blendv_ps(_mm256_sub_ps(_mm256_setzero_ps(), tl), tl, th);
-    __m256 zl = _mm256_fmadd_ps(p, stl, lo);
+    fa256_gelu_tanh_front(x, &xc, &sq, &sq_lo, &m, &ml, &th, &p, &zl, &n);
     __m256 sc = fa256_floor_scale(n);
     __m256 z = _mm256_mul_ps(p, sc), zlt = _mm256_mul_ps(zl, sc);
     __m256 dl;

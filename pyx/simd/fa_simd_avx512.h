@@ -437,10 +437,14 @@ FA512 __m512 fa512_pair_div(__m512 nh, __m512 nl, __m512 dh, __m512 dl) {
     return _mm512_fmadd_ps(rem, r, q);
 }
 
-/* gelu, approximate="tanh": x sigma(2u), 2u = c2 x (1 + k x^2) as th + tl
- * (pyx/_exponential.pxd gelu_tanh_forward), z = e^-|2u| = (p + lo') 2^n with
- * lo' = lo -+ p tl (first order), x clamped at +-20 (beyond: x, or -0). */
-FA512 __m512 fa512_gelu_tanh(__m512 x) {
+/* The front of gelu_tanh and its derivative: x clamped at +-20 (xc), xc^2 as
+ * sq + sq_lo, m + ml = c2 xc (c2 = 2 sqrt(2/pi) as a pair), 2u = m (1 + k xc^2)
+ * as th + tl, neg = (th < 0), and z = e^-|2u| = (p + zl) 2^n with the first
+ * order term of tl folded into the low part: e^-|th + tl| = e^-|th| (1 -+ tl),
+ * th >= 0: -tl, th < 0: +tl (zl unscaled, as p). */
+FA512 void fa512_gelu_tanh_front(__m512 x, __m512* xc_, __m512* sq_, __m512* sq_lo_,
+                                  __m512* m_, __m512* ml_, __mmask16* neg_, __m512* p_,
+                                  __m512* zl_, __m512* n_) {
     __m512 xc = _mm512_min_ps(FA512_F(20.0f), _mm512_max_ps(FA512_F(-20.0f), x));
     __m512 sq = _mm512_mul_ps(xc, xc);
     __m512 sq_lo = _mm512_fmsub_ps(xc, xc, sq);
@@ -460,9 +464,18 @@ FA512 __m512 fa512_gelu_tanh(__m512 x) {
     __mmask16 neg = _mm512_cmp_ps_mask(th, _mm512_setzero_ps(), _CMP_LT_OQ);
     __m512 lo, n;
     __m512 p = fa512_exp_parts(_mm512_max_ps(FA512_F(-120.0f), fa512_neg_abs(th)), &lo, &n);
-    /* e^-|th + tl| = e^-|th| (1 -+ tl): th >= 0: -tl, th < 0: +tl */
-    __m512 stl = _mm512_mask_sub_ps(_mm512_sub_ps(_mm512_setzero_ps(), tl), neg, tl, _mm512_setzero_ps());
-    __m512 zl = _mm512_fmadd_ps(p, stl, lo);
+    __m512 stl = _mm512_mask_mov_ps(_mm512_sub_ps(_mm512_setzero_ps(), tl), neg, tl);
+    *xc_ = xc; *sq_ = sq; *sq_lo_ = sq_lo; *m_ = m; *ml_ = ml; *neg_ = neg; *p_ = p; *n_ = n;
+    *zl_ = _mm512_fmadd_ps(p, stl, lo);
+}
+
+/* gelu, approximate="tanh": x sigma(2u), 2u = c2 x (1 + k x^2) as th + tl
+ * (pyx/_exponential.pxd gelu_tanh_forward), z = e^-|2u| = (p + lo') 2^n with
+ * lo' = lo -+ p tl (first order), x clamped at +-20 (beyond: x, or -0). */
+FA512 __m512 fa512_gelu_tanh(__m512 x) {
+    __m512 xc, sq, sq_lo, m, ml, p, zl, n;
+    __mmask16 neg;
+    fa512_gelu_tanh_front(x, &xc, &sq, &sq_lo, &m, &ml, &neg, &p, &zl, &n);
     __m512 z = _mm512_scalef_ps(p, n);
     __m512 dl;
     __m512 d = fa512_fast_two_sum(FA512_F(1.0f), z, &dl);
@@ -560,27 +573,9 @@ FA512 __m512 fa512_deriv_finish(__m512 x, __m512 r, float a0_hi, float a0_lo, co
  * (pyx/_exponential.pxd gelu_tanh_backward), all as pairs, z = e^-|2u|:
  *   2u >= 0: (1 + z W) / (1 + z)^2;   2u < 0: 2^n (p + lo')(W + z) / (1 + z)^2. */
 FA512 __m512 fa512_gelu_tanh_deriv(__m512 x) {
-    __m512 xc = _mm512_min_ps(FA512_F(20.0f), _mm512_max_ps(FA512_F(-20.0f), x));
-    __m512 sq = _mm512_mul_ps(xc, xc);
-    __m512 sq_lo = _mm512_fmsub_ps(xc, xc, sq);
-    const __m512 k_hi = FA512_F(0.044714998453855515f), k_lo = FA512_F(1.5461444347053543e-09f);
-    __m512 kp = _mm512_mul_ps(k_hi, sq);
-    __m512 kp_lo = _mm512_add_ps(_mm512_fmsub_ps(k_hi, sq, kp),
-                                 _mm512_fmadd_ps(k_hi, sq_lo, _mm512_mul_ps(k_lo, sq)));
-    __m512 w_lo;
-    __m512 w = fa512_two_sum(FA512_F(1.0f), kp, &w_lo);
-    w_lo = _mm512_add_ps(w_lo, kp_lo);
-    const __m512 c2_hi = FA512_F(1.5957691669464111f), c2_lo = FA512_F(-4.534068054340423e-08f);
-    __m512 m = _mm512_mul_ps(c2_hi, xc);
-    __m512 ml = _mm512_fmadd_ps(c2_lo, xc, _mm512_fmsub_ps(c2_hi, xc, m));
-    __m512 th = _mm512_mul_ps(m, w);
-    __m512 tl = _mm512_add_ps(_mm512_fmsub_ps(m, w, th),
-                              _mm512_fmadd_ps(m, w_lo, _mm512_mul_ps(ml, w)));
-    __mmask16 neg = _mm512_cmp_ps_mask(th, _mm512_setzero_ps(), _CMP_LT_OQ);
-    __m512 lo, n;
-    __m512 p = fa512_exp_parts(_mm512_max_ps(FA512_F(-120.0f), fa512_neg_abs(th)), &lo, &n);
-    __m512 stl = _mm512_mask_mov_ps(_mm512_sub_ps(_mm512_setzero_ps(), tl), neg, tl);
-    __m512 zl = _mm512_fmadd_ps(p, stl, lo);                 /* unscaled, as p */
+    __m512 xc, sq, sq_lo, m, ml, p, zl, n;
+    __mmask16 neg;
+    fa512_gelu_tanh_front(x, &xc, &sq, &sq_lo, &m, &ml, &neg, &p, &zl, &n);
     __m512 z = _mm512_scalef_ps(p, n), zlt = _mm512_scalef_ps(zl, n);
     __m512 dl;
     __m512 d = fa512_fast_two_sum(FA512_F(1.0f), z, &dl);
