@@ -138,6 +138,9 @@ FA_SIMD_ABSENT2_F64(tanh_backward)
 #ifndef FA_SIMD_HAVE_swish_forward_f64
 FA_SIMD_ABSENT1_F64(swish_forward)
 #endif
+#ifndef FA_SIMD_HAVE_swish_backward_f64
+FA_SIMD_ABSENT2_F64(swish_backward)
+#endif
 
 /* Blocks and prefetch distance: as PF_BLOCK / PF_AHEAD in pyx/_loops.pyx.tp. */
 #define FA_SIMD_BLOCK 1024

@@ -51,13 +51,14 @@ FA512 __m512d fa512d_exp_parts(__m512d a, __m512d* n) {
 
 /* z = e^-|a| = p 2^n (the argument clamped at -760, as v_exp_split_neg_f64:
  * NaN passes), d + e = 1 + z (d rounded, e its exact error: Fast2Sum). */
-FA512 __m512d fa512d_one_plus_exp_neg_abs(__m512d a, __m512d* p, __m512d* n, __m512d* e) {
+FA512 __m512d fa512d_one_plus_exp_neg_abs(__m512d a, __m512d* p, __m512d* n, __m512d* z,
+                                          __m512d* e) {
     __m512d am = _mm512_max_pd(FA512D(-760.0),
                                _mm512_or_pd(a, _mm512_set1_pd(-0.0)));     /* -|a| */
     *p = fa512d_exp_parts(am, n);
-    __m512d z = _mm512_scalef_pd(*p, *n);
-    __m512d d = _mm512_add_pd(FA512D(1.0), z);
-    *e = _mm512_sub_pd(z, _mm512_sub_pd(d, FA512D(1.0)));
+    *z = _mm512_scalef_pd(*p, *n);
+    __m512d d = _mm512_add_pd(FA512D(1.0), *z);
+    *e = _mm512_sub_pd(*z, _mm512_sub_pd(d, FA512D(1.0)));
     return d;
 }
 
@@ -83,8 +84,8 @@ FA512 __m512d fa512d_div_corrected(__m512d num, __m512d nlo, int has_lo, __m512d
 /* sigmoid(x): x >= 0: 1 / (1 + z); x < 0: 2^n p / (1 + z), z = e^-|x|, the
  * power of two last (sigmoid_forward). */
 FA512 __m512d fa512d_sigmoid(__m512d x) {
-    __m512d p, n, e;
-    __m512d d = fa512d_one_plus_exp_neg_abs(x, &p, &n, &e);
+    __m512d p, n, z, e;
+    __m512d d = fa512d_one_plus_exp_neg_abs(x, &p, &n, &z, &e);
     __mmask8 neg = fa512d_signbit(x);
     __m512d num = _mm512_mask_blend_pd(neg, FA512D(1.0), p);
     __m512d q = fa512d_div_corrected(num, _mm512_setzero_pd(), 0, d, e);
@@ -95,8 +96,8 @@ FA512 __m512d fa512d_sigmoid(__m512d x) {
  * rounding, one division, g before the power of two (a subnormal result
  * rounds once): _sigmoid_deriv_scaled.  k = 0: sigmoid', k = 2 on 2x: tanh'. */
 FA512 __m512d fa512d_sigmoid_deriv_g(__m512d g, __m512d x, __m512d k) {
-    __m512d p, n, e;
-    __m512d s = fa512d_one_plus_exp_neg_abs(x, &p, &n, &e);
+    __m512d p, n, z, e;
+    __m512d s = fa512d_one_plus_exp_neg_abs(x, &p, &n, &z, &e);
     __m512d inv = _mm512_div_pd(FA512D(1.0),
                                 _mm512_fmadd_pd(s, s, _mm512_mul_pd(_mm512_add_pd(s, s), e)));
     return _mm512_scalef_pd(_mm512_mul_pd(g, _mm512_mul_pd(p, inv)), _mm512_add_pd(n, k));
@@ -107,8 +108,8 @@ FA512 __m512d fa512d_sigmoid_deriv_g(__m512d g, __m512d x, __m512d k) {
  * corrected quotient, 2^n last; x > 710: x; x < -1455: a signed zero
  * (swish_forward). */
 FA512 __m512d fa512d_silu(__m512d x) {
-    __m512d p, n, e;
-    __m512d d = fa512d_one_plus_exp_neg_abs(x, &p, &n, &e);
+    __m512d p, n, z, e;
+    __m512d d = fa512d_one_plus_exp_neg_abs(x, &p, &n, &z, &e);
     __mmask8 neg = fa512d_signbit(x);
     __m512d f = _mm512_mask_blend_pd(neg, FA512D(1.0), p);
     __m512d N = _mm512_mul_pd(x, f);
@@ -124,6 +125,58 @@ FA512 __m512d fa512d_silu(__m512d x) {
     q = _mm512_mask_mov_pd(q, _mm512_cmp_pd_mask(x, FA512D(710.0), _CMP_GT_OQ), x);
     return _mm512_mask_mov_pd(q, _mm512_cmp_pd_mask(x, FA512D(-1455.0), _CMP_LT_OQ),
                               _mm512_and_pd(x, sign));
+}
+
+/* silu'(x) = sigma(x) (1 + x (1 - sigma(x))) (swish_backward with beta = 1;
+ * the loops call it for beta = 1 only), z = e^-|x| = p 2^n, s + e = 1 + z,
+ * (1 + z)^2 = sq + sq_lo, 1 / (sq + sq_lo) = inv (1 + ie):
+ *   x >= 0: (1 + z + x z) / (1 + z)^2;   x < 0: 2^n p (1 + x + z) / (1 + z)^2,
+ * and next to the root x0 = -1.2785 (|x - x0| < 1/2, where the sum cancels)
+ * (x - x0) Q(x - x0) of degree 18 (_silu_deriv_root_f64), evaluated only for
+ * vectors that hold such an x; x < -760: -0. */
+FA512 __m512d fa512d_silu_deriv_g(__m512d g, __m512d x) {
+    __m512d p, n, z, e;
+    __m512d s = fa512d_one_plus_exp_neg_abs(x, &p, &n, &z, &e);
+    /* (the formula's a b + c, written apart, compiles to one fma: so here) */
+    __m512d sq = _mm512_mul_pd(s, s);
+    __m512d sq_lo = _mm512_fmadd_pd(_mm512_add_pd(s, s), e, _mm512_fmsub_pd(s, s, sq));
+    __m512d inv = _mm512_div_pd(FA512D(1.0), sq);
+    __m512d ie = _mm512_fnmadd_pd(inv, sq_lo, _mm512_fnmadd_pd(inv, sq, FA512D(1.0)));
+    __m512d ac = _mm512_min_pd(FA512D(1e4), _mm512_max_pd(FA512D(-1e4), x));
+    __m512d t = _mm512_mul_pd(_mm512_add_pd(_mm512_fmadd_pd(ac, z, s), e), inv);
+    __m512d pos = _mm512_fmadd_pd(t, ie, t);
+    __m512d b = _mm512_add_pd(FA512D(1.0), ac);
+    __m512d w = _mm512_add_pd(b, z);
+    __m512d w_lo = _mm512_sub_pd(z, _mm512_sub_pd(w, b));
+    __m512d N = _mm512_mul_pd(p, w);
+    __m512d N_lo = _mm512_fmadd_pd(p, w_lo, _mm512_fmsub_pd(p, w, N));
+    t = _mm512_mul_pd(N, inv);
+    __m512d neg = _mm512_add_pd(t, _mm512_add_pd(_mm512_fmsub_pd(N, inv, t),
+                                                _mm512_fmadd_pd(t, ie, _mm512_mul_pd(N_lo, inv))));
+    neg = _mm512_scalef_pd(neg, n);
+    neg = _mm512_mask_mov_pd(neg, _mm512_cmp_pd_mask(x, FA512D(-760.0), _CMP_LT_OQ),
+                             FA512D(-0.0));
+    __m512d r = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GE_OQ),
+                                     neg, pos);
+    __m512d d = _mm512_sub_pd(_mm512_sub_pd(x, FA512D(-1.2784645427610737)),
+                              FA512D(-1.0946994183093437e-16));
+    __mmask8 root = _mm512_cmp_pd_mask(_mm512_andnot_pd(_mm512_set1_pd(-0.0), d),
+                                       FA512D(0.5), _CMP_LT_OQ);
+    if (root) {
+        static const double c[19] = {
+            -8.928067234793185e-08, 1.385092260858641e-08, 1.097470286416874e-07,
+            -2.982257100874969e-08, -1.4417646921938626e-07, -2.6089509713270162e-08,
+            8.735940439287299e-07, 2.345097497083734e-06, -2.944734264319593e-06,
+            -2.9733432654280957e-05, -4.090515163029332e-05, 0.00018570723651299738,
+            0.0007985218721102701, 0.00012662741031514046, -0.006606589138107912,
+            -0.015222655223191276, 0.018874814223779863, 0.1466487969969469,
+            0.2178117057198001};
+        __m512d Q = _mm512_set1_pd(c[0]);
+        for (int i = 1; i < 19; i++)
+            Q = _mm512_fmadd_pd(Q, d, _mm512_set1_pd(c[i]));
+        r = _mm512_mask_mul_pd(r, root, d, Q);
+    }
+    return _mm512_mul_pd(g, r);
 }
 
 /* ---- whole-array loops (contiguous; out may alias an input) ---- */
@@ -178,5 +231,9 @@ FA512D_LOOP2G(tanh_backward, fa512d_sigmoid_deriv_g(g, _mm512_add_pd(x, x), FA51
 #define FA_SIMD_HAVE_swish_forward_f64
 #define FA_SIMD_swish_forward_f64 1
 FA512D_LOOP1(swish_forward, fa512d_silu(x))
+
+#define FA_SIMD_HAVE_swish_backward_f64
+#define FA_SIMD_swish_backward_f64 1
+FA512D_LOOP2G(swish_backward, fa512d_silu_deriv_g(g, x))
 
 #endif
