@@ -10,6 +10,8 @@ subnormals, the kinks, every clamp and threshold of the formulas, tails,
 and random values over the whole float32 range.
 """
 
+import functools
+
 import numpy as np
 import pytest
 from inputs import edge_values, random_values, rng_for
@@ -152,11 +154,23 @@ def _f64_cases():
             yield target, kernel
 
 
-@pytest.mark.parametrize("target, kernel", list(_f64_cases()), ids=lambda v: str(v))
-def test_simd_f64_is_the_formula(target, kernel):
+# parameter sets beyond the defaults (the SIMD code runs for beta = 1 only)
+PARAMS_F64 = {"softplus": [{}, {"threshold": 5.0}, {"beta": 2.0}]}
+
+
+def _f64_param_cases():
+    for target, kernel in _f64_cases():
+        for params in PARAMS_F64.get(kernel.rsplit("_", 1)[0], [{}]):
+            yield target, kernel, params
+
+
+@pytest.mark.parametrize("target, kernel, params", list(_f64_param_cases()),
+                         ids=lambda v: str(v))
+def test_simd_f64_is_the_formula(target, kernel, params):
     name, direction = kernel.rsplit("_", 1)
     fname = "silu" if name == "swish" else name
-    f = getattr(fastact, fname if direction == "forward" else fname + "_backward")
+    f = functools.partial(getattr(fastact, fname if direction == "forward"
+                                  else fname + "_backward"), **params)
     x = _inputs_f64()
     # grad: ones, and values that scale the derivative (it multiplies before
     # the last power of two)

@@ -70,7 +70,7 @@ def torch_calls(name, x, g, out):
                 lambda: A.elu_backward.grad_input(tg, alpha, scale, 1.0, False, tx,
                                                   grad_input=to))
     if name == "logsigmoid":
-        buf = torch.empty(0)
+        buf = torch.empty(0, dtype=tx.dtype)
         return (lambda: A.log_sigmoid_forward.output(tx, output=to, buffer=buf), None)
     return None
 

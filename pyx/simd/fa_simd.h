@@ -141,6 +141,12 @@ FA_SIMD_ABSENT1_F64(swish_forward)
 #ifndef FA_SIMD_HAVE_swish_backward_f64
 FA_SIMD_ABSENT2_F64(swish_backward)
 #endif
+#ifndef FA_SIMD_HAVE_softplus_backward_f64
+FA_SIMD_ABSENT2_F64(softplus_backward)
+#endif
+#ifndef FA_SIMD_HAVE_logsigmoid_backward_f64
+FA_SIMD_ABSENT2_F64(logsigmoid_backward)
+#endif
 
 /* Blocks and prefetch distance: as PF_BLOCK / PF_AHEAD in pyx/_loops.pyx.tp. */
 #define FA_SIMD_BLOCK 1024

@@ -201,8 +201,9 @@ FA512 __m512d fa512d_silu_deriv_g(__m512d g, __m512d x) {
 #define FA512D_LOOP2G(name, EXPR)                                                     \
     static void fa_simd_##name##_f64(const double* gs, const double* xs, double* out,  \
                                      Py_ssize_t n, const double* prm) {               \
+        const __m512d p1 = _mm512_set1_pd(prm[1]);                                    \
         Py_ssize_t i = 0;                                                             \
-        (void)prm;                                                                    \
+        (void)p1;                                                                     \
         for (; i + 8 <= n; i += 8) {                                                  \
             __m512d g = _mm512_loadu_pd(gs + i);                                      \
             __m512d x = _mm512_loadu_pd(xs + i);                                      \
@@ -227,6 +228,19 @@ FA512D_LOOP2G(sigmoid_backward, fa512d_sigmoid_deriv_g(g, x, _mm512_setzero_pd()
 #define FA_SIMD_HAVE_tanh_backward_f64
 #define FA_SIMD_tanh_backward_f64 1
 FA512D_LOOP2G(tanh_backward, fa512d_sigmoid_deriv_g(g, _mm512_add_pd(x, x), FA512D(2.0)))
+
+/* softplus' = sigma(x) (beta = 1 only), g itself where x > threshold (p1) */
+#define FA_SIMD_HAVE_softplus_backward_f64
+#define FA_SIMD_softplus_backward_f64 1
+FA512D_LOOP2G(softplus_backward,
+              _mm512_mask_mov_pd(_mm512_mul_pd(g, fa512d_sigmoid(x)),
+                                 _mm512_cmp_pd_mask(x, p1, _CMP_GT_OQ), g))
+
+/* logsigmoid' = sigma(-x) */
+#define FA_SIMD_HAVE_logsigmoid_backward_f64
+#define FA_SIMD_logsigmoid_backward_f64 1
+FA512D_LOOP2G(logsigmoid_backward,
+              _mm512_mul_pd(g, fa512d_sigmoid(_mm512_xor_pd(x, _mm512_set1_pd(-0.0)))))
 
 #define FA_SIMD_HAVE_swish_forward_f64
 #define FA_SIMD_swish_forward_f64 1
