@@ -27,8 +27,10 @@ from ._threads import get_num_threads, num_threads, set_num_threads
 globals().update(_build_api())
 del _build_api
 
-_EXTRAS = ["ACTIVATIONS", "Activation", "DeadUnitMonitor", "DeadUnitWarning", "get_num_threads",
-           "num_threads", "set_num_threads", "show_config"]
+from . import ufunc  # noqa: E402  (NumPy ufuncs of the same kernels)
+
+_EXTRAS = ["ufunc", "ACTIVATIONS", "Activation", "DeadUnitMonitor", "DeadUnitWarning",
+           "get_num_threads", "num_threads", "set_num_threads", "show_config"]
 __all__ = _EXTRAS + sorted(
     n for n, v in list(globals().items())
     if callable(v) and not n.startswith("_") and n not in _EXTRAS
