@@ -4,11 +4,12 @@ Decided in Python and passed to every OpenMP region.  The default follows
 OpenMP's own count for the calling thread, ``omp_get_max_threads()``: what
 ``OMP_NUM_THREADS`` and ``omp_set_num_threads`` set, so threadpoolctl's
 ``threadpool_limits(n)`` limits fastact as it limits scikit-learn's Cython
-code; capped by the CPUs this process may use (its CPU affinity and its cgroup
-CPU quota, ``_cpu_count``).  ``FASTACT_NUM_THREADS`` or ``set_num_threads(n)``
-fix a process-wide count instead (``set_num_threads(None)`` returns to the
-default).  Arrays smaller than the family's ``PARALLEL_GRAIN`` per thread run
-on fewer threads (one, for small calls) whatever the setting.
+code; capped, unless OMP_NUM_THREADS is set (then it is the user's count, as
+scikit-learn treats it), by the CPUs this process may use: its CPU affinity
+and its cgroup CPU quota (``_cpu_count``).  ``FASTACT_NUM_THREADS`` or
+``set_num_threads(n)`` fix a process-wide count instead.  Arrays smaller than
+the family's ``PARALLEL_GRAIN`` per thread run on fewer threads (one, for
+small calls) whatever the setting.
 
 Two levels: ``set_num_threads`` sets the process-wide count; ``with
 num_threads(n)`` sets the count for its block in the current context only (a
@@ -112,16 +113,22 @@ def _count(fname: str, n) -> int:
     return n
 
 
-def set_num_threads(n: Optional[int]) -> None:
+def set_num_threads(n: int) -> None:
     """Use up to ``n`` threads per call (1 = single-threaded), process-wide.
 
-    ``None`` returns to the default: OpenMP's count for the calling thread
-    (``OMP_NUM_THREADS``; threadpoolctl's ``threadpool_limits``), capped by the
-    CPUs the process may use.  A set count wins over threadpoolctl.  Inside a
-    ``with num_threads(m)`` block the block's ``m`` still applies to the calls
-    of that block; the new process-wide value applies after it.
+    Before any call (the default), fastact follows OpenMP's count for the
+    calling thread (``OMP_NUM_THREADS``; threadpoolctl's ``threadpool_limits``),
+    capped by the CPUs the process may use; a set count wins over
+    threadpoolctl from then on.  Inside a ``with num_threads(m)`` block the
+    block's ``m`` still applies to the calls of that block; the new
+    process-wide value applies after it.
     """
-    _kernels._set_num_threads(0 if n is None else _count("set_num_threads", n))
+    _kernels._set_num_threads(_count("set_num_threads", n))
+
+
+def _reset_num_threads() -> None:
+    """Back to the default (tests; FASTACT_NUM_THREADS is read again)."""
+    _kernels._set_num_threads(_from_env())
 
 
 def get_num_threads() -> int:
@@ -146,5 +153,9 @@ def num_threads(n: int):
         _kernels._thread_override.reset(token)
 
 
-_kernels._set_cpu_cap(_cpu_count())
+# OMP_NUM_THREADS, when set, is the user's count, even beyond the CPUs (as
+# scikit-learn treats it); otherwise OpenMP's count is capped by the CPUs the
+# process may use (libgomp counts the affinity mask, not the cgroup quota).
+_kernels._set_cpu_cap(2**31 - 1 if os.environ.get("OMP_NUM_THREADS", "").strip()
+                      else _cpu_count())
 _kernels._set_num_threads(_from_env())
