@@ -165,7 +165,9 @@ def _elementwise(spec: Activation):
         dtype = _interop.float_dtype(fn, "x", x)
         ks, p, rd = resolved(fn, params, _interop.DtypeOf(dtype))
         uf = ufunc_for(rd)
-        args = (x, *[rd[k] for k in numeric])
+        # parameters as scalars of x's dtype: pandas turns a Python float into a
+        # float64 array for a DataFrame, which would promote a float32 frame
+        args = (x, *[dtype.type(rd[k]) for k in numeric])
         if inplace:
             return _interop.inplace_call(fn, "x", x, uf, args,
                                          lambda a: unary_(ks[0], fn, a, p))
@@ -189,7 +191,7 @@ def _elementwise(spec: Activation):
         k, _, vname, p = pick(fn, _interop.DtypeOf(dtype), x, y, params)
         _, _, rd = resolved(fn, params, _interop.DtypeOf(dtype))
         uf = ufunc_for(rd, "_backward" if vname == "x" else "_backward_y")
-        args = (grad, v, *[rd[k] for k in numeric])
+        args = (grad, v, *[dtype.type(rd[k]) for k in numeric])
         if inplace:
             vd = v.data if _interop.is_dataarray(v) else v
             return _interop.inplace_call(

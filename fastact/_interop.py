@@ -117,8 +117,8 @@ def _pandas_like(obj, values, keep_axis=None):
 
     if isinstance(obj, pd.Series):
         return pd.Series(values, index=obj.index if keep_axis is None else None, name=obj.name)
-    index = obj.index if keep_axis in (None, 1) else None
-    columns = obj.columns if keep_axis in (None, 0) else None
+    index = obj.index if keep_axis in (None, 0) else None
+    columns = obj.columns if keep_axis in (None, 1) else None
     return pd.DataFrame(values, index=index, columns=columns)
 
 
