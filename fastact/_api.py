@@ -16,7 +16,7 @@ import itertools
 import numpy as np
 
 from . import _interop, _kernels
-from ._docs import keyword_doc, rowwise_doc
+from ._docs import keyword_doc, maxout_doc, prelu_doc, rowwise_doc
 from ._table import ACTIVATIONS, PARALLEL_GRAIN, Activation
 
 _ndarray = np.ndarray
@@ -337,16 +337,13 @@ def _prelu(spec: Activation):
             return dx, np.reshape(dw, np.shape(weight)).astype(dtype)
         return run_backward(k_bwd, "prelu_backward", grad, x, weight)
 
-    doc = ("prelu: x if x > 0 else weight[c] * x; weight has 1 value or one per channel "
-           "(axis 1 for ndim >= 2, axis 0 for 1-d input).\n\n``monitor`` (a "
-           "fastact.DeadUnitMonitor) counts, in the same pass, the outputs with x <= 0.")
     return {
-        "prelu": _finish(prelu, "prelu", inspect.signature(prelu), doc),
-        "prelu_": _finish(prelu_, "prelu_", inspect.signature(prelu_), doc + " In place."),
-        "prelu_backward": _finish(
-            prelu_backward, "prelu_backward", inspect.signature(prelu_backward),
-            "(dx, dweight) for prelu: dx = grad * prelu'(x), "
-            "dweight[c] = sum of grad * x over x <= 0 in channel c (summed in float64)."),
+        "prelu": _finish(prelu, "prelu", inspect.signature(prelu), prelu_doc(spec, "prelu")),
+        "prelu_": _finish(prelu_, "prelu_", inspect.signature(prelu_),
+                          prelu_doc(spec, "prelu_")),
+        "prelu_backward": _finish(prelu_backward, "prelu_backward",
+                                  inspect.signature(prelu_backward),
+                                  prelu_doc(spec, "prelu_backward")),
     }
 
 
@@ -448,12 +445,10 @@ def _maxout(spec: Activation):
 
     return {
         "maxout": _finish(maxout, "maxout", inspect.signature(maxout),
-                          "Maximum of each group of `pieces` consecutive entries along axis "
-                          "(that axis shrinks by the factor pieces; NaN wins)."),
-        "maxout_backward": _finish(
-            maxout_backward, "maxout_backward", inspect.signature(maxout_backward),
-            "Routes each gradient to the first arg-max of its group (zeros elsewhere); "
-            "the result has x's shape."),
+                          maxout_doc(spec, "maxout")),
+        "maxout_backward": _finish(maxout_backward, "maxout_backward",
+                                   inspect.signature(maxout_backward),
+                                   maxout_doc(spec, "maxout_backward")),
     }
 
 

@@ -19,8 +19,9 @@ _XROW = np.array([[1.0, 2.0, 3.0, 4.0]])
 
 
 def _show(a) -> str:
-    with np.printoptions(precision=4, suppress=True, floatmode="maxprec"):
-        return repr(np.round(np.asarray(a), 4) + 0.0)
+    """What ``np.round(a, 4)`` prints (the examples round: the digits beyond
+    the 4th are the kernels' business, and the accuracy bound's)."""
+    return repr(np.round(np.asarray(a), 4))
 
 
 def _accuracy(spec: Activation) -> str:
@@ -94,7 +95,7 @@ def keyword_doc(spec: Activation, fname: str, kind: str) -> str:
         sig += ["out : ndarray, optional", "    Where to write the result (may be x)."]
         returns = ["y : ndarray", "    f(x), x's dtype, shape and memory order (out if given; "
                    "a NumPy scalar for a NumPy scalar)."]
-        example = [f">>> x = np.array({_X.tolist()})", f">>> fastact.{fname}(x)",
+        example = [f">>> x = np.array({_X.tolist()})", f">>> np.round(fastact.{fname}(x), 4)",
                    _example_elementwise(spec, "forward")]
     elif kind == "forward_":
         summary = f"{name} in place: ``x = {spec.formula}``."
@@ -102,8 +103,8 @@ def keyword_doc(spec: Activation, fname: str, kind: str) -> str:
                "written through pandas; a NumPy-backed DataArray in its memory)."]
         returns = ["x : ndarray", "    The same object, overwritten."]
         raises += ["TypeError", "    x cannot be written in place (a Dask array, a list)."]
-        example = [f">>> x = np.array({_X.tolist()})", f">>> _ = fastact.{fname}(x)", ">>> x",
-                   _example_elementwise(spec, "forward")]
+        example = [f">>> x = np.array({_X.tolist()})", f">>> _ = fastact.{fname}(x)",
+                   ">>> np.round(x, 4)", _example_elementwise(spec, "forward")]
     else:
         inplace = kind == "backward_"
         summary = (f"Gradient of {name}: ``grad * {name}'(x)``"
@@ -118,7 +119,7 @@ def keyword_doc(spec: Activation, fname: str, kind: str) -> str:
         raises += ["TypeError", "    Both or neither of x and y given.",
                    "ValueError", "    y given where the derivative needs x; shapes differ."]
         example = [f">>> x = np.array({_X.tolist()})",
-                   f">>> fastact.{fname}(np.ones_like(x), x=x)",
+                   f">>> np.round(fastact.{fname}(np.ones_like(x), x=x), 4)",
                    _example_elementwise(spec, "backward")]
     return _assemble(summary, spec, sig + params + monitor, returns, raises, example)
 
@@ -152,7 +153,7 @@ def ufunc_doc(spec: Activation, uname: str, variant) -> str:
         rows = _kernels.run_rowwise(_kernel(spec.kernels[0]), name, _XROW, "x", None, False,
                                     -1, spec.pack(spec.params)[0])
         example = ([f">>> x = np.array({_XROW.tolist()})",
-                    f">>> fastact.ufunc.{uname}(x, axis=-1)", _show(rows)] if ex else
+                    f">>> np.round(fastact.ufunc.{uname}(x, axis=-1), 4)", _show(rows)] if ex else
                    [f">>> y = fastact.ufunc.{name}(np.array({_XROW.tolist()}))",
                     f">>> dx = fastact.ufunc.{uname}(np.ones_like(y), y)", ">>> dx.shape",
                     "(1, 4)"])
@@ -171,16 +172,18 @@ def ufunc_doc(spec: Activation, uname: str, variant) -> str:
         x = np.array([-2.0, 3.0])
         w = np.array([0.25])
         y = _kernels.run_prelu(_kernel(spec.kernels[0]), "prelu", x, w, None, False)
-        example = [">>> fastact.ufunc.prelu(np.array([-2.0, 3.0]), 0.25)", _show(y)]
+        example = [">>> np.round(fastact.ufunc.prelu(np.array([-2.0, 3.0]), 0.25), 4)", _show(y)]
         return _assemble(summary, spec, sig, ["out : ndarray or scalar",
                                               "    Broadcast shape."], [], example)
+    # a ufunc has no optional inputs: the examples pass the defaults
+    pargs = "".join(f", {v!r}" for v in spec.params.values() if not isinstance(v, str))
     kind = ("backward_y" if uname.endswith("_backward_y") else
             "backward" if uname.endswith("_backward") else "forward")
     formula = spec.formula
     if kind == "forward":
         summary = f"{name}{' (' + suffix.strip('_') + ')' if suffix else ''} as a ufunc."
         sig = ["x : array_like", "    Input (integers are cast to float64 by NumPy's rules)."]
-        example = [f">>> fastact.ufunc.{uname}(np.array({_X.tolist()}))",
+        example = [f">>> np.round(fastact.ufunc.{uname}(np.array({_X.tolist()}){pargs}), 4)",
                    _example_elementwise(spec, "forward") if not suffix else "..."]
     else:
         v = "y" if kind == "backward_y" else "x"
@@ -188,12 +191,12 @@ def ufunc_doc(spec: Activation, uname: str, variant) -> str:
                    + ("output y." if v == "y" else "input x."))
         sig = ["grad : array_like", f"    Upstream gradient; broadcasts against {v}.",
                f"{v} : array_like", "    The forward " + ("output." if v == "y" else "input.")]
-        example = ([f">>> fastact.ufunc.{uname}(1.0, np.array({_X.tolist()}))",
+        example = ([f">>> np.round(fastact.ufunc.{uname}(1.0, np.array({_X.tolist()}){pargs}), 4)",
                     _example_elementwise(spec, "backward")] if kind == "backward" and not suffix
-                   else [f">>> fastact.ufunc.{uname}(1.0, np.float32(0.5)).dtype",
+                   else [f">>> fastact.ufunc.{uname}(1.0, np.float32(0.5){pargs}).dtype",
                          "dtype('float32')"])
     if suffix:
-        example = [f">>> fastact.ufunc.{uname}(np.float32(0.5)).dtype", "dtype('float32')"] \
+        example = [f">>> fastact.ufunc.{uname}(np.float32(0.5){pargs}).dtype", "dtype('float32')"] \
             if kind == "forward" else example
     extra = (f"Formula: ``{formula}``. Parameters are inputs after the array(s), in this "
              f"order, broadcast like them; where one is invalid (not finite, or breaking "
@@ -221,8 +224,8 @@ def rowwise_doc(spec: Activation, fname: str, kind: str) -> str:
         summary = f"{name} along an axis" + (", in place." if inplace else ".")
         sig = ["x : ndarray" if inplace else "x : array_like", "    float32 or float64."]
         sig += axis + ([] if inplace else ["out : ndarray, optional", "    Where to write."])
-        example = [f">>> x = np.array({_XROW.tolist()})", f">>> fastact.{name}(x, axis=-1)",
-                   _show(y)]
+        example = [f">>> x = np.array({_XROW.tolist()})",
+                   f">>> np.round(fastact.{name}(x, axis=-1), 4)", _show(y)]
         returns = ["y : ndarray", "    Same shape" + (" (x itself)." if inplace else ".")]
     else:
         inplace = kind == "backward_"
@@ -236,3 +239,63 @@ def rowwise_doc(spec: Activation, fname: str, kind: str) -> str:
         returns = ["dx : ndarray", "    Same shape" + (" (grad itself)." if inplace else ".")]
     return _assemble(summary, spec, sig, returns, raises, example,
                      f"Formula: ``{spec.formula}``.")
+
+
+def prelu_doc(spec: Activation, fname: str) -> str:
+    x = np.array([[-2.0, 3.0], [1.0, -4.0]])
+    w = np.array([0.25, 0.5])
+    k = _kernel(spec.kernels[0])
+    y = _kernels.run_prelu(k, "prelu", x, w, None, False)
+    base = ["x : ndarray" if fname == "prelu_" else "x : array_like",
+            "    float32 or float64; the channel axis is 1 for ndim >= 2, 0 for 1-d input.",
+            "weight : array_like",
+            "    1 value, or one per channel; x's dtype."]
+    raises = ["TypeError", "    Not float32/float64, or weight's dtype differs.",
+              "ValueError", "    weight has neither 1 value nor one per channel."]
+    example = [f">>> x = np.array({x.tolist()})", f">>> w = np.array({w.tolist()})"]
+    if fname == "prelu_backward":
+        dx, dw = _kernels.run_prelu_backward(_kernel(spec.kernels[1]), fname, np.ones_like(x),
+                                             x, w)
+        return _assemble(
+            "Gradients of prelu: ``(dx, dweight)``.", spec,
+            ["grad : array_like", "    Upstream gradient, x's shape and dtype."] + base,
+            ["dx : ndarray", "    grad * prelu'(x).", "dweight : ndarray",
+             "    Per channel, the sum of grad * x over x <= 0 (in float64, then rounded); "
+             "weight's shape."], raises,
+            example + [">>> dx, dw = fastact.prelu_backward(np.ones_like(x), x, w)",
+                       ">>> np.round(dw, 4)", _show(dw)],
+            f"``dx = {spec.formula}'``; dweight as PyTorch computes it.")
+    inplace = fname == "prelu_"
+    mon = ["monitor : fastact.DeadUnitMonitor, optional",
+           "    Counts the outputs with x <= 0 in the same pass."]
+    out = [] if inplace else ["out : ndarray, optional", "    Where to write (may be x)."]
+    return _assemble(
+        "prelu" + (" in place" if inplace else "") + ": ``x if x > 0 else weight[c] * x``.",
+        spec, base + out + mon, ["y : ndarray", "    x itself." if inplace else "    New array."],
+        raises, example + ([">>> _ = fastact.prelu_(x, w)", ">>> np.round(x, 4)"] if inplace
+                           else [">>> np.round(fastact.prelu(x, w), 4)"]) + [_show(y)])
+
+
+def maxout_doc(spec: Activation, fname: str) -> str:
+    x = np.array([[1.0, 5.0, -2.0, 0.5]])
+    y = _kernels.run_maxout(_kernel(spec.kernels[0]), "maxout", x, 2, 1, None)
+    raises = ["TypeError", "    Not float32/float64 (nothing is cast).",
+              "ValueError", "    x.shape[axis] is not divisible by pieces; axis out of range."]
+    axis = ["pieces : int", "    Group size (>= 1).", "axis : int, default -1",
+            "    The axis the groups run along (a Dask array is rechunked along it to "
+            "multiples of pieces)."]
+    if fname == "maxout":
+        return _assemble(
+            "maxout: the maximum of each group of ``pieces`` consecutive entries along axis.",
+            spec, ["x : array_like", "    float32 or float64."] + axis +
+            ["out : ndarray, optional", "    Where to write (the pooled shape)."],
+            ["y : ndarray", "    x's shape with axis shrunk by the factor pieces (NaN wins)."],
+            raises, [f">>> x = np.array({x.tolist()})", ">>> fastact.maxout(x, 2)", _show(y)])
+    dx = _kernels.run_maxout(_kernel(spec.kernels[1]), fname, x, 2, 1, None, np.ones_like(y))
+    return _assemble(
+        "Gradient of maxout: each gradient goes to the first arg-max of its group.", spec,
+        ["grad : array_like", "    The pooled shape.", "x : ndarray", "    The forward input."]
+        + axis + ["out : ndarray, optional", "    Where to write (x's shape)."],
+        ["dx : ndarray", "    x's shape, zeros off the arg-maxes."], raises,
+        [f">>> x = np.array({x.tolist()})",
+         ">>> fastact.maxout_backward(np.ones((1, 2)), x=x, pieces=2)", _show(dx)])

@@ -145,6 +145,34 @@ class Activation:
         return bool(self._y_rule(self.resolve(self.name + "_backward", params)))
 
 
+def ufunc_names(spec: Activation) -> list:
+    """(ufunc name, kernel, kind) for ``spec``'s ufuncs in fastact.ufunc; kind is
+    "forward", "backward" (grad, x), "backward_y" (grad, y); row-wise: gufuncs
+    "forward" (x) and "backward_y" (grad, y).  A string parameter's value is part
+    of the name (gelu_tanh).  maxout has none (its axis shrinks)."""
+    if spec.api == "maxout":
+        return []
+    if spec.api == "prelu":
+        return [("prelu", spec.kernels[0], "forward"),
+                ("prelu_backward", spec.kernels[1], "backward")]
+    if spec.api == "rowwise":
+        return [(spec.name, spec.kernels[0], "forward"),
+                (spec.name + "_backward", spec.kernels[2], "backward_y")]
+    out = []
+    keys = list(spec.choices)
+    combos: list = [{}]
+    for key in keys:
+        combos = [dict(c, **{key: v}) for c in combos for v in spec.choices[key]]
+    for combo in combos:
+        names = spec.kernels_for(dict(spec.params, **combo))
+        base = spec.name + "".join(spec.choices[k][v] for k, v in combo.items())
+        for kernel, suffix, kind in zip(names, ("", "_backward", "_backward_y"),
+                                        ("forward", "backward", "backward_y")):
+            if kernel is not None:
+                out.append((base + suffix, kernel, kind))
+    return out
+
+
 def _hardtanh_pack(p):
     if p["min_val"] > p["max_val"]:
         raise ValueError(

@@ -40,11 +40,9 @@ floating-point warnings: the kernels' limits are exact (``sigmoid(-1000)`` is
 
 from __future__ import annotations
 
-import itertools
-
 from . import _kernels
 from ._docs import ufunc_doc
-from ._table import ACTIVATIONS, PARALLEL_GRAIN, Activation
+from ._table import ACTIVATIONS, PARALLEL_GRAIN, Activation, ufunc_names
 
 __all__: list = []
 
@@ -67,47 +65,28 @@ def _y_positive(spec: Activation) -> bool:
     return True
 
 
-def _elementwise(spec: Activation):
+def _build(spec: Activation):
     numeric = [k for k, v in spec.params.items() if not isinstance(v, str)]
-    fixed = () if numeric else tuple(spec.pack(spec.params))
-    for combo in itertools.product(*([(k, v) for v in vals]
-                                     for k, vals in spec.choices.items())):
-        params = dict(spec.params, **dict(combo))
-        names = spec.kernels_for(params)
-        base = spec.name + "".join(spec.choices[k][v] for k, v in combo)
-        variant = dict(combo)
-        for kernel, uname, y in ((names[0], base, False),
-                                 (names[1], base + "_backward", False),
-                                 (names[2], base + "_backward_y", True)):
-            if kernel is None:
-                continue
-            k = _kernels.KERNELS[kernel]
-            k.grain = PARALLEL_GRAIN[spec.family]
-            _add(uname, _kernels.make_ufunc(
-                k, uname, len(numeric), _rule(spec), y and _y_positive(spec), fixed,
-                ufunc_doc(spec, uname, variant)))
-
-
-def _prelu(spec: Activation):
-    for kernel, uname in ((spec.kernels[0], "prelu"), (spec.kernels[1], "prelu_backward")):
+    rule, sign, fixed, signature = 0, 1.0, (), None
+    if spec.api == "elementwise":
+        rule = _rule(spec)
+        fixed = () if numeric else tuple(spec.pack(spec.params))
+    elif spec.api == "rowwise":
+        (sign,) = spec.pack(spec.params)
+        numeric = []
+    for uname, kernel, kind in ufunc_names(spec):
         k = _kernels.KERNELS[kernel]
         k.grain = PARALLEL_GRAIN[spec.family]
-        _add(uname, _kernels.make_ufunc(k, uname, 0, 0, False, (), ufunc_doc(spec, uname, {})))
+        if spec.api == "rowwise":
+            signature = "(n)->(n)" if kind == "forward" else "(n),(n)->(n)"
+        variant = {key: value for key in spec.choices for value, suffix in
+                   spec.choices[key].items() if suffix and suffix in uname}
+        y_rule = kind == "backward_y" and spec.api == "elementwise" and _y_positive(spec)
+        _add(uname, _kernels.make_ufunc(
+            k, uname, len(numeric), rule, y_rule, fixed, ufunc_doc(spec, uname, variant),
+            signature, sign))
 
-
-def _rowwise(spec: Activation):
-    (sign,) = spec.pack(spec.params)
-    for kernel, uname, sig in ((spec.kernels[0], spec.name, "(n)->(n)"),
-                               (spec.kernels[2], spec.name + "_backward", "(n),(n)->(n)")):
-        k = _kernels.KERNELS[kernel]
-        k.grain = PARALLEL_GRAIN[spec.family]
-        _add(uname, _kernels.make_ufunc(k, uname, 0, 0, False, (), ufunc_doc(spec, uname, {}),
-                                        sig, sign))
-
-
-_BUILDERS = {"elementwise": _elementwise, "prelu": _prelu, "rowwise": _rowwise}
 
 for _spec in ACTIVATIONS.values():
-    if _spec.api in _BUILDERS:
-        _BUILDERS[_spec.api](_spec)
+    _build(_spec)
 del _spec

@@ -125,11 +125,13 @@ def test_errors():
 
 @pytest.fixture
 def torch_one_thread():
-    """torch's own thread pool spins; on a busy 2-core machine two spinning
-    runtimes make a 0.3 s training loop take seconds."""
+    """torch's and fastact's OpenMP runtimes are two thread pools that each spin
+    while waiting; on a busy 2-core machine they make a 0.3 s training loop on
+    tiny tensors take seconds (README: PyTorch, threads)."""
     before = torch.get_num_threads()
     torch.set_num_threads(1)
-    yield
+    with fastact.num_threads(1):
+        yield
     torch.set_num_threads(before)
 
 
