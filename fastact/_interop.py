@@ -137,7 +137,8 @@ def rowwise(fname, func, x, axis, inplace, out):
             raise no_inplace(fname, "x", x)
         float_dtype(fname, "x", x)
         ax = _norm_axis(fname, axis, x.ndim)
-        return x.rechunk({ax: -1}).map_blocks(func, ax, dtype=x.dtype)
+        return _whole_axis(x, ax).map_blocks(_rowwise_block, fname.rstrip("_"), ax,
+                                             dtype=x.dtype)
     if is_dataarray(x):
         if inplace:
             if not isinstance(x.data, np.ndarray):
@@ -156,6 +157,48 @@ def rowwise(fname, func, x, axis, inplace, out):
         return result
     raise TypeError(f"{fname}(): x must be a NumPy array, or a pandas, xarray or Dask "
                     f"object; got {type(x).__name__}")
+
+
+# What a Dask task runs on one block: module-level functions, so that
+# distributed can pickle the graph (by reference) to worker processes.
+def _rowwise_block(block, name, axis):
+    import fastact
+    return getattr(fastact, name)(block, axis=axis)
+
+
+def _rowwise_backward_block(grad, y, name, axis):
+    import fastact
+    return getattr(fastact, name)(grad, y=y, axis=axis)
+
+
+def _maxout_block(block, pieces, axis):
+    import fastact
+    return fastact.maxout(block, pieces, axis=axis)
+
+
+def _maxout_backward_block(grad, x, pieces, axis):
+    import fastact
+    return fastact.maxout_backward(grad, x=x, pieces=pieces, axis=axis)
+
+
+def _whole_axis(x, ax):
+    """``x`` rechunked so that every block holds whole rows along ``ax``: only
+    that axis changes, unless blocks would then exceed Dask's chunk-size
+    setting (``array.chunk-size``, 128 MiB by default): then the other axes are
+    split further ("auto"), so a long axis does not make blocks larger than a
+    worker's memory."""
+    import dask
+    from dask.utils import parse_bytes
+
+    limit = parse_bytes(dask.config.get("array.chunk-size"))
+    block = x.dtype.itemsize * x.shape[ax]
+    for d, size in enumerate(x.chunksize):
+        if d != ax:
+            block *= size
+    if block <= limit:
+        return x.rechunk({ax: -1})
+    return x.rechunk({d: (-1 if d == ax else "auto") for d in range(x.ndim)},
+                     block_size_limit=limit)
 
 
 def _dask_pair(a, b):
@@ -180,9 +223,9 @@ def rowwise_backward(fname, func, grad, y, axis, inplace, out):
         float_dtype(fname, "y", y)
         g, yy = _dask_pair(grad, y)
         ax = _norm_axis(fname, axis, g.ndim)
-        g = g.rechunk({ax: -1})
+        g = _whole_axis(g, ax)
         yy = yy.rechunk(g.chunks)
-        return g.map_blocks(func, yy, ax, dtype=g.dtype)
+        return g.map_blocks(_rowwise_backward_block, yy, fname.rstrip("_"), ax, dtype=g.dtype)
     if is_dataarray(grad) or is_dataarray(y):
         like = grad if is_dataarray(grad) else y
         gd = grad.data if is_dataarray(grad) else grad
@@ -222,7 +265,7 @@ def maxout(fname, func, x, pieces, axis, out):
         xr = x.rechunk({ax: step})
         chunks = tuple(c if d != ax else tuple(n // pieces for n in c)
                        for d, c in enumerate(xr.chunks))
-        return xr.map_blocks(func, pieces, ax, dtype=x.dtype, chunks=chunks)
+        return xr.map_blocks(_maxout_block, pieces, ax, dtype=x.dtype, chunks=chunks)
     if is_dataarray(x):
         import xarray as xr
 
@@ -260,7 +303,8 @@ def maxout_backward(fname, func, grad, x, pieces, axis, out):
         pooled = tuple(c if d != ax else tuple(n // pieces for n in c)
                        for d, c in enumerate(x.chunks))
         g = (grad if is_dask(grad) else da.asarray(grad)).rechunk(pooled)
-        return da.map_blocks(func, g, x, pieces, ax, dtype=x.dtype, chunks=x.chunks)
+        return da.map_blocks(_maxout_backward_block, g, x, pieces, ax, dtype=x.dtype,
+                             chunks=x.chunks)
     if is_dataarray(x) or is_dataarray(grad):
         gd = grad.data if is_dataarray(grad) else grad
         xd = x.data if is_dataarray(x) else x
