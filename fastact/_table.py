@@ -58,7 +58,7 @@ class Activation:
     backward_from_y: whether the backward pass accepts the forward output ``y`` at
                      the default parameters (see ``accepts_y`` for other values)
     from_y_condition: when ``y`` is accepted only for some parameters, the rule
-    formula:         the forward formula, as SPEC.md states it (for docs and reports)
+    formula:         the forward formula, as docs/CONTRACT.md states it (for docs and reports)
     api:             "elementwise"; "prelu" (weight is a second array); "rowwise"
                      (reduces along ``axis``, backward from y); "maxout"
     kernels:         names of the compiled kernels: forward, backward from x,
@@ -309,7 +309,7 @@ _ROWS += [
                  pack=lambda p: (p["beta"],)),
 ]
 
-# gelu and mish (issue 3): no backward from y (SPEC.md).  gelu's approximate picks
+# gelu and mish (issue 3): no backward from y (docs/CONTRACT.md).  gelu's approximate picks
 # the kernels: "none" -> gelu_forward / gelu_backward (erf-based), "tanh" ->
 # gelu_tanh_forward / gelu_tanh_backward.
 _ROWS += [
