@@ -3,7 +3,10 @@
 Every activation NAME in ``fastact.ACTIVATIONS`` comes as four functions:
 ``NAME(x)`` (new array, or ``out=``), ``NAME_(x)`` (in place),
 ``NAME_backward(grad, x=... | y=...)`` and ``NAME_backward_(grad, ...)`` (in place
-into grad).  See the README for semantics, threads and speed.
+into grad); they also take pandas, xarray and Dask objects and keep their types.
+``fastact.ufunc`` has the same kernels as NumPy ufuncs, ``fastact.torch`` (needs
+PyTorch) as autograd Functions and nn.Modules.  See the README for semantics,
+threads and speed, and docs/CONTRACT.md for the numerical contract.
 """
 
 __version__ = "0.1.0"

@@ -63,8 +63,8 @@ def float_dtype(fname: str, argname: str, obj) -> np.dtype:
     """The one float32/float64 dtype of a container, or the keyword API's error."""
     dtypes = getattr(obj, "dtypes", None)
     if dtypes is not None and not isinstance(dtypes, np.dtype) and hasattr(dtypes, "__iter__"):
-        found = set(np.dtype(d) if isinstance(d, np.dtype) else d for d in
-                    (dtypes.values if hasattr(dtypes, "values") else dtypes))
+        values = getattr(dtypes, "values", dtypes)   # a pandas Series, or a mapping
+        found = set(values() if callable(values) else values)
         if len(found) > 1:
             raise TypeError(f"{fname}(): {argname} has columns of dtypes "
                             f"{sorted(str(d) for d in found)}; fastact never casts "

@@ -204,6 +204,35 @@ def test_dask_rowwise_along_any_axis(da, spec, axis, no_compute):
         np.testing.assert_array_equal(dx.compute(), ref_dx)
 
 
+def test_xarray_dataset_and_dask_backed_dataarray(xr, da, no_compute):
+    x = _x((6, 8))
+    ds = xr.Dataset({"a": (("t", "f"), x), "b": (("t", "f"), -x)})
+    out = fastact.relu(ds)
+    assert isinstance(out, xr.Dataset) and set(out) == {"a", "b"}
+    np.testing.assert_array_equal(out["b"].values, fastact.relu(-x))
+    lazy = _dataarray(xr, x).chunk({"time": 2})
+    y, s = fastact.tanh(lazy), fastact.softmax(lazy, axis=0)
+    assert isinstance(y.data, da.Array) and isinstance(s.data, da.Array)
+    assert s.coords.equals(lazy.coords)
+    import dask
+    with dask.config.set(scheduler="sync"):
+        np.testing.assert_array_equal(y.values, fastact.tanh(x))
+        np.testing.assert_array_equal(s.values, fastact.softmax(x, axis=0))
+    with pytest.raises(TypeError, match="cannot be written in place"):
+        fastact.tanh_(lazy)
+
+
+def test_dask_long_axis_splits_the_others_past_the_chunk_size(da, no_compute):
+    import dask
+    d = da.ones((4000, 64), chunks=(500, 64), dtype=np.float64)
+    with dask.config.set({"array.chunk-size": "256KiB"}):
+        y = fastact.softmax(d, axis=0)
+    assert y.chunks[0] == (4000,)
+    assert max(y.chunks[1]) * 4000 * 8 <= 256 * 1024 < 4000 * 64 * 8
+    with dask.config.set(scheduler="sync"):
+        np.testing.assert_array_equal(y.compute(), fastact.softmax(np.ones((4000, 64)), axis=0))
+
+
 def test_dask_in_place_is_a_clear_error(da):
     d = da.ones((4, 4), chunks=2)
     for call in (lambda: fastact.relu_(d), lambda: fastact.softmax_(d),
