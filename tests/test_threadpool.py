@@ -70,3 +70,19 @@ def test_cgroup_quota(tmp_path):
     (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("-1\n")
     assert _threads._cgroup_quota(str(tmp_path)) is None
     assert _threads._cpu_count() >= 1
+
+
+@needs_openmp
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="needs Linux /proc")
+def test_ufunc_inner_loop_runs_threaded_on_one_long_block():
+    """NumPy hands a contiguous, uncast array to the inner loop as one block:
+    the loop splits it across OpenMP threads (and a small call stays on one)."""
+    code = (
+        "import os, numpy as np, fastact\n"
+        "n = lambda: len(os.listdir('/proc/self/task'))\n"
+        "a = n(); fastact.ufunc.relu(np.ones(1000, np.float32)); b = n()\n"
+        "fastact.ufunc.sigmoid(np.ones(1 << 21, np.float32)); c = n()\n"
+        "print(a, b, c)\n")
+    a, b, c = map(int, python_words(code, FASTACT_NUM_THREADS="2", OPENBLAS_NUM_THREADS="1"))
+    assert a == b, "a small ufunc call started threads"
+    assert c > b, "a 2M-element ufunc call with 2 threads allowed stayed on one thread"
