@@ -20,7 +20,7 @@ Environment:
 
 Common flags: ``-O3 -fno-math-errno -fno-trapping-math``, which let GCC/Clang
 if-convert and vectorize the kernels.  Never ``-ffast-math``: it would let the
-compiler drop the NaN/inf handling that SPEC.md's numerical contract requires.
+compiler drop the NaN/inf handling that docs/CONTRACT.md's numerical contract requires.
 """
 
 import glob

@@ -3,7 +3,10 @@
 Every activation NAME in ``fastact.ACTIVATIONS`` comes as four functions:
 ``NAME(x)`` (new array, or ``out=``), ``NAME_(x)`` (in place),
 ``NAME_backward(grad, x=... | y=...)`` and ``NAME_backward_(grad, ...)`` (in place
-into grad).  See the README for semantics, threads and speed.
+into grad); they also take pandas, xarray and Dask objects and keep their types.
+``fastact.ufunc`` has the same kernels as NumPy ufuncs, ``fastact.torch`` (needs
+PyTorch) as autograd Functions and nn.Modules.  See the README for semantics,
+threads and speed, and docs/CONTRACT.md for the numerical contract.
 """
 
 __version__ = "0.1.0"
@@ -27,8 +30,10 @@ from ._threads import get_num_threads, num_threads, set_num_threads
 globals().update(_build_api())
 del _build_api
 
-_EXTRAS = ["ACTIVATIONS", "Activation", "DeadUnitMonitor", "DeadUnitWarning", "get_num_threads",
-           "num_threads", "set_num_threads", "show_config"]
+from . import ufunc  # noqa: E402  (NumPy ufuncs of the same kernels)
+
+_EXTRAS = ["ufunc", "ACTIVATIONS", "Activation", "DeadUnitMonitor", "DeadUnitWarning",
+           "get_num_threads", "num_threads", "set_num_threads", "show_config"]
 __all__ = _EXTRAS + sorted(
     n for n, v in list(globals().items())
     if callable(v) and not n.startswith("_") and n not in _EXTRAS

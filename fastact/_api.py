@@ -12,11 +12,23 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import math
 
 import numpy as np
 
-from . import _kernels
+from . import _interop, _kernels
+from ._docs import keyword_doc, maxout_doc, prelu_doc, rowwise_doc
 from ._table import ACTIVATIONS, PARALLEL_GRAIN, Activation
+
+_ndarray = np.ndarray
+_generic = np.generic
+# Returned by the slow paths below when the argument is one the fast path takes.
+_FAST = object()
+
+
+def _ufuncs():
+    from . import ufunc
+    return ufunc
 
 _P = inspect.Parameter
 
@@ -37,6 +49,8 @@ def _finish(func, name, signature, doc):
 
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
+_float32 = np.dtype(np.float32)
+_CACHE_SIZE = 256
 
 
 def _in_dtype(fname, given, resolved, arr):
@@ -89,11 +103,36 @@ def _elementwise(spec: Activation):
     default = (variants[spec.kernels_for(spec.params)], spec.pack(spec.params), spec.params)
     unary, unary_, binary = _kernels.run_unary, _kernels.run_unary_, _kernels.run_binary
 
+    # Resolved parameters per (float32?, the given values with their types):
+    # resolving, rounding to float32 and packing cost 4-9 us a call, more than
+    # the kernel on a small array.  Only successes are kept (an invalid value
+    # raises every time); the key holds each value's type (True == 1.0 but is
+    # refused) and a zero's sign (-0.0 == 0.0, but a zero slope's sign reaches
+    # the result).
+    cache = {}
+
     def resolved(fname, params, arr):
         """((forward, backward, backward_y) kernels, packed params, the params in
         the array's dtype) for a call."""
         if not params:
             return default
+        try:
+            key = (getattr(arr, "dtype", None) == _float32,
+                   tuple((k, type(v), v, v == 0 and math.copysign(1.0, v))
+                         for k, v in params.items()))
+            hit = cache.get(key)
+        except TypeError:       # an unhashable value: resolve() says what is wrong
+            key = hit = None
+        if hit is not None:
+            return hit
+        result = resolve_now(fname, params, arr)
+        if key is not None:
+            if len(cache) >= _CACHE_SIZE:
+                cache.clear()
+            cache[key] = result
+        return result
+
+    def resolve_now(fname, params, arr):
         r = spec.resolve(fname, params)
         rd = _in_dtype(fname, params, r, arr)
         try:
@@ -131,17 +170,85 @@ def _elementwise(spec: Activation):
 
     fname, fname_ = name, name + "_"
     bname, bname_ = name + "_backward", name + "_backward_"
+    numeric = [k for k, v in spec.params.items() if not isinstance(v, str)]
+
+    def ufunc_for(rd, suffix=""):
+        base = name + "".join(spec.choices[k][rd[k]] for k in spec.choices)
+        return getattr(_ufuncs(), base + suffix)
+
+    def slow_forward(fn, x, out, params, inplace, monitor):
+        """Arguments other than ndarrays: a NumPy scalar gives a NumPy scalar
+        (as a ufunc does); a pandas/xarray/Dask object goes to the ufunc."""
+        if isinstance(x, _generic) and not inplace:
+            ks, p, _ = resolved(fn, params, x)
+            r = unary(ks[0], fn, x, out, p, monitor)
+            if monitor is not None and monitor.warn:
+                monitor._after_call(fn)
+            return r[()] if out is None else r
+        if not _interop.is_foreign(x):
+            return _FAST
+        if monitor is not None:
+            raise TypeError(f"{fn}(): monitor= counts NumPy arrays only; pass "
+                            f"x.to_numpy() / x.values, or no monitor")
+        dtype = _interop.float_dtype(fn, "x", x)
+        ks, p, rd = resolved(fn, params, _interop.DtypeOf(dtype))
+        uf = ufunc_for(rd)
+        # parameters as scalars of x's dtype: pandas turns a Python float into a
+        # float64 array for a DataFrame, which would promote a float32 frame
+        args = (x, *[dtype.type(rd[k]) for k in numeric])
+        if inplace:
+            return _interop.inplace_call(fn, "x", x, uf, args,
+                                         lambda a: unary_(ks[0], fn, a, p))
+        return uf(*args) if out is None else uf(*args, out=out)
+
+    def slow_backward(fn, grad, x, y, out, params, inplace):
+        v = x if x is not None else y
+        if isinstance(grad, _generic) and isinstance(v, _generic) and not inplace:
+            k, vv, vname, p = pick(fn, grad, x, y, params)
+            r = binary(k, fn, grad, "grad", vv, vname, out, False, p)
+            return r[()] if out is None else r
+        if not (_interop.is_foreign(grad) or _interop.is_foreign(v)):
+            return _FAST
+        dtype = _interop.float_dtype(fn, "grad", grad)
+        vdtype = _interop.float_dtype(fn, "x" if x is not None else "y", np.asarray(v)
+                                      if isinstance(v, (list, tuple)) else v)
+        if vdtype != dtype:
+            raise TypeError(f"{fn}(): grad has dtype {dtype} but "
+                            f"{'x' if x is not None else 'y'} has dtype {vdtype}; they "
+                            f"must match")
+        k, _, vname, p = pick(fn, _interop.DtypeOf(dtype), x, y, params)
+        _, _, rd = resolved(fn, params, _interop.DtypeOf(dtype))
+        uf = ufunc_for(rd, "_backward" if vname == "x" else "_backward_y")
+        args = (grad, v, *[dtype.type(rd[k]) for k in numeric])
+        if inplace:
+            vd = v.data if _interop.is_dataarray(v) else v
+            return _interop.inplace_call(
+                fn, "grad", grad, uf, args,
+                lambda a: binary(k, fn, a, "grad", vd, vname, None, True, p))
+        return uf(*args) if out is None else uf(*args, out=out)
 
     def forward(x, /, *, out=None, **params):
+        if type(x) is not _ndarray:
+            r = slow_forward(fname, x, out, params, False, None)
+            if r is not _FAST:
+                return r
         ks, p, _ = resolved(fname, params, x)
         return unary(ks[0], fname, x, out, p)
 
     def forward_(x, /, **params):
+        if type(x) is not _ndarray:
+            r = slow_forward(fname_, x, None, params, True, None)
+            if r is not _FAST:
+                return r
         ks, p, _ = resolved(fname_, params, x)
         return unary_(ks[0], fname_, x, p)
 
     if spec.flat is not None:   # the forward takes monitor= (a DeadUnitMonitor)
         def forward(x, /, *, out=None, monitor=None, **params):
+            if type(x) is not _ndarray:
+                r = slow_forward(fname, x, out, params, False, monitor)
+                if r is not _FAST:
+                    return r
             ks, p, _ = resolved(fname, params, x)
             r = unary(ks[0], fname, x, out, p, monitor)
             if monitor is not None and monitor.warn:
@@ -149,6 +256,10 @@ def _elementwise(spec: Activation):
             return r
 
         def forward_(x, /, *, monitor=None, **params):
+            if type(x) is not _ndarray:
+                r = slow_forward(fname_, x, None, params, True, monitor)
+                if r is not _FAST:
+                    return r
             ks, p, _ = resolved(fname_, params, x)
             r = unary_(ks[0], fname_, x, p, monitor)
             if monitor is not None and monitor.warn:
@@ -156,38 +267,34 @@ def _elementwise(spec: Activation):
             return r
 
     def backward(grad, /, *, x=None, y=None, out=None, **params):
+        if type(grad) is not _ndarray or type(x if x is not None else y) is not _ndarray:
+            r = slow_backward(bname, grad, x, y, out, params, False)
+            if r is not _FAST:
+                return r
         k, v, vname, p = pick(bname, grad, x, y, params)
         return binary(k, bname, grad, "grad", v, vname, out, False, p)
 
     def backward_(grad, /, *, x=None, y=None, **params):
+        if type(grad) is not _ndarray or type(x if x is not None else y) is not _ndarray:
+            r = slow_backward(bname_, grad, x, y, None, params, True)
+            if r is not _FAST:
+                return r
         k, v, vname, p = pick(bname_, grad, x, y, params)
         return binary(k, bname_, grad, "grad", v, vname, None, True, p)
 
     ps = spec.params
-    what = f"{name}: {spec.formula}"
-    y_note = (
-        "y (the forward output) is accepted"
-        + (f" when {spec.from_y_condition}" if spec.from_y_condition else "")
-        + "; from x is the more accurate path."
-        if spec.backward_from_y
-        else "Needs x (the forward input); y is not accepted."
-    )
     mon = [("monitor", None)] if spec.flat is not None else []
-    mon_doc = (f"\n\n``monitor`` (a fastact.DeadUnitMonitor) counts, in the same pass, the "
-               f"outputs on the flat piece ({spec.flat}); NaN is not counted."
-               if spec.flat is not None else "")
     return {
         fname: _finish(forward, fname, _signature(["x"], [("out", None)] + mon, ps),
-                       f"{what}.\n\nReturns a new array, or writes ``out`` (which may be x)."
-                       + mon_doc),
+                       keyword_doc(spec, fname, "forward")),
         fname_: _finish(forward_, fname_, _signature(["x"], mon, ps),
-                        f"{what}, in place.\n\nWrites into x and returns it." + mon_doc),
+                        keyword_doc(spec, fname_, "forward_")),
         bname: _finish(backward, bname,
                        _signature(["grad"], [("x", None), ("y", None), ("out", None)], ps),
-                       f"grad * {name}'(x).\n\n{y_note}"),
+                       keyword_doc(spec, bname, "backward")),
         bname_: _finish(backward_, bname_,
                         _signature(["grad"], [("x", None), ("y", None)], ps),
-                        f"grad * {name}'(x), written into grad.\n\n{y_note}"),
+                        keyword_doc(spec, bname_, "backward_")),
     }
 
 
@@ -196,31 +303,75 @@ def _prelu(spec: Activation):
     k_fwd.grain = k_bwd.grain = PARALLEL_GRAIN[spec.family]
     run, run_backward = _kernels.run_prelu, _kernels.run_prelu_backward
 
+    def channel_weight(x, weight):
+        """weight shaped to broadcast along x's channel axis (for the ufuncs)."""
+        w = np.asarray(weight)
+        if w.ndim == 1 and w.size > 1 and x.ndim > 2:
+            w = w.reshape((-1,) + (1,) * (x.ndim - 2))
+        return w
+
+    def slow(fn, x, weight, out, monitor):
+        if not _interop.is_foreign(x):
+            return _FAST
+        if monitor is not None:
+            raise TypeError(f"{fn}(): monitor= counts NumPy arrays only")
+        dtype = _interop.float_dtype(fn, "x", x)
+        w = channel_weight(x, weight)
+        if w.dtype != dtype:
+            raise TypeError(f"{fn}(): weight has dtype {w.dtype} but x has dtype {dtype}; "
+                            f"they must match")
+        uf = _ufuncs().prelu
+        if fn == "prelu_":
+            return _interop.inplace_call(fn, "x", x, uf, (x, w),
+                                         lambda a: run(k_fwd, fn, a, weight, None, True))
+        return uf(x, w) if out is None else uf(x, w, out=out)
+
     def prelu(x, weight, /, *, out=None, monitor=None):
+        if type(x) is not _ndarray:
+            r = slow("prelu", x, weight, out, monitor)
+            if r is not _FAST:
+                return r
         r = run(k_fwd, "prelu", x, weight, out, False, monitor)
         if monitor is not None and monitor.warn:
             monitor._after_call("prelu")
         return r
 
     def prelu_(x, weight, /, *, monitor=None):
+        if type(x) is not _ndarray:
+            r = slow("prelu_", x, weight, None, monitor)
+            if r is not _FAST:
+                return r
         r = run(k_fwd, "prelu_", x, weight, None, True, monitor)
         if monitor is not None and monitor.warn:
             monitor._after_call("prelu_")
         return r
 
     def prelu_backward(grad, x, weight, /):
+        if (type(grad) is not _ndarray or type(x) is not _ndarray) and (
+                _interop.is_foreign(grad) or _interop.is_foreign(x)):
+            # dx by the ufunc; dweight as a sum over every axis but the channel
+            # axis, in float64 (lazy for Dask), then rounded, as for arrays.
+            dtype = _interop.float_dtype("prelu_backward", "x", x)
+            w = channel_weight(x, weight)
+            dx = _ufuncs().prelu_backward(grad, x, w)
+            g64 = np.asarray(grad) if isinstance(grad, list) else grad
+            prod = (g64 * x).astype(np.float64) * (x <= 0)
+            ndim = len(np.shape(x))
+            axes = tuple(d for d in range(ndim) if d != (1 if ndim >= 2 else 0))
+            if np.asarray(weight).size == 1:
+                axes = tuple(range(ndim))
+            dw = prod.sum(axis=axes)
+            dw = getattr(dw, "data", dw)    # a DataArray's sum: its array
+            return dx, np.reshape(dw, np.shape(weight)).astype(dtype)
         return run_backward(k_bwd, "prelu_backward", grad, x, weight)
 
-    doc = ("prelu: x if x > 0 else weight[c] * x; weight has 1 value or one per channel "
-           "(axis 1 for ndim >= 2, axis 0 for 1-d input).\n\n``monitor`` (a "
-           "fastact.DeadUnitMonitor) counts, in the same pass, the outputs with x <= 0.")
     return {
-        "prelu": _finish(prelu, "prelu", inspect.signature(prelu), doc),
-        "prelu_": _finish(prelu_, "prelu_", inspect.signature(prelu_), doc + " In place."),
-        "prelu_backward": _finish(
-            prelu_backward, "prelu_backward", inspect.signature(prelu_backward),
-            "(dx, dweight) for prelu: dx = grad * prelu'(x), "
-            "dweight[c] = sum of grad * x over x <= 0 in channel c (summed in float64)."),
+        "prelu": _finish(prelu, "prelu", inspect.signature(prelu), prelu_doc(spec, "prelu")),
+        "prelu_": _finish(prelu_, "prelu_", inspect.signature(prelu_),
+                          prelu_doc(spec, "prelu_")),
+        "prelu_backward": _finish(prelu_backward, "prelu_backward",
+                                  inspect.signature(prelu_backward),
+                                  prelu_doc(spec, "prelu_backward")),
     }
 
 
@@ -240,28 +391,49 @@ def _rowwise(spec: Activation):
     fname, fname_ = name, name + "_"
     bname, bname_ = name + "_backward", name + "_backward_"
 
+    def on_block(a, axis, inplace=False):
+        """The forward pass on one ndarray (a container's data, a Dask block)."""
+        return run(k_fwd, fname_ if inplace else fname, a, "x", None, inplace, axis, sign)
+
+    def on_blocks(g, y, axis, inplace=False):
+        return run(k_bwd, bname_ if inplace else bname, y, "y", None, inplace, axis, sign, g)
+
     def forward(x, /, *, axis=-1, out=None):
-        return run(k_fwd, fname, x, "x", out, False, _axis(fname, axis), sign)
+        axis = _axis(fname, axis)
+        if type(x) is not _ndarray and _interop.is_foreign(x):
+            return _interop.rowwise(fname, on_block, x, axis, False, out)
+        r = run(k_fwd, fname, x, "x", out, False, axis, sign)
+        return r[()] if isinstance(x, _generic) and out is None else r
 
     def forward_(x, /, *, axis=-1):
-        return run(k_fwd, fname_, x, "x", None, True, _axis(fname_, axis), sign)
+        axis = _axis(fname_, axis)
+        if type(x) is not _ndarray and _interop.is_foreign(x):
+            return _interop.rowwise(fname_, on_block, x, axis, True, None)
+        return run(k_fwd, fname_, x, "x", None, True, axis, sign)
 
     def backward(grad, /, *, y, axis=-1, out=None):
-        return run(k_bwd, bname, y, "y", out, False, _axis(bname, axis), sign, grad)
+        axis = _axis(bname, axis)
+        if (type(grad) is not _ndarray or type(y) is not _ndarray) and (
+                _interop.is_foreign(grad) or _interop.is_foreign(y)):
+            return _interop.rowwise_backward(bname, on_blocks, grad, y, axis, False, out)
+        return run(k_bwd, bname, y, "y", out, False, axis, sign, grad)
 
     def backward_(grad, /, *, y, axis=-1):
-        return run(k_bwd, bname_, y, "y", None, True, _axis(bname_, axis), sign, grad)
+        axis = _axis(bname_, axis)
+        if (type(grad) is not _ndarray or type(y) is not _ndarray) and (
+                _interop.is_foreign(grad) or _interop.is_foreign(y)):
+            return _interop.rowwise_backward(bname_, on_blocks, grad, y, axis, True, None)
+        return run(k_bwd, bname_, y, "y", None, True, axis, sign, grad)
 
-    what = f"{name} along axis: {spec.formula}"
     return {
         fname: _finish(forward, fname, inspect.signature(forward),
-                       f"{what}.\n\nReturns a new array, or writes ``out`` (which may be x)."),
-        fname_: _finish(forward_, fname_, inspect.signature(forward_), f"{what}, in place."),
+                       rowwise_doc(spec, fname, "forward")),
+        fname_: _finish(forward_, fname_, inspect.signature(forward_),
+                        rowwise_doc(spec, fname_, "forward_")),
         bname: _finish(backward, bname, inspect.signature(backward),
-                       f"Gradient of {name} from its output y (all a caller that ran the "
-                       "forward pass in place still has)."),
+                       rowwise_doc(spec, bname, "backward")),
         bname_: _finish(backward_, bname_, inspect.signature(backward_),
-                        f"Gradient of {name} from its output y, written into grad."),
+                        rowwise_doc(spec, bname_, "backward_")),
     }
 
 
@@ -275,21 +447,36 @@ def _maxout(spec: Activation):
             raise TypeError(f"{fname}(): pieces must be an int, got {type(pieces).__name__}")
         return pieces.__index__()
 
+    def on_block(a, pieces, axis):
+        return run(k_fwd, "maxout", a, pieces, axis, None)
+
+    def on_blocks(g, x, pieces, axis):
+        return run(k_bwd, "maxout_backward", x, pieces, axis, None, g)
+
     def maxout(x, /, pieces, *, axis=-1, out=None):
-        return run(k_fwd, "maxout", x, _pieces("maxout", pieces), _axis("maxout", axis), out)
+        pieces, axis = _pieces("maxout", pieces), _axis("maxout", axis)
+        if type(x) is not _ndarray and _interop.is_foreign(x):
+            if pieces < 1:
+                raise ValueError(f"maxout(): pieces must be >= 1, got {pieces}")
+            return _interop.maxout("maxout", on_block, x, pieces, axis, out)
+        return run(k_fwd, "maxout", x, pieces, axis, out)
 
     def maxout_backward(grad, /, *, x, pieces, axis=-1, out=None):
         fname = "maxout_backward"
-        return run(k_bwd, fname, x, _pieces(fname, pieces), _axis(fname, axis), out, grad)
+        pieces, axis = _pieces(fname, pieces), _axis(fname, axis)
+        if (type(grad) is not _ndarray or type(x) is not _ndarray) and (
+                _interop.is_foreign(grad) or _interop.is_foreign(x)):
+            if pieces < 1:
+                raise ValueError(f"{fname}(): pieces must be >= 1, got {pieces}")
+            return _interop.maxout_backward(fname, on_blocks, grad, x, pieces, axis, out)
+        return run(k_bwd, fname, x, pieces, axis, out, grad)
 
     return {
         "maxout": _finish(maxout, "maxout", inspect.signature(maxout),
-                          "Maximum of each group of `pieces` consecutive entries along axis "
-                          "(that axis shrinks by the factor pieces; NaN wins)."),
-        "maxout_backward": _finish(
-            maxout_backward, "maxout_backward", inspect.signature(maxout_backward),
-            "Routes each gradient to the first arg-max of its group (zeros elsewhere); "
-            "the result has x's shape."),
+                          maxout_doc(spec, "maxout")),
+        "maxout_backward": _finish(maxout_backward, "maxout_backward",
+                                   inspect.signature(maxout_backward),
+                                   maxout_doc(spec, "maxout_backward")),
     }
 
 

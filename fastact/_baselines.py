@@ -1,4 +1,4 @@
-"""What fastact is measured against: every SPEC.md activation as others write it.
+"""What fastact is measured against: every docs/CONTRACT.md activation as others write it.
 
 For each activation name (all three families, whether or not fastact has it
 yet) this module gives the implementations a competent user would reach for:
@@ -23,7 +23,7 @@ of it) and write their result into memory the caller allocated:
 ``forward_(x, p)``              x <- f(x)                  (in place)
 ``backward(g, x, y, out, p)``   out <- g * f'(x); reads x or y (``backward_input``)
 
-``p`` is the complete parameter dict (SPEC.md defaults overlaid with the caller's).
+``p`` is the complete parameter dict (docs/CONTRACT.md defaults overlaid with the caller's).
 The numbers these produce are checked against fastact in tests/test_baselines.py,
 so the benchmarks compare implementations of the same function.
 """
@@ -37,7 +37,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-# SPEC.md's parameters and defaults, for activations the table may not have yet.
+# docs/CONTRACT.md's parameters and defaults, for activations the table may not have yet.
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 DEFAULT_PARAMS: Mapping[str, Mapping[str, Any]] = {
@@ -342,7 +342,7 @@ def _prelu_backward_np(g, x, w):
 
 
 def _numpy_table() -> dict[str, Impl]:
-    """NumPy as a competent user writes it, for every SPEC.md activation."""
+    """NumPy as a competent user writes it, for every docs/CONTRACT.md activation."""
     special = _scipy_special()
     T: dict[str, Impl] = {}
 
@@ -498,7 +498,7 @@ def _numpy_table() -> dict[str, Impl]:
         lambda g, x, y, o, p: _np_elu_backward_y(g, y, o, SELU_ALPHA, SELU_SCALE), "y",
         note="scale * elu(x, alpha)")
 
-    def celu(x, o, p):  # max(0, x) + min(0, a expm1(x / a)), as SPEC.md writes it
+    def celu(x, o, p):  # max(0, x) + min(0, a expm1(x / a)), as docs/CONTRACT.md writes it
         a = p["alpha"]
         t = np.minimum(x, 0)
         np.divide(t, a, out=t)
@@ -865,7 +865,7 @@ def implementations(name: str, libraries=LIBRARIES) -> list[Impl]:
 
 def params_for(name: str, table_params: Mapping[str, Any] | None = None,
                **overrides) -> dict:
-    """SPEC.md defaults, overlaid with fastact's table defaults and ``overrides``."""
+    """docs/CONTRACT.md defaults, overlaid with fastact's table defaults and ``overrides``."""
     p = dict(DEFAULT_PARAMS.get(name, {}))
     for k, v in (table_params or {}).items():
         if v is not None:

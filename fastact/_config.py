@@ -44,6 +44,12 @@ def config() -> dict:
         "forced": os.environ.get("FASTACT_CPU", "").strip() or None,
         "openmp": info["openmp"],
         "threads": get_num_threads(),
+        "threads_from": ("set_num_threads / FASTACT_NUM_THREADS"
+                         if _kernels._explicit_num_threads() else
+                         "OpenMP's count (OMP_NUM_THREADS, threadpoolctl), capped at the "
+                         f"CPUs this process may use ({_kernels._cpu_cap_value()})"
+                         if not os.environ.get("OMP_NUM_THREADS", "").strip() else
+                         "OpenMP's count (OMP_NUM_THREADS, threadpoolctl)"),
         "forked_serial": _kernels._forked_serial(),
         "cpus": _cpu_count(),
         "cpu": cpu_name(),
@@ -68,7 +74,8 @@ def show_config(file=None) -> None:
         f"  driver:     {c['driver_flags']}",
         f"  SIMD level: {c['simd']}",
         f"  OpenMP:     {'on' if c['openmp'] else 'off (single-threaded build)'}",
-        f"  threads:    {c['threads']} in use, {c['cpus']} CPU(s) available"
+        f"  threads:    {c['threads']} in use, {c['cpus']} CPU(s) available; from "
+        f"{c['threads_from']}"
         + (" (forked from a multi-threaded process: single-threaded)"
            if c["forked_serial"] else ""),
         f"  CPU:        {c['cpu']} ({c['machine']})",

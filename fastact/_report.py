@@ -6,7 +6,7 @@ installed (fastact/_baselines.py), side by side in one run, at an in-cache and
 a memory-sized array, with 1 thread and with all threads.  It measures the
 memory-bandwidth limit in the same run (an in-place stream over a large array,
 ``np.multiply(a, 1.0, out=a)``) and states how close each large-array row comes
-to it, then checks the cost ordering that SPEC.md quotes ("ReLU is 6x or more
+to it, then checks the cost ordering that docs/CONTRACT.md quotes ("ReLU is 6x or more
 faster than Sigmoid"; piecewise < exponential < two transcendental calls).
 
 Timing: every measurement is the median of several samples taken with
@@ -63,7 +63,7 @@ DIRECTIONS = {
     "backward": "backward (from x) into a preallocated out",
 }
 
-# SPEC.md's cost tiers: piecewise-linear < one exponential < two transcendental
+# docs/CONTRACT.md's cost tiers: piecewise-linear < one exponential < two transcendental
 # calls.  logsigmoid (= -softplus(-x)) needs exp and log like softplus.
 TWO_TRANSCENDENTAL = frozenset({"softplus", "mish", "gelu", "logsigmoid"})
 TIER_NAMES = {1: "piecewise-linear", 2: "exponential", 3: "two transcendental calls"}
@@ -78,7 +78,7 @@ VARIANTS = {label: (name, p) for name, rows in B.VARIANTS.items() for label, p i
 
 
 def tier(name: str, family: str) -> int | None:
-    """SPEC.md's cost tier of an activation (None for the row-wise family)."""
+    """docs/CONTRACT.md's cost tier of an activation (None for the row-wise family)."""
     if family == "piecewise":
         return 1
     if family == "exponential":
@@ -816,7 +816,7 @@ def print_target_table(report: dict, file=sys.stdout):
 
 
 def print_verdict(report: dict, file=sys.stdout):
-    print("\ncost ordering, measured (SPEC.md: piecewise-linear < exponential < two "
+    print("\ncost ordering, measured (docs/CONTRACT.md: piecewise-linear < exponential < two "
           "transcendental calls;\nthe sources: \"ReLU is 6x or more faster than Sigmoid\")",
           file=file)
     groups = []

@@ -58,7 +58,7 @@ class Activation:
     backward_from_y: whether the backward pass accepts the forward output ``y`` at
                      the default parameters (see ``accepts_y`` for other values)
     from_y_condition: when ``y`` is accepted only for some parameters, the rule
-    formula:         the forward formula, as SPEC.md states it (for docs and reports)
+    formula:         the forward formula, as docs/CONTRACT.md states it (for docs and reports)
     api:             "elementwise"; "prelu" (weight is a second array); "rowwise"
                      (reduces along ``axis``, backward from y); "maxout"
     kernels:         names of the compiled kernels: forward, backward from x,
@@ -70,6 +70,11 @@ class Activation:
                      for activations whose forward takes ``monitor=`` (a
                      DeadUnitMonitor; the forward kernel has a counting twin
                      <name>_forward_count); None for the others
+    ufunc_rule:      how the ufunc's inner loop (fastact.ufunc; the parameters
+                     arrive there as broadcast inputs) does what ``pack`` does:
+                     "copy" (the parameters as they are), "ordered" (p0 <= p1),
+                     "nonzero" (p0 != 0), "celu" (p0 != 0, p1 = 1/p0).  Elements
+                     whose parameters break the rule (or are not finite) are NaN.
     """
 
     name: str
@@ -90,6 +95,11 @@ class Activation:
     )
     choices: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     flat: Optional[str] = None
+    ufunc_rule: str = "copy"
+    # Accuracy bound (forward, backward) in ULPs of the array's dtype against an
+    # exact reference, as the tests check it (tests/references.py, ACCURACY.md,
+    # tests/test_rowwise.py); 0 = exact (the correctly rounded result).
+    ulp: Tuple[float, float] = (0, 0)
 
     def __post_init__(self):
         if self.family not in FAMILIES:
@@ -133,6 +143,34 @@ class Activation:
         if self._y_rule is None:
             return True
         return bool(self._y_rule(self.resolve(self.name + "_backward", params)))
+
+
+def ufunc_names(spec: Activation) -> list:
+    """(ufunc name, kernel, kind) for ``spec``'s ufuncs in fastact.ufunc; kind is
+    "forward", "backward" (grad, x), "backward_y" (grad, y); row-wise: gufuncs
+    "forward" (x) and "backward_y" (grad, y).  A string parameter's value is part
+    of the name (gelu_tanh).  maxout has none (its axis shrinks)."""
+    if spec.api == "maxout":
+        return []
+    if spec.api == "prelu":
+        return [("prelu", spec.kernels[0], "forward"),
+                ("prelu_backward", spec.kernels[1], "backward")]
+    if spec.api == "rowwise":
+        return [(spec.name, spec.kernels[0], "forward"),
+                (spec.name + "_backward", spec.kernels[2], "backward_y")]
+    out = []
+    keys = list(spec.choices)
+    combos: list = [{}]
+    for key in keys:
+        combos = [dict(c, **{key: v}) for c in combos for v in spec.choices[key]]
+    for combo in combos:
+        names = spec.kernels_for(dict(spec.params, **combo))
+        base = spec.name + "".join(spec.choices[k][v] for k, v in combo.items())
+        for kernel, suffix, kind in zip(names, ("", "_backward", "_backward_y"),
+                                        ("forward", "backward", "backward_y")):
+            if kernel is not None:
+                out.append((base + suffix, kernel, kind))
+    return out
 
 
 def _hardtanh_pack(p):
@@ -183,6 +221,7 @@ _ROWS = [
         "clip(x, min_val, max_val)",
         {"min_val": -1.0, "max_val": 1.0},
         pack=_hardtanh_pack,
+        ufunc_rule="ordered",
     ),
     _piecewise(
         "hardsigmoid",
@@ -190,9 +229,10 @@ _ROWS = [
         {"slope": 1.0 / 6.0, "offset": 0.5},
         y_kernel="backward_y",
         pack=lambda p: (p["slope"], p["offset"]),
+        ulp=(2, 0),
     ),
-    _piecewise("hardswish", "x * clip(x + 3, 0, 6) / 6", backward_from_y=False),
-    _piecewise("softsign", "x / (1 + |x|)", y_kernel="backward_y"),
+    _piecewise("hardswish", "x * clip(x + 3, 0, 6) / 6", backward_from_y=False, ulp=(2, 3)),
+    _piecewise("softsign", "x / (1 + |x|)", y_kernel="backward_y", ulp=(2, 3)),
 ]
 
 
@@ -217,6 +257,7 @@ def _softplus_pack(p):
 def _exponential(name, formula, params=None, *, kernel=None, from_y=True, **kw):
     """A row of the exponential family (kernels in pyx/_exponential.pxd)."""
     k = kernel or name
+    kw.setdefault("ulp", (2, 3))   # ACCURACY.md: every float32 input swept
     return Activation(
         name=name,
         family="exponential",
@@ -253,12 +294,14 @@ _ROWS += [
         from_y_condition="alpha > 0",
         pack=_celu_pack,
         _y_rule=lambda p: p["alpha"] > 0,
+        ufunc_rule="celu",
     ),
     _exponential(
         "softplus",
         "log(1 + exp(beta * x)) / beta, or x where beta * x > threshold",
         {"beta": 1.0, "threshold": 20.0},
         pack=_softplus_pack,
+        ufunc_rule="nonzero",
     ),
     _exponential("silu", "x * sigmoid(x)", kernel="swish", from_y=False,
                  pack=lambda p: (1.0,)),
@@ -266,7 +309,7 @@ _ROWS += [
                  pack=lambda p: (p["beta"],)),
 ]
 
-# gelu and mish (issue 3): no backward from y (SPEC.md).  gelu's approximate picks
+# gelu and mish (issue 3): no backward from y (docs/CONTRACT.md).  gelu's approximate picks
 # the kernels: "none" -> gelu_forward / gelu_backward (erf-based), "tanh" ->
 # gelu_tanh_forward / gelu_tanh_backward.
 _ROWS += [
@@ -291,6 +334,7 @@ def _rowwise(name, formula, kernel, sign):
         api="rowwise",
         kernels=(f"{kernel}_forward", f"{kernel}_backward", f"{kernel}_backward"),
         pack=lambda p: (sign,),
+        ulp=(4, 8),
     )
 
 

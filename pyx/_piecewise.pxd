@@ -5,7 +5,7 @@
 # shared loop driver around it for float32 and float64, so the compiler sees the
 # formula inside a plain counted loop and emits packed SIMD.
 #
-# Conventions (see SPEC.md and README "Semantics"):
+# Conventions (see docs/CONTRACT.md and README "Semantics"):
 # * signature: forward f(x, p0, p1, p2); backward f(g, v, p0, p1, p2) where v is
 #   the forward input x, or the output y for the *_backward_y variants.
 #   p0..p2 are the activation's parameters, already rounded to the array dtype.

@@ -1,7 +1,7 @@
 """Independent NumPy references for fastact's activations (never calls fastact).
 
 ``REFERENCES`` maps an activation's name to a :class:`Reference`: its forward
-and backward written directly from SPEC.md, plus how closely the kernels must
+and backward written directly from docs/CONTRACT.md, plus how closely the kernels must
 match it.  The tests pick the activations from ``fastact.ACTIVATIONS`` and the
 formulas from here, so adding an activation means adding one entry below
 (``test_table.py`` fails for a piecewise activation that has none).
@@ -17,7 +17,7 @@ How the tests evaluate a reference (see ``ulp.py`` / ``test_accuracy.py``):
 * Parameters are rounded to the array's dtype first (the kernels compute with
   ``dtype(param)``), then converted to the working precision.
 * Functions receive NumPy arrays in the working precision and keyword
-  parameters named as in SPEC.md (complete: defaults already filled in), and
+  parameters named as in docs/CONTRACT.md (complete: defaults already filled in), and
   must run under ``np.errstate(all="ignore")`` without relying on warnings.
 
 Semantics the piecewise references encode (the contract of pyx/_piecewise.pxd):
@@ -44,7 +44,7 @@ class Reference:
     forward(x, **params) -> f(x)
     backward(g, x, **params) -> g * f'(x)
     backward_y(g, y, **params) -> the same from the forward output y; None where
-        SPEC.md says the derivative cannot be written from y.
+        docs/CONTRACT.md says the derivative cannot be written from y.
     forward_ulp / backward_ulp: allowed distance in ULPs of the dtype from the
         reference rounded to the dtype; 0 means bitwise equal (sign of zero
         included, any NaN matches any NaN).

@@ -19,7 +19,7 @@ NAMES = elementwise_names()
 SPEC_PARAM_NAMES = {"negative_slope", "min_val", "max_val", "slope", "offset", "alpha",
                     "beta", "threshold", "approximate", "axis", "pieces"}
 
-# SPEC.md's piecewise-linear table: parameters with defaults, backward from y.
+# docs/CONTRACT.md's piecewise-linear table: parameters with defaults, backward from y.
 SPEC_PIECEWISE = {
     "identity": ({}, True),
     "relu": ({}, True),
@@ -31,7 +31,7 @@ SPEC_PIECEWISE = {
     "hardswish": ({}, False),
     "softsign": ({}, True),
 }
-# SPEC.md's other families (checked once they exist): family, backward from y.
+# docs/CONTRACT.md's other families (checked once they exist): family, backward from y.
 SPEC_OTHERS = {
     "sigmoid": ("exponential", True), "logsigmoid": ("exponential", True),
     "tanh": ("exponential", True), "tanhshrink": ("exponential", False),

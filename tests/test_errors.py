@@ -194,7 +194,7 @@ def test_y_where_not_allowed(name):
 
 
 def test_y_rules_of_spec():
-    """SPEC.md: y is accepted by leaky_relu exactly when negative_slope > 0."""
+    """docs/CONTRACT.md: y is accepted by leaky_relu exactly when negative_slope > 0."""
     spec = fastact.ACTIVATIONS["leaky_relu"]
     assert spec.accepts_y() and spec.accepts_y(negative_slope=0.2)
     assert not spec.accepts_y(negative_slope=0.0)
