@@ -266,3 +266,28 @@ def test_swish_beta_and_elu_alpha():
         fa.elu_backward(np.ones(3), y=np.ones(3), alpha=-1.0)
     with pytest.raises(ValueError):
         fa.tanhshrink_backward(np.ones(3), y=np.ones(3))
+
+
+# ---------------------------------------------------------------------------
+# A grad near the largest float times a derivative below 1: in range, so
+# finite and within the bound (the SIMD sigmoid' once multiplied grad by the
+# quotient before its power of two: inf at tanh'(2) with grad = 3.4e38, found
+# by the property suite).
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", NAMES)
+def test_huge_grad_times_derivative(name, dtype):
+    fi = np.finfo(dtype)
+    x = np.linspace(-12, 12, 4001).astype(dtype)
+    work = LD if dtype == np.float64 else np.float64
+    with np.errstate(all="ignore"):
+        for gv in (fi.max, fi.max / 3, -fi.max / 1.5):
+            g = np.full_like(x, gv)
+            got = getattr(fa, name + "_backward")(g, x=x)
+            ref = work(gv) * REF[name][1](x.astype(work))
+            inside = np.abs(ref) < work(fi.max) * (1 - 2 * work(fi.eps))
+            assert np.isfinite(got[inside]).all(), (
+                name, gv, x[inside][~np.isfinite(got[inside])][:3])
+            err = ulp_error(got[inside], ref[inside], dtype)
+            i = int(np.argmax(err))
+            assert err[i] <= 3.5, (name, gv, x[inside][i], got[inside][i], err[i])

@@ -137,8 +137,10 @@ FA256 __m256 fa256_sigmoid_deriv_g(__m256 g, __m256 x, int k2) {
     __m256 r = fa256_recip(sq);
     __m256 q0 = _mm256_mul_ps(p, r);
     __m256 rem = _mm256_add_ps(_mm256_fnmadd_ps(q0, sq, p), _mm256_fnmadd_ps(q0, sq_lo, lo));
-    __m256 q = _mm256_mul_ps(g, _mm256_fmadd_ps(rem, r, q0));
-    return fa256_scale_neg(q, _mm256_add_epi32(n, _mm256_set1_epi32(k2)));
+    /* 2^max(n, -64) before g, the rest after (as fa512_sigmoid_deriv_g) */
+    __m256i n1 = _mm256_max_epi32(n, _mm256_set1_epi32(-64));
+    __m256 q = _mm256_mul_ps(g, _mm256_mul_ps(_mm256_fmadd_ps(rem, r, q0), fa256_pow2i(n1)));
+    return fa256_scale_neg(q, _mm256_add_epi32(_mm256_sub_epi32(n, n1), _mm256_set1_epi32(k2)));
 }
 
 /* swish(x) = x sigma(beta x), as fa512_swish */

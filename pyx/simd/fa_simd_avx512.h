@@ -123,7 +123,7 @@ FA512 __m512 fa512_sigmoid(__m512 x) {
 
 /* g sigma'(x) 2^k = g z / (1 + z)^2 2^k, z = e^-|x| (even: no overflow).
  * (1 + z)^2 as sq + sq_lo (fma), the quotient (p + lo) / (sq + sq_lo)
- * corrected once, times g, 2^(n + k) last: a subnormal result rounds once
+ * corrected once, times g, 2^(n + k) around it: a subnormal result rounds once
  * (as sigmoid_backward in pyx/_exponential.pxd).  k = 0: sigmoid', k = 2 on
  * 2x: tanh' = 4 sigma'(2x). */
 FA512 __m512 fa512_sigmoid_deriv_g(__m512 g, __m512 x, __m512 k) {
@@ -134,8 +134,13 @@ FA512 __m512 fa512_sigmoid_deriv_g(__m512 g, __m512 x, __m512 k) {
     __m512 r = _mm512_rcp14_ps(sq);
     __m512 q0 = _mm512_mul_ps(p, r);
     __m512 rem = _mm512_add_ps(_mm512_fnmadd_ps(q0, sq, p), _mm512_fnmadd_ps(q0, sq_lo, lo));
-    return _mm512_scalef_ps(_mm512_mul_ps(g, _mm512_fmadd_ps(rem, r, q0)),
-                            _mm512_add_ps(n, k));
+    /* 2^n in two steps, as the formula's split exp: 2^max(n, -64) before g (the
+     * quotient stays normal, and g near the largest float does not overflow
+     * against a result that is in range), the rest after (a subnormal result
+     * rounds once) */
+    __m512 n1 = _mm512_max_ps(n, FA512_F(-64.0f));
+    __m512 q = _mm512_scalef_ps(_mm512_fmadd_ps(rem, r, q0), n1);
+    return _mm512_scalef_ps(_mm512_mul_ps(g, q), _mm512_add_ps(_mm512_sub_ps(n, n1), k));
 }
 
 /* swish(x) = x sigma(a), a = beta x (silu: beta = 1).  As sigmoid, with the

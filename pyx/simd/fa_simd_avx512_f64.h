@@ -100,7 +100,11 @@ FA512 __m512d fa512d_sigmoid_deriv_g(__m512d g, __m512d x, __m512d k) {
     __m512d s = fa512d_one_plus_exp_neg_abs(x, &p, &n, &z, &e);
     __m512d inv = _mm512_div_pd(FA512D(1.0),
                                 _mm512_fmadd_pd(s, s, _mm512_mul_pd(_mm512_add_pd(s, s), e)));
-    return _mm512_scalef_pd(_mm512_mul_pd(g, _mm512_mul_pd(p, inv)), _mm512_add_pd(n, k));
+    /* 2^max(n, -512) before g, the rest after, as the formula's split exp
+     * (p 2^n1 and 2^(n - n1)): g near the largest double does not overflow */
+    __m512d n1 = _mm512_max_pd(n, FA512D(-512.0));
+    __m512d q = _mm512_scalef_pd(_mm512_mul_pd(p, inv), n1);
+    return _mm512_scalef_pd(_mm512_mul_pd(g, q), _mm512_add_pd(_mm512_sub_pd(n, n1), k));
 }
 
 /* silu(x) = x sigma(x) (swish with beta = 1; the loops call it for beta = 1
