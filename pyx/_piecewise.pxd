@@ -200,11 +200,12 @@ cdef inline int relu6_alive(floating x, floating p0, floating p1, floating p2) n
 # select and the count.  Equal to leaky_relu_forward / prelu_forward for every
 # input but NaN, which comes out as itself instead of as slope * NaN: the same
 # NaN, unless the input was a signaling NaN (which then passes through
-# unquieted, as relu and relu6 pass it).
+# unquieted, as relu and relu6 pass it).  The slope piece is _times_slope, as
+# in the plain formulas (a bare p0 * x gave NaN for -inf at a zero slope).
 cdef inline floating leaky_relu_forward_flat_first(floating x, floating p0, floating p1,
                                                    floating p2) noexcept nogil:
-    return p0 * x if leaky_relu_flat(x, p0, p1, p2) else x
+    return _times_slope(p0, x) if leaky_relu_flat(x, p0, p1, p2) else x
 
 cdef inline floating prelu_forward_flat_first(floating x, floating w, floating p0,
                                               floating p1, floating p2) noexcept nogil:
-    return w * x if prelu_flat(x, p0, p1, p2) else x
+    return _times_slope(w, x) if prelu_flat(x, p0, p1, p2) else x

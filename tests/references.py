@@ -265,7 +265,9 @@ def prelu_dweight(g: Array, x: Array, weight: Array) -> Tuple[Array, Array]:
     if w.size == 1 or x64.ndim == 0:
         per = terms.reshape(1, -1)
     else:
-        per = np.moveaxis(terms, 1 if x64.ndim >= 2 else 0, 0).reshape(w.size, -1)
+        moved = np.moveaxis(terms, 1 if x64.ndim >= 2 else 0, 0)
+        # (-1 cannot be inferred for zero channels: found by the long profile)
+        per = moved.reshape(w.size, moved.size // w.size if w.size else 0)
     sums, mags = [], []
     for row in per:
         if np.isfinite(row).all():

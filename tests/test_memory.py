@@ -107,6 +107,14 @@ def _call_mix():
     ]
     buf = x.copy()
     calls.append(lambda: fastact.relu(buf[:, :5], out=buf[:, 1:]))       # buffered overlap
+    # dead-unit monitoring: the counting driver's counters and channel arrays
+    mon, per_channel = fastact.DeadUnitMonitor(), fastact.DeadUnitMonitor(per_channel=True)
+    calls += [
+        lambda: fastact.relu_(x.copy(), monitor=mon),
+        lambda: fastact.leaky_relu(x.T, monitor=fastact.DeadUnitMonitor(per_channel=True)),
+        lambda: fastact.relu6(x, out=np.empty_like(x), monitor=per_channel),
+        lambda: fastact.prelu(x, np.full(6, 0.25, np.float32), monitor=per_channel),
+    ]
     errors = [
         lambda: fastact.relu(x.astype(np.int32)),
         lambda: fastact.relu(np.ma.masked_array(x)),
@@ -116,6 +124,8 @@ def _call_mix():
         lambda: fastact.relu_backward(g, x=x[:, :5]),
         lambda: fastact.relu(x, out=np.zeros((4, 6))),
         lambda: fastact.leaky_relu_backward(g, y=x, negative_slope=-1.0),
+        lambda: fastact.relu(x, monitor="yes"),
+        lambda: fastact.relu(x.T, monitor=per_channel),     # 4 channels, not 6
     ]
     for c in calls:
         c()

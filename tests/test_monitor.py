@@ -132,6 +132,41 @@ def test_nan_is_not_dead_and_specials_count_by_their_piece(name, dtype):
     assert m.last_dead == 0 and m.last_total == 8 and m.fraction == 0.0
 
 
+@dtypes
+@pytest.mark.parametrize("name,params", [
+    ("leaky_relu", {"negative_slope": 0.0}), ("leaky_relu", {"negative_slope": -0.0}),
+    ("leaky_relu", {"negative_slope": 0.01}), ("leaky_relu", {"negative_slope": -2.5}),
+    ("prelu", {"weight": [0.0]}), ("prelu", {"weight": [0.0, -0.0, 0.25, -3.0]}),
+    ("relu", {}), ("relu6", {})], ids=str)
+def test_monitored_forward_is_the_plain_forward_on_special_values(name, params, dtype):
+    """The counting kernels evaluate their own form of the formula (leaky_relu
+    and prelu around x <= 0); it must give the plain kernels' bits on every
+    input.  A zero slope times -inf is the limit -0, not NaN (the counting
+    form once multiplied bare: NaN where the plain kernel gives -0)."""
+    rng = rng_for("monitor-specials", name, dtype, str(params))
+    x = np.tile(special_values(dtype), 40)
+    rng.shuffle(x)
+    x = x.reshape(-1, 4)                        # 280 x 4: the channel axis innermost
+    kw = {k: v for k, v in params.items() if k != "weight"}
+    w = params.get("weight")
+
+    def run(arr, monitor):
+        if name == "prelu":
+            return fastact.prelu(arr, np.array(w, dtype), monitor=monitor)
+        return getattr(fastact, name)(arr, monitor=monitor, **kw)
+
+    views = [x, np.asfortranarray(x), x[::-2], x[:, ::-1]]
+    if w is None or len(w) == 1:                  # other channel counts
+        views += [x.reshape(-1), x.reshape(-1)[::3],
+                  np.ascontiguousarray(x.T)]      # 4 x 280: the channel axis outer
+    for v in views:
+        want = run(v, None)
+        for per_channel in (False, True):
+            m = fastact.DeadUnitMonitor(per_channel=per_channel)
+            assert_bitwise_equal(run(v, m), want)
+            assert m.last_dead == int(FLAT[name](v).sum())
+
+
 # Shapes large enough to split across threads (piecewise grain 32 K per thread),
 # not multiples of any vector or block size; channel axis innermost, outer,
 # and 1-d (every element its own channel).
@@ -148,7 +183,7 @@ def test_threads_never_change_the_counts(name, dtype, per_channel, shape):
     x = moderate(rng_for("monitor-threads", name, dtype, shape), shape, dtype)
     x.reshape(-1)[::97] = np.nan
     results = []
-    for threads in (1, 2, 3):
+    for threads in (1, 2, 3, 17):   # 17: more threads than the stack counters hold
         m = fastact.DeadUnitMonitor(per_channel=per_channel)
         with fastact.num_threads(threads):
             y = call(name, "new", x, m)

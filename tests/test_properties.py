@@ -15,6 +15,8 @@ overlapping an input's memory.  Then:
 * ``out=`` / in place return the object passed; new results are plain arrays;
 * nothing outside the written array changes (the gaps of a strided out, the
   inputs unless out overlaps them);
+* with a DeadUnitMonitor (relu, relu6, leaky_relu, prelu forward, drawn per
+  call or per channel), the same bits, and the counts NumPy finds;
 * the plain result matches the independent references of tests/
   (references.py, test_exponential.py, test_gelu_mish.py, test_rowwise.py,
   test_prelu.py) within the documented bounds (ACCURACY.md).
@@ -37,6 +39,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from refcheck import check_backward, check_backward_y, check_forward
 from references import REFERENCES
+from test_monitor import check as check_monitor
 from test_robustness import KeepsTwoD, Tagged
 from ulp import assert_matches_reference, same_bits
 
@@ -231,7 +234,12 @@ def cases(draw, entry_list=ENTRIES):
                         draw(st.integers(0, 4)))
         else:
             out_plan = ("fresh", None, draw(layouts(len(shapes["result"]))), 0)
-    return entry, dtype, shapes, params, arrays, lays, out_plan
+    # relu, relu6, leaky_relu, prelu forward: also with a DeadUnitMonitor (the
+    # counting kernels compute the same result in their own loops)
+    monitor = None
+    if entry.direction == "forward" and spec.flat is not None:
+        monitor = draw(st.sampled_from([None, "call", "channel"]))
+    return entry, dtype, shapes, params, arrays, lays, out_plan, monitor
 
 
 # ---------------------------------------------------------------------------
@@ -432,9 +440,12 @@ def _written_mask(buf_len, lay, shape, start):
 
 
 def run_case(case):
-    entry, dtype, shapes, params, arrays, lays, out_plan = case
+    entry, dtype, shapes, params, arrays, lays, out_plan, monitor_kind = case
     note(f"{entry.id} {np.dtype(dtype).name} params={params} shapes={shapes}")
-    note(f"layouts={lays} out={out_plan}")
+    note(f"layouts={lays} out={out_plan} monitor={monitor_kind}")
+    monitor = (fastact.DeadUnitMonitor(per_channel=monitor_kind == "channel")
+               if monitor_kind else None)
+    call_params = dict(params, monitor=monitor) if monitor else params
     result_shape = shapes["result"]
     # Buffers: one per argument; an overlapping out shares its argument's.
     bufs, views = {}, {}
@@ -471,14 +482,17 @@ def run_case(case):
             want = entry.call(plain_args, params, plain_out)
     except (TypeError, ValueError) as exc:
         with pytest.raises(type(exc)):
-            entry.call(given, params, out)
+            entry.call(given, call_params, out)
         for r, b in bufs.items():   # a refused call writes nothing
             assert _raw_equal(b, before[r]), (entry.id, r)
+        assert monitor is None or monitor.calls == 0
         return
     if entry.mode == "inplace":
         want = plain_args[entry.written]
     with np.errstate(all="ignore"):
-        got = entry.call(given, params, out)
+        got = entry.call(given, call_params, out)
+    if monitor is not None:   # its counts: NumPy's count of the flat piece
+        check_monitor(monitor, entry.activation, snapshot["x"], monitor_kind == "channel")
 
     # the returned object
     if entry.mode == "out":
@@ -546,8 +560,8 @@ def test_a_planted_defect_is_found(monkeypatch):
     layout) -- it can fail."""
     real = fastact.relu
 
-    def broken(x, *, out=None):
-        r = real(x, out=out)
+    def broken(x, *, out=None, monitor=None):
+        r = real(x, out=out, monitor=monitor)
         if not np.asarray(x).flags.c_contiguous and np.asarray(r).size:
             np.asarray(r).reshape(-1)[0] += 1
         return r

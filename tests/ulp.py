@@ -57,7 +57,7 @@ def ulp_distance(a, b) -> np.ndarray:
     mask = np.uint64((1 << (width - 1)) - 1)
     sa, sb = ua >> np.uint64(width - 1), ub >> np.uint64(width - 1)
     ma, mb = ua & mask, ub & mask
-    same_sign = np.where(ma > mb, ma - mb, mb - ma)
+    same_sign = np.maximum(ma, mb) - np.minimum(ma, mb)   # (np.where would wrap one side)
     d = np.where(sa == sb, same_sign, ma + mb).astype(np.float64)
     na, nb = np.isnan(a), np.isnan(b)
     d = np.where(na | nb, np.inf, d)

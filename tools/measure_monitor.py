@@ -23,20 +23,33 @@ kernel's.  (What CPU time cannot remove: caches and memory bandwidth shared
 with the other processes; interleaving spreads that over all variants.)
 The table gives the median ns per element, each variant's median relative to
 ``plain`` (the overhead) and the same for the 10th percentiles.
+
+Before/after a change, on a machine too noisy for two separate runs to agree:
+
+    python tools/measure_monitor.py --trees /path/before,. --repeat 4 --sizes 256K,16M
+
+runs the measurement in each source tree (each built in place; the fastact
+imported is that tree's) in alternating processes, ``--repeat`` times, and
+prints per case and tree the medians over the runs: plain ns/el (p10) and the
+per-call monitor's overhead over plain (of the medians, of the p10s, and each
+run's).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
+# --trees runs this script once per tree with FASTACT_MEASURE_ROOT set.
+sys.path.insert(0, os.environ.get("FASTACT_MEASURE_ROOT") or os.path.dirname(HERE))
 
 import fastact  # noqa: E402
 from fastact import _baselines as B  # noqa: E402
@@ -98,12 +111,21 @@ def main(argv=None) -> int:
     p.add_argument("--rounds", type=int, default=400)
     p.add_argument("--budget", type=float, default=20.0,
                    help="seconds per (activation, dtype, size) at most (default 20)")
+    p.add_argument("--json", action="store_true",
+                   help="print {case: {variant: [median, p10]}} instead of the table")
+    p.add_argument("--trees", help="comma-separated source trees to compare (see above)")
+    p.add_argument("--repeat", type=int, default=3, help="runs per tree with --trees")
     args = p.parse_args(argv)
+    if args.trees:
+        return compare_trees(args)
     fastact.set_num_threads(1)
-    print(f"fastact {fastact.__version__}, target {fastact._dispatch.current()}, 1 thread, "
-          f"in place; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print("| activation | dtype | size | plain ns/el | monitor | channels | numpy+count | calls |")
-    print("|---|---|---|---|---|---|---|---|")
+    results = {}
+    if not args.json:
+        print(f"fastact {fastact.__version__}, target {fastact._dispatch.current()}, 1 thread, "
+              f"in place; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        print("| activation | dtype | size | plain ns/el | monitor | channels | numpy+count "
+              "| calls |")
+        print("|---|---|---|---|---|---|---|---|")
     for name in args.only.split(","):
         for dtype in args.dtypes.split(","):
             for size in args.sizes.split(","):
@@ -113,6 +135,10 @@ def main(argv=None) -> int:
                 med = {v: statistics.median(s) for v, s in kept.items()}
                 p10 = {v: statistics.quantiles(s, n=10)[0] for v, s in kept.items()}
                 base = med["plain"]
+                results[f"{name} {dtype} {size_label(n)}"] = {
+                    v: [med[v], p10[v]] for v in med}
+                if args.json:
+                    continue
 
                 def cell(v, med=med, p10=p10, base=base):
                     if v not in med:
@@ -123,6 +149,42 @@ def main(argv=None) -> int:
                 print(f"| {name} | {dtype} | {size_label(n)} | {base:.3f} (p10 {p10['plain']:.3f}) "
                       f"| {cell('monitor')} | {cell('channels')} | {cell('numpy')} "
                       f"| {min(len(v) for v in kept.values())} |", flush=True)
+    if args.json:
+        print(json.dumps(dict(results, _fastact=os.path.dirname(fastact.__file__))))
+    return 0
+
+
+def compare_trees(args) -> int:
+    """The measurement in each tree, in alternating processes, args.repeat times."""
+    trees = [os.path.abspath(t) for t in args.trees.split(",")]
+    cmd = [sys.executable, os.path.abspath(__file__), "--json", "--only", args.only,
+           "--dtypes", args.dtypes, "--sizes", args.sizes, "--rounds", str(args.rounds),
+           "--budget", str(args.budget)]
+    runs = {t: [] for t in trees}
+    for r in range(args.repeat):
+        for t in (trees if r % 2 == 0 else trees[::-1]):
+            out = subprocess.run(cmd, env=dict(os.environ, FASTACT_MEASURE_ROOT=t),
+                                 capture_output=True, text=True, check=True)
+            runs[t].append(json.loads(out.stdout.strip().splitlines()[-1]))
+            if os.path.dirname(runs[t][-1].pop("_fastact")) != t:
+                raise SystemExit(f"{t}: the fastact imported is not this tree's (built in place?)")
+    print(f"{args.repeat} runs per tree, alternated; 1 thread, in place; CPU ns/el median "
+          f"(p10) over the runs; monitor overhead over plain: of the medians / of the p10s "
+          f"[each run's]")
+    print("| case | " + " | ".join(f"{t}: plain | monitor overhead" for t in trees) + " |")
+    print("|---|" + "---|---|" * len(trees))
+    med = statistics.median
+    for case in runs[trees[0]][0]:
+        cells = []
+        for t in trees:
+            pl = [x[case]["plain"] for x in runs[t]]
+            mo = [x[case]["monitor"] for x in runs[t]]
+            each = sorted(m[0] / p[0] - 1 for m, p in zip(mo, pl))
+            pm, pp = med(v[0] for v in pl), med(v[1] for v in pl)
+            mm, mp = med(v[0] for v in mo), med(v[1] for v in mo)
+            cells.append(f"{pm:.3f} ({pp:.3f}) | {mm / pm - 1:+.1%} / {mp / pp - 1:+.1%} "
+                         f"[{' '.join(f'{v:+.0%}' for v in each)}]")
+        print(f"| {case} | " + " | ".join(cells) + " |", flush=True)
     return 0
 
 
