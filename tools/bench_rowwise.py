@@ -58,8 +58,12 @@ def calls(op, direction, shape, axis, dtype):
         if torch is not None:
             tx = torch.from_numpy(x)
             to = torch.empty_like(tx)
-            tf = getattr(torch, op)
-            out["torch"] = lambda: tf(tx, dim, out=to)
+            if op == "softmin":  # torch.nn.functional.softmin allocates: the same steps into out=
+                tn = torch.empty_like(tx)
+                out["torch"] = lambda: torch.softmax(torch.neg(tx, out=tn), dim, out=to)
+            else:
+                tf = getattr(torch, op)
+                out["torch"] = lambda: tf(tx, dim, out=to)
         if scipy_special is not None:
             if op == "softmin":
                 out["scipy"] = lambda: scipy_special.softmax(-x, axis=axis)

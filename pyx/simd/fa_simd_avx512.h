@@ -888,4 +888,6 @@ FA512_LOOP2(mish_backward, fa512_mish_deriv(x))
 #define FA_SIMD_gelu_forward_f32 1
 FA512_LOOP1(gelu_forward, fa512_gelu(x))
 
+#include "fa_simd_rows_avx512.h"
+
 #endif

@@ -1,0 +1,277 @@
+/* Row-wise float32 kernels (softmax, softmin, log_softmax forward; softmax and
+ * softmin backward) in AVX-512 intrinsics, one contiguous row per call.
+ * Included by fa_simd_avx512.h; pyx/_rowwise.pxi.tp calls them for rows that
+ * are contiguous along the axis and keeps its Cython forms (the portable
+ * baseline and the reference) for every other layout and target.
+ *
+ * Same formulas and error budget as the Cython row forms:
+ *
+ * - e^(x - m) with x - m's rounding error err recovered exactly (TwoSum, 6
+ *   adds) and folded into the range reduction: r = (t - k LN2_HI) + (err -
+ *   k LN2_LO), the first difference exact, so err costs one add over the
+ *   plain reduction (the Cython form multiplies e (1 + err), one rounding
+ *   more).  Then fa512_expm1_kernel and vscalefps, as the elementwise exp.
+ *   <= 1 ULP before the scaling; the entry at the max gives exactly 1.
+ * - sums in float64 lanes (two zmm per 16 floats): softmax's plain sum (2^-24
+ *   relative is all float32 needs); log_softmax's tail (the terms below 1:
+ *   the entries at the max are counted, each exactly 1) at its own scale;
+ *   the backward's sum(g y) in double-double (exact products, TwoSum per
+ *   lane), as _row_dot2: a confident row's g - sum cancels.
+ * - the max in 4 independent vmaxps chains; NaN entries are skipped by it
+ *   (vmaxps returns its second operand) and caught by the sum.
+ *
+ * Instructions per 16 entries (objdump of the main loops, tools/check_simd.py):
+ * see README "Row-wise family".
+ *
+ * ``stream``: the final pass writes with non-temporal stores (vmovntps):
+ * the driver asks for it when the whole output is larger than the caches
+ * keep (fastact._kernels._stream_bytes), where a normal store first reads
+ * every output line from memory.  The exps of a softmax row are then staged
+ * in a stack buffer (rows up to FA_ROW_STAGE entries), not in the output. */
+#ifndef FASTACT_SIMD_ROWS_AVX512_H
+#define FASTACT_SIMD_ROWS_AVX512_H
+
+#define FA_SIMD_HAVE_rows
+#define FA_SIMD_rows_f32 1
+
+#define FA_ROW_STAGE 4096
+
+/* mask of the first n (< 16) lanes */
+FA512 __mmask16 fa512_head(Py_ssize_t n) { return (__mmask16)((1u << n) - 1u); }
+
+/* max over the row of x (softmin: of -x, flip = the sign bit), NaN skipped;
+ * -inf for an empty or all-NaN row */
+FA512 float fa512_row_max(const float* x, Py_ssize_t n, __m512 flip) {
+    const __m512 ninf = FA512_F(-INFINITY);
+    __m512 a0 = ninf, a1 = ninf, a2 = ninf, a3 = ninf;
+    Py_ssize_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        a0 = _mm512_max_ps(_mm512_xor_ps(_mm512_loadu_ps(x + i), flip), a0);
+        a1 = _mm512_max_ps(_mm512_xor_ps(_mm512_loadu_ps(x + i + 16), flip), a1);
+        a2 = _mm512_max_ps(_mm512_xor_ps(_mm512_loadu_ps(x + i + 32), flip), a2);
+        a3 = _mm512_max_ps(_mm512_xor_ps(_mm512_loadu_ps(x + i + 48), flip), a3);
+    }
+    for (; i + 16 <= n; i += 16)
+        a0 = _mm512_max_ps(_mm512_xor_ps(_mm512_loadu_ps(x + i), flip), a0);
+    if (i < n) {
+        __mmask16 m = fa512_head(n - i);
+        a1 = _mm512_mask_max_ps(a1, m, _mm512_xor_ps(_mm512_maskz_loadu_ps(m, x + i), flip), a1);
+    }
+    return _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(a0, a1), _mm512_max_ps(a2, a3)));
+}
+
+/* e^(x - m) for x <= m (m finite), the subtraction's rounding error included;
+ * x - m <= -120 (x = -inf included) gives 0, NaN gives NaN. */
+FA512 __m512 fa512_shifted_exp(__m512 x, __m512 m, __m512 negm) {
+    __m512 t = _mm512_sub_ps(x, m);
+    __m512 bv = _mm512_sub_ps(t, x);
+    __m512 err = _mm512_add_ps(_mm512_sub_ps(x, _mm512_sub_ps(t, bv)), _mm512_sub_ps(negm, bv));
+    /* err is NaN where x = -inf or x - m overflows: those lanes drop it */
+    __mmask16 keep = _mm512_cmp_ps_mask(t, FA512_F(-120.0f), _CMP_GT_OQ);
+    __m512 tc = _mm512_max_ps(FA512_F(-120.0f), t);                 /* NaN passes */
+    __m512 k = _mm512_sub_ps(_mm512_fmadd_ps(tc, FA512_F(1.44269502162933349609375f),
+                                             FA512_F(12582912.0f)), FA512_F(12582912.0f));
+    __m512 r1 = _mm512_fnmadd_ps(k, FA512_F(0.693145751953125f), tc);   /* exact */
+    __m512 c = _mm512_maskz_fnmadd_ps(keep, k, FA512_F(1.428606765330187e-06f), err);
+    __m512 u = fa512_expm1_kernel(_mm512_add_ps(r1, c));
+    return _mm512_scalef_ps(_mm512_add_ps(FA512_F(1.0f), u), k);
+}
+
+/* s01 += the 16 floats of e, in float64 */
+FA512 void fa512_sum_pd(__m512 e, __m512d* s0, __m512d* s1) {
+    *s0 = _mm512_add_pd(*s0, _mm512_cvtps_pd(_mm512_castps512_ps256(e)));
+    *s1 = _mm512_add_pd(*s1, _mm512_cvtps_pd(_mm512_extractf32x8_ps(e, 1)));
+}
+
+/* out[i] = v (the caller's final pass): streamed from the first 64-byte
+ * boundary on when ``stream`` (a head before it, masked, is stored normally) */
+#define FA512_FINAL_PASS(n, out, stream, EXPR_AT)                                    \
+    do {                                                                            \
+        Py_ssize_t i_ = 0;                                                          \
+        if (stream) {                                                               \
+            Py_ssize_t head_ = (Py_ssize_t)((64 - ((size_t)(out) & 63)) & 63) / 4;  \
+            if (((size_t)(out) & 3) == 0 && head_ < (n)) {                          \
+                if (head_) {                                                        \
+                    __mmask16 m_ = fa512_head(head_);                               \
+                    _mm512_mask_storeu_ps((out), m_, EXPR_AT(0, m_));              \
+                }                                                                   \
+                for (i_ = head_; i_ + 16 <= (n); i_ += 16)                          \
+                    _mm512_stream_ps((out) + i_, EXPR_AT(i_, (__mmask16)0xFFFF));  \
+            }                                                                       \
+        }                                                                           \
+        for (; i_ + 16 <= (n); i_ += 16)                                            \
+            _mm512_storeu_ps((out) + i_, EXPR_AT(i_, (__mmask16)0xFFFF));          \
+        if (i_ < (n)) {                                                             \
+            __mmask16 m_ = fa512_head((n) - i_);                                    \
+            _mm512_mask_storeu_ps((out) + i_, m_, EXPR_AT(i_, m_));                \
+        }                                                                           \
+    } while (0)
+
+/* softmax (flip = 0) or softmin (flip = the sign bit) of one row.  Returns 0,
+ * writing nothing, for a row whose max is +inf (the caller's limit form). */
+FA512 int fa512_softmax_row(const float* x, float* out, Py_ssize_t n, __m512 flip, int stream) {
+    float stage[FA_ROW_STAGE];
+    float mx = fa512_row_max(x, n, flip);
+    if (mx == INFINITY)
+        return 0;
+    /* streamed rows stage their exps (one less read of every output line) */
+    float* e_at = (stream && n <= FA_ROW_STAGE) ? stage : out;
+    if (e_at == out)
+        stream = 0;
+    const __m512 m = _mm512_set1_ps(mx), negm = _mm512_set1_ps(-mx);
+    __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
+    Py_ssize_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 e = fa512_shifted_exp(_mm512_xor_ps(_mm512_loadu_ps(x + i), flip), m, negm);
+        _mm512_storeu_ps(e_at + i, e);
+        fa512_sum_pd(e, &s0, &s1);
+    }
+    if (i < n) {
+        __mmask16 k = fa512_head(n - i);
+        __m512 e = _mm512_maskz_mov_ps(k, fa512_shifted_exp(
+            _mm512_xor_ps(_mm512_maskz_loadu_ps(k, x + i), flip), m, negm));
+        _mm512_mask_storeu_ps(e_at + i, k, e);
+        fa512_sum_pd(e, &s0, &s1);
+    }
+    /* 1/sum as two floats: e hi + e lo (fma) is the float64 product rounded once */
+    double inv = 1.0 / _mm512_reduce_add_pd(_mm512_add_pd(s0, s1));
+    float hi_s = (float)inv, lo_s = (float)(inv - (double)hi_s);
+    const __m512 hi = _mm512_set1_ps(hi_s), lo = _mm512_set1_ps(lo_s);
+#define FA512_SCALE_AT(j, msk) \
+    ({ __m512 e_ = _mm512_maskz_loadu_ps((msk), e_at + (j)); \
+       _mm512_fmadd_ps(e_, hi, _mm512_mul_ps(e_, lo)); })
+    FA512_FINAL_PASS(n, out, stream, FA512_SCALE_AT);
+#undef FA512_SCALE_AT
+    return 1;
+}
+
+/* log_softmax of one row: (x - m) - log1p((ones - 1) + tail), x - m and the
+ * subtraction of the log in float64 (x - m exact there), rounded once.
+ * Returns 0, writing nothing, for a row whose max is +inf. */
+FA512 int fa512_log_softmax_row(const float* x, float* out, Py_ssize_t n, int stream) {
+    const __m512 flip = _mm512_setzero_ps();
+    float mx = fa512_row_max(x, n, flip);
+    if (mx == INFINITY)
+        return 0;
+    const __m512 m = _mm512_set1_ps(mx), negm = _mm512_set1_ps(-mx), one = FA512_F(1.0f);
+    __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
+    __m512 ones = _mm512_setzero_ps();
+    Py_ssize_t i = 0;
+    /* the tail: terms below 1 (NaN included), summed at their own scale; the
+     * terms at the max (exactly 1) counted (exact in float32 lanes to 2^24 each) */
+#define FA512_TAIL_ADD(e, valid)                                                      \
+    do {                                                                            \
+        __mmask16 top_ = _mm512_mask_cmp_ps_mask((valid), (e), one, _CMP_GE_OQ);      \
+        __mmask16 low_ = (__mmask16)((valid) & ~top_);                              \
+        ones = _mm512_mask_add_ps(ones, top_, ones, one);                          \
+        s0 = _mm512_add_pd(s0, _mm512_maskz_cvtps_pd((__mmask8)low_, _mm512_castps512_ps256(e))); \
+        s1 = _mm512_add_pd(s1, _mm512_maskz_cvtps_pd((__mmask8)(low_ >> 8),       \
+                                                     _mm512_extractf32x8_ps((e), 1))); \
+    } while (0)
+    for (; i + 16 <= n; i += 16) {
+        __m512 e = fa512_shifted_exp(_mm512_loadu_ps(x + i), m, negm);
+        FA512_TAIL_ADD(e, (__mmask16)0xFFFF);
+    }
+    if (i < n) {
+        __mmask16 k = fa512_head(n - i);
+        __m512 e = fa512_shifted_exp(_mm512_maskz_loadu_ps(k, x + i), m, negm);
+        FA512_TAIL_ADD(e, k);
+    }
+#undef FA512_TAIL_ADD
+    double tail = _mm512_reduce_add_pd(_mm512_add_pd(s0, s1));
+    double cnt = (double)_mm512_reduce_add_ps(ones);      /* exact: integers < 2^24 */
+    /* sum - 1 = (ones - 1) + tail: ones - 1 exact; one rounding, at the tail's
+     * scale when ones = 1 (log1p keeps a confident row's tail) */
+    const __m512d lse = _mm512_set1_pd(log1p((cnt - 1.0) + tail));
+    const __m512d md = _mm512_set1_pd((double)mx);
+#define FA512_LOGOUT_AT(j, msk)                                                       \
+    ({ __m512 x_ = _mm512_maskz_loadu_ps((msk), x + (j));                            \
+       __m256 lo_ = _mm512_cvtpd_ps(_mm512_sub_pd(_mm512_sub_pd(                     \
+           _mm512_cvtps_pd(_mm512_castps512_ps256(x_)), md), lse));                  \
+       __m256 hi_ = _mm512_cvtpd_ps(_mm512_sub_pd(_mm512_sub_pd(                     \
+           _mm512_cvtps_pd(_mm512_extractf32x8_ps(x_, 1)), md), lse));              \
+       _mm512_insertf32x8(_mm512_castps256_ps512(lo_), hi_, 1); })
+    FA512_FINAL_PASS(n, out, stream, FA512_LOGOUT_AT);
+#undef FA512_LOGOUT_AT
+    return 1;
+}
+
+/* acc + comp += p (8 float64 lanes), TwoSum */
+FA512 void fa512_two_sum_acc_pd(__m512d p, __m512d* acc, __m512d* comp) {
+    __m512d t = _mm512_add_pd(*acc, p);
+    __m512d e = _mm512_sub_pd(t, *acc);
+    *comp = _mm512_add_pd(*comp, _mm512_add_pd(_mm512_sub_pd(*acc, _mm512_sub_pd(t, e)),
+                                               _mm512_sub_pd(p, e)));
+    *acc = t;
+}
+
+/* softmax backward (sign = +1) or softmin's (sign = -1) of one row:
+ * out = sign y ((g - H) - R), H + R = sum(g y) (double-double) split into
+ * two floats, as _softmax_bwd_row_f32 (<= 1.5 ULP from the rounded sum). */
+FA512 void fa512_softmax_bwd_row(const float* g, const float* y, float* out, Py_ssize_t n,
+                                 float sign, int stream) {
+    __m512d a0 = _mm512_setzero_pd(), a1 = a0, c0 = a0, c1 = a0;
+    Py_ssize_t i = 0;
+#define FA512_DOT_ADD(gv, yv)                                                         \
+    do {                                                                            \
+        fa512_two_sum_acc_pd(_mm512_mul_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(gv)), \
+                                           _mm512_cvtps_pd(_mm512_castps512_ps256(yv))), \
+                             &a0, &c0);                                             \
+        fa512_two_sum_acc_pd(_mm512_mul_pd(_mm512_cvtps_pd(_mm512_extractf32x8_ps(gv, 1)), \
+                                           _mm512_cvtps_pd(_mm512_extractf32x8_ps(yv, 1))), \
+                             &a1, &c1);                                             \
+    } while (0)
+    for (; i + 16 <= n; i += 16) {
+        __m512 gv = _mm512_loadu_ps(g + i), yv = _mm512_loadu_ps(y + i);
+        FA512_DOT_ADD(gv, yv);
+    }
+    if (i < n) {
+        __mmask16 k = fa512_head(n - i);
+        __m512 gv = _mm512_maskz_loadu_ps(k, g + i), yv = _mm512_maskz_loadu_ps(k, y + i);
+        FA512_DOT_ADD(gv, yv);
+    }
+#undef FA512_DOT_ADD
+    /* the 32 lane pairs into one double-double, in a fixed order */
+    double acc[16], comp[16], hi = 0, lo = 0;
+    _mm512_storeu_pd(acc, a0);
+    _mm512_storeu_pd(acc + 8, a1);
+    _mm512_storeu_pd(comp, c0);
+    _mm512_storeu_pd(comp + 8, c1);
+    for (int j = 0; j < 16; j++) {
+        double t = hi + acc[j], bv = t - hi;
+        lo += ((hi - (t - bv)) + (acc[j] - bv)) + comp[j];
+        hi = t;
+    }
+    {
+        double t = hi + lo, bv = t - hi;
+        lo = (hi - (t - bv)) + (lo - bv);
+        hi = t;
+    }
+    float H_s = (float)hi, R_s = (float)((hi - (double)H_s) + lo);
+    const __m512 H = _mm512_set1_ps(H_s), R = _mm512_set1_ps(R_s), sg = _mm512_set1_ps(sign);
+#define FA512_BWD_AT(j, msk)                                                          \
+    ({ __m512 g_ = _mm512_maskz_loadu_ps((msk), g + (j));                            \
+       __m512 y_ = _mm512_maskz_loadu_ps((msk), y + (j));                            \
+       _mm512_mul_ps(_mm512_mul_ps(sg, y_), _mm512_sub_ps(_mm512_sub_ps(g_, H), R)); })
+    FA512_FINAL_PASS(n, out, stream, FA512_BWD_AT);
+#undef FA512_BWD_AT
+}
+
+static int fa_simd_softmax_row_f32(const float* x, float* out, Py_ssize_t n, float sign,
+                                   int stream) {
+    return sign < 0 ? fa512_softmax_row(x, out, n, FA512_SIGN, stream)
+                    : fa512_softmax_row(x, out, n, _mm512_setzero_ps(), stream);
+}
+
+static int fa_simd_log_softmax_row_f32(const float* x, float* out, Py_ssize_t n, int stream) {
+    return fa512_log_softmax_row(x, out, n, stream);
+}
+
+static void fa_simd_softmax_bwd_row_f32(const float* g, const float* y, float* out,
+                                        Py_ssize_t n, float sign, int stream) {
+    fa512_softmax_bwd_row(g, y, out, n, sign, stream);
+}
+
+static inline void fa_simd_stream_fence(void) { _mm_sfence(); }
+
+#endif
