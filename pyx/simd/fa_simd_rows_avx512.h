@@ -205,6 +205,25 @@ FA512 void fa512_two_sum_acc_pd(__m512d p, __m512d* acc, __m512d* comp) {
     *acc = t;
 }
 
+/* hi + lo[0] = the 16 lanes acc + comp (TwoSum sums) as one double-double, in a
+ * fixed order */
+static inline double fa512_dd_total(__m512d a0, __m512d a1, __m512d c0, __m512d c1,
+                                    double* lo_out) {
+    double acc[16], comp[16], hi = 0, lo = 0;
+    _mm512_storeu_pd(acc, a0);
+    _mm512_storeu_pd(acc + 8, a1);
+    _mm512_storeu_pd(comp, c0);
+    _mm512_storeu_pd(comp + 8, c1);
+    for (int j = 0; j < 16; j++) {
+        double t = hi + acc[j], bv = t - hi;
+        lo += ((hi - (t - bv)) + (acc[j] - bv)) + comp[j];
+        hi = t;
+    }
+    double t = hi + lo, bv = t - hi;
+    *lo_out = (hi - (t - bv)) + (lo - bv);
+    return t;
+}
+
 /* softmax backward (sign = +1) or softmin's (sign = -1) of one row:
  * out = sign y ((g - H) - R), H + R = sum(g y) (double-double) split into
  * two floats, as _softmax_bwd_row_f32 (<= 1.5 ULP from the rounded sum). */
@@ -231,22 +250,7 @@ FA512 void fa512_softmax_bwd_row(const float* g, const float* y, float* out, Py_
         FA512_DOT_ADD(gv, yv);
     }
 #undef FA512_DOT_ADD
-    /* the 32 lane pairs into one double-double, in a fixed order */
-    double acc[16], comp[16], hi = 0, lo = 0;
-    _mm512_storeu_pd(acc, a0);
-    _mm512_storeu_pd(acc + 8, a1);
-    _mm512_storeu_pd(comp, c0);
-    _mm512_storeu_pd(comp + 8, c1);
-    for (int j = 0; j < 16; j++) {
-        double t = hi + acc[j], bv = t - hi;
-        lo += ((hi - (t - bv)) + (acc[j] - bv)) + comp[j];
-        hi = t;
-    }
-    {
-        double t = hi + lo, bv = t - hi;
-        lo = (hi - (t - bv)) + (lo - bv);
-        hi = t;
-    }
+    double lo, hi = fa512_dd_total(a0, a1, c0, c1, &lo);
     float H_s = (float)hi, R_s = (float)((hi - (double)H_s) + lo);
     const __m512 H = _mm512_set1_ps(H_s), R = _mm512_set1_ps(R_s), sg = _mm512_set1_ps(sign);
 #define FA512_BWD_AT(j, msk)                                                          \
@@ -255,6 +259,83 @@ FA512 void fa512_softmax_bwd_row(const float* g, const float* y, float* out, Py_
        _mm512_mul_ps(_mm512_mul_ps(sg, y_), _mm512_sub_ps(_mm512_sub_ps(g_, H), R)); })
     FA512_FINAL_PASS(n, out, stream, FA512_BWD_AT);
 #undef FA512_BWD_AT
+}
+
+/* log_softmax's gradient for 8 float64 lanes: g - e^y S, and where e^y > 1/2
+ * (a confident entry, g - S cancels) (g - S) - S expm1(y), S = hi + lo: as
+ * _log_softmax_grad (pyx/_rowwise.pxi.tp), on the float64 polynomial of
+ * v_exp_kernel_f64 (pyx/_vmath.pxd, 0.51 ULP): e^y = 2^k (1 + u) and
+ * expm1(y) = 2^k u + (2^k - 1) from the one u.  y is float32, so these
+ * float64 exps are what keeps e^y S exact to 2^-52 where g - e^y S cancels. */
+FA512 __m512d fa512_log_softmax_grad_pd(__m512d g, __m512d y, __m512d hi, __m512d lo,
+                                        __m512d S) {
+    __m512d yc = _mm512_max_pd(_mm512_set1_pd(-760.0), _mm512_min_pd(_mm512_set1_pd(710.0), y));
+    __m512d k = _mm512_sub_pd(_mm512_fmadd_pd(yc, _mm512_set1_pd(1.4426950408889634),
+                                              _mm512_set1_pd(6755399441055744.0)),
+                              _mm512_set1_pd(6755399441055744.0));
+    __m512d r = _mm512_fmadd_pd(k, _mm512_set1_pd(-1.9082149292705877e-10),
+                                _mm512_fmadd_pd(k, _mm512_set1_pd(-0.6931471803691238), yc));
+    __m512d q = _mm512_fmadd_pd(_mm512_set1_pd(2.0896046862099485e-09), r,
+                                _mm512_set1_pd(2.510863996370437e-08));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(2.7557322459166466e-07));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(2.7557245265586644e-06));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(2.4801587287347024e-05));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0.0001984126988525573));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0.0013888888888889572));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0.008333333333321816));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0.04166666666666669));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0.16666666666666677));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0.5));
+    __m512d u = _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, r);
+    const __m512d one = _mm512_set1_pd(1.0);
+    __m512d e = _mm512_scalef_pd(_mm512_add_pd(one, u), k);
+    __m512d far = _mm512_fnmadd_pd(e, S, g);
+    __mmask8 near = _mm512_cmp_pd_mask(y, _mm512_set1_pd(-0.6931471805599453), _CMP_GT_OQ);
+    if (near) {   /* rare outside confident rows: the expm1 form only then */
+        __m512d s2 = _mm512_scalef_pd(one, _mm512_max_pd(_mm512_set1_pd(-8.0), k));
+        __m512d em1 = _mm512_fmadd_pd(s2, u, _mm512_sub_pd(s2, one));
+        __m512d gs = _mm512_sub_pd(_mm512_sub_pd(g, hi), lo);
+        far = _mm512_mask_mov_pd(far, near, _mm512_fnmadd_pd(S, em1, gs));
+    }
+    return far;
+}
+
+/* log_softmax backward of one row: out = g - e^y sum(g), sum(g) in
+ * double-double (TwoSum per float64 lane), the rest in float64, rounded once. */
+FA512 void fa512_log_softmax_bwd_row(const float* g, const float* y, float* out, Py_ssize_t n,
+                                     int stream) {
+    __m512d a0 = _mm512_setzero_pd(), a1 = a0, c0 = a0, c1 = a0;
+    Py_ssize_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 gv = _mm512_loadu_ps(g + i);
+        fa512_two_sum_acc_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(gv)), &a0, &c0);
+        fa512_two_sum_acc_pd(_mm512_cvtps_pd(_mm512_extractf32x8_ps(gv, 1)), &a1, &c1);
+    }
+    if (i < n) {
+        __m512 gv = _mm512_maskz_loadu_ps(fa512_head(n - i), g + i);
+        fa512_two_sum_acc_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(gv)), &a0, &c0);
+        fa512_two_sum_acc_pd(_mm512_cvtps_pd(_mm512_extractf32x8_ps(gv, 1)), &a1, &c1);
+    }
+    double lo_s, hi_s = fa512_dd_total(a0, a1, c0, c1, &lo_s);
+    const __m512d hi = _mm512_set1_pd(hi_s), lo = _mm512_set1_pd(lo_s);
+    const __m512d S = _mm512_set1_pd(hi_s + lo_s);
+#define FA512_LSM_BWD_AT(j, msk)                                                      \
+    ({ __m512 g_ = _mm512_maskz_loadu_ps((msk), g + (j));                            \
+       __m512 y_ = _mm512_maskz_loadu_ps((msk), y + (j));                            \
+       __m256 l_ = _mm512_cvtpd_ps(fa512_log_softmax_grad_pd(                         \
+           _mm512_cvtps_pd(_mm512_castps512_ps256(g_)),                               \
+           _mm512_cvtps_pd(_mm512_castps512_ps256(y_)), hi, lo, S));                  \
+       __m256 h_ = _mm512_cvtpd_ps(fa512_log_softmax_grad_pd(                         \
+           _mm512_cvtps_pd(_mm512_extractf32x8_ps(g_, 1)),                            \
+           _mm512_cvtps_pd(_mm512_extractf32x8_ps(y_, 1)), hi, lo, S));               \
+       _mm512_insertf32x8(_mm512_castps256_ps512(l_), h_, 1); })
+    FA512_FINAL_PASS(n, out, stream, FA512_LSM_BWD_AT);
+#undef FA512_LSM_BWD_AT
+}
+
+static void fa_simd_log_softmax_bwd_row_f32(const float* g, const float* y, float* out,
+                                            Py_ssize_t n, int stream) {
+    fa512_log_softmax_bwd_row(g, y, out, n, stream);
 }
 
 static int fa_simd_softmax_row_f32(const float* x, float* out, Py_ssize_t n, float sign,
