@@ -333,22 +333,22 @@ FA512 void fa512_log_softmax_bwd_row(const float* g, const float* y, float* out,
 #undef FA512_LSM_BWD_AT
 }
 
-static void fa_simd_log_softmax_bwd_row_f32(const float* g, const float* y, float* out,
+__attribute__((noinline)) static void fa_simd_log_softmax_bwd_row_f32(const float* g, const float* y, float* out,
                                             Py_ssize_t n, int stream) {
     fa512_log_softmax_bwd_row(g, y, out, n, stream);
 }
 
-static int fa_simd_softmax_row_f32(const float* x, float* out, Py_ssize_t n, float sign,
+__attribute__((noinline)) static int fa_simd_softmax_row_f32(const float* x, float* out, Py_ssize_t n, float sign,
                                    int stream) {
     return sign < 0 ? fa512_softmax_row(x, out, n, FA512_SIGN, stream)
                     : fa512_softmax_row(x, out, n, _mm512_setzero_ps(), stream);
 }
 
-static int fa_simd_log_softmax_row_f32(const float* x, float* out, Py_ssize_t n, int stream) {
+__attribute__((noinline)) static int fa_simd_log_softmax_row_f32(const float* x, float* out, Py_ssize_t n, int stream) {
     return fa512_log_softmax_row(x, out, n, stream);
 }
 
-static void fa_simd_softmax_bwd_row_f32(const float* g, const float* y, float* out,
+__attribute__((noinline)) static void fa_simd_softmax_bwd_row_f32(const float* g, const float* y, float* out,
                                         Py_ssize_t n, float sign, int stream) {
     fa512_softmax_bwd_row(g, y, out, n, sign, stream);
 }
