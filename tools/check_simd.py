@@ -1,8 +1,9 @@
 """Check that every compiled kernel really vectorized, for every target.
 
     python tools/check_simd.py [path/to/_loops_<target>*.so ...]
-    python tools/check_simd.py --row-loops [...]   # instructions per 16 entries
+    python tools/check_simd.py --row-loops [...]   # instructions per loop body
                                                   # in the SIMD row loops
+    python tools/check_simd.py --row-loops-cython [...]  # ... in the Cython rows
 
 Without arguments: every kernel module (fastact/_loops_*.so) of this build.
 Disassembles each with ``objdump -d`` and, for each generated kernel function
@@ -194,10 +195,12 @@ def check(path):
 JUMP = re.compile(r"^\s*([0-9a-f]+):\s+j\w+\s+([0-9a-f]+) <")
 
 
-def row_loops(path):
-    """The innermost loops of the explicit-SIMD row functions (a backward jump
-    with no other backward jump inside): {function: [instructions per loop
-    body, ...]} in address order.  Each body handles 16 float32 entries."""
+def row_loops(path, cython=False):
+    """The innermost vector loops of the explicit-SIMD row functions (a
+    backward jump with no other backward jump inside): {function:
+    [instructions per loop body, ...]} in address order.  With ``cython``: of
+    the float32 row kernels (``_r_..._f32``), whose Cython forms (run with
+    explicit_simd(False), and on targets without SIMD rows) are inlined there."""
     text = subprocess.run([shutil.which("objdump") or "objdump", "-d", "--no-show-raw-insn",
                            path], capture_output=True, text=True, check=True).stdout
     loops, current, lines = {}, None, []
@@ -218,10 +221,14 @@ def row_loops(path):
         loops[current] = [c for _, c in counts]
 
     for line in text.splitlines():
-        m = SIMD_FN.match(line)
+        m = KERNEL.match(line) if cython else SIMD_FN.match(line)
         if m or re.match(r"^[0-9a-f]+ <", line):
             finish()
-            current = f"{m.group(1)}_{m.group(2)}" if m and "_row" in m.group(1) else None
+            if cython:
+                keep = m and m.group(2) == "r" and m.group(4) == "f32" and "softmax" in m.group(3)
+                current = f"{m.group(3)}_{m.group(4)}" if keep else None
+            else:
+                current = f"{m.group(1)}_{m.group(2)}" if m and "_row" in m.group(1) else None
             lines = []
             continue
         a = re.match(r"^\s*([0-9a-f]+):", line)
@@ -250,11 +257,11 @@ def driver_library():
 
 
 def main(argv):
-    if argv[1:2] == ["--row-loops"]:
+    if argv[1:2] in (["--row-loops"], ["--row-loops-cython"]):
         for path in argv[2:] or default_libraries():
             print(path)
-            for name, counts in row_loops(path).items():
-                print(f"  {name:28s} instructions per 16 entries, per loop: {counts}")
+            for name, counts in row_loops(path, argv[1].endswith("cython")).items():
+                print(f"  {name:28s} instructions per loop body: {counts}")
         return 0
     paths = argv[1:] or default_libraries()
     failed = sum(check(path) > 0 for path in paths)
