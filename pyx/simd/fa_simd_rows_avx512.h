@@ -300,8 +300,47 @@ FA512 __m512d fa512_log_softmax_grad_pd(__m512d g, __m512d y, __m512d hi, __m512
     return far;
 }
 
+/* log_softmax's gradient for 16 lanes, in float32 where that is provably
+ * accurate, in float64 (fa512_log_softmax_grad_pd) where it may not be.
+ *
+ * float32: e^y = 2^k (p + lo) (fa512_exp_parts: <= 0.48 x 2^-24 relative),
+ * S = Sh + Sl (float32 pair of the float64 sum), e^y S = 2^k (P + E) with
+ * P = p Sh rounded, E = its exact error + p Sl + lo Sh; d = (g - 2^k P) -
+ * 2^k E.  Error: <= 2^-25 e^y |S| from the exp, plus the two roundings.
+ * Where |d| >= 2^k |P| / 2 (no cancellation worth the name) that is <= 1 ULP
+ * of d from the exp and < 1.5 ULP from the roundings: <= 2.5 ULP.
+ * Elsewhere (g - e^y S cancels: the confident entries and a few others),
+ * and for y outside [-100, 80] or NaN anywhere, the lane takes the float64
+ * form (the Cython reference's formula): decided per lane, so each entry's
+ * result depends on its own g and y only. */
+FA512 __m512 fa512_log_softmax_grad(__m512 g, __m512 y, __m512 Sh, __m512 Sl,
+                                    __m512d hi, __m512d lo, __m512d S) {
+    __m512 plo, k;
+    __m512 p = fa512_exp_parts(_mm512_min_ps(FA512_F(80.0f), _mm512_max_ps(FA512_F(-100.0f), y)),
+                               &plo, &k);
+    __m512 P = _mm512_mul_ps(p, Sh);
+    __m512 E = _mm512_add_ps(_mm512_fmsub_ps(p, Sh, P),
+                             _mm512_fmadd_ps(p, Sl, _mm512_mul_ps(plo, Sh)));
+    __m512 Ps = _mm512_scalef_ps(P, k);
+    __m512 d = _mm512_sub_ps(_mm512_sub_ps(g, Ps), _mm512_scalef_ps(E, k));
+    __mmask16 ok = _mm512_cmp_ps_mask(fa512_abs(d), _mm512_mul_ps(FA512_F(0.5f), fa512_abs(Ps)),
+                                      _CMP_GE_OQ);
+    ok &= _mm512_cmp_ps_mask(fa512_abs(_mm512_add_ps(y, FA512_F(10.0f))), FA512_F(90.0f),
+                             _CMP_LE_OQ);
+    if (ok != (__mmask16)0xFFFF) {
+        __m256 l = _mm512_cvtpd_ps(fa512_log_softmax_grad_pd(
+            _mm512_cvtps_pd(_mm512_castps512_ps256(g)),
+            _mm512_cvtps_pd(_mm512_castps512_ps256(y)), hi, lo, S));
+        __m256 h = _mm512_cvtpd_ps(fa512_log_softmax_grad_pd(
+            _mm512_cvtps_pd(_mm512_extractf32x8_ps(g, 1)),
+            _mm512_cvtps_pd(_mm512_extractf32x8_ps(y, 1)), hi, lo, S));
+        d = _mm512_mask_mov_ps(_mm512_insertf32x8(_mm512_castps256_ps512(l), h, 1), ok, d);
+    }
+    return d;
+}
+
 /* log_softmax backward of one row: out = g - e^y sum(g), sum(g) in
- * double-double (TwoSum per float64 lane), the rest in float64, rounded once. */
+ * double-double (TwoSum per float64 lane), the rest as fa512_log_softmax_grad. */
 FA512 void fa512_log_softmax_bwd_row(const float* g, const float* y, float* out, Py_ssize_t n,
                                      int stream) {
     __m512d a0 = _mm512_setzero_pd(), a1 = a0, c0 = a0, c1 = a0;
@@ -319,16 +358,12 @@ FA512 void fa512_log_softmax_bwd_row(const float* g, const float* y, float* out,
     double lo_s, hi_s = fa512_dd_total(a0, a1, c0, c1, &lo_s);
     const __m512d hi = _mm512_set1_pd(hi_s), lo = _mm512_set1_pd(lo_s);
     const __m512d S = _mm512_set1_pd(hi_s + lo_s);
+    float Sh_s = (float)(hi_s + lo_s);
+    const __m512 Sh = _mm512_set1_ps(Sh_s);
+    const __m512 Sl = _mm512_set1_ps((float)(((hi_s - (double)Sh_s) + lo_s)));
 #define FA512_LSM_BWD_AT(j, msk)                                                      \
-    ({ __m512 g_ = _mm512_maskz_loadu_ps((msk), g + (j));                            \
-       __m512 y_ = _mm512_maskz_loadu_ps((msk), y + (j));                            \
-       __m256 l_ = _mm512_cvtpd_ps(fa512_log_softmax_grad_pd(                         \
-           _mm512_cvtps_pd(_mm512_castps512_ps256(g_)),                               \
-           _mm512_cvtps_pd(_mm512_castps512_ps256(y_)), hi, lo, S));                  \
-       __m256 h_ = _mm512_cvtpd_ps(fa512_log_softmax_grad_pd(                         \
-           _mm512_cvtps_pd(_mm512_extractf32x8_ps(g_, 1)),                            \
-           _mm512_cvtps_pd(_mm512_extractf32x8_ps(y_, 1)), hi, lo, S));               \
-       _mm512_insertf32x8(_mm512_castps256_ps512(l_), h_, 1); })
+    fa512_log_softmax_grad(_mm512_maskz_loadu_ps((msk), g + (j)),                     \
+                           _mm512_maskz_loadu_ps((msk), y + (j)), Sh, Sl, hi, lo, S)
     FA512_FINAL_PASS(n, out, stream, FA512_LSM_BWD_AT);
 #undef FA512_LSM_BWD_AT
 }
