@@ -395,6 +395,86 @@ __attribute__((noinline)) static void fa_simd_log_softmax_bwd_row_f32(const floa
     fa512_log_softmax_bwd_row(g, y, out, n, stream);
 }
 
+/* ---- float64 backward rows: the Cython forms' arithmetic in 8-lane vectors ---- */
+
+/* out[i] = v for 8 float64 lanes, streamed from the first 64-byte boundary on */
+#define FA512_FINAL_PASS_PD(n, out, stream, EXPR_AT)                                 \
+    do {                                                                            \
+        Py_ssize_t i_ = 0;                                                          \
+        if (stream) {                                                               \
+            Py_ssize_t head_ = (Py_ssize_t)((64 - ((size_t)(out) & 63)) & 63) / 8;  \
+            if (((size_t)(out) & 7) == 0 && head_ < (n)) {                          \
+                if (head_) {                                                        \
+                    __mmask8 m_ = (__mmask8)((1u << head_) - 1u);                   \
+                    _mm512_mask_storeu_pd((out), m_, EXPR_AT(0, m_));              \
+                }                                                                   \
+                for (i_ = head_; i_ + 8 <= (n); i_ += 8)                            \
+                    _mm512_stream_pd((out) + i_, EXPR_AT(i_, (__mmask8)0xFF));     \
+            }                                                                       \
+        }                                                                           \
+        for (; i_ + 8 <= (n); i_ += 8)                                              \
+            _mm512_storeu_pd((out) + i_, EXPR_AT(i_, (__mmask8)0xFF));             \
+        if (i_ < (n)) {                                                             \
+            __mmask8 m_ = (__mmask8)((1u << ((n) - i_)) - 1u);                      \
+            _mm512_mask_storeu_pd((out) + i_, m_, EXPR_AT(i_, m_));                \
+        }                                                                           \
+    } while (0)
+
+/* acc + comp += a b (b NULL: a), the product's error by fma, the sum's by
+ * TwoSum: _dot2_step_f64 */
+FA512 void fa512_dot2_step_pd(__m512d a, __m512d b, int with_b, __m512d* acc, __m512d* comp) {
+    __m512d p = with_b ? _mm512_mul_pd(a, b) : a;
+    __m512d t = _mm512_add_pd(*acc, p);
+    __m512d e = _mm512_sub_pd(t, *acc);
+    __m512d s = _mm512_add_pd(_mm512_sub_pd(*acc, _mm512_sub_pd(t, e)), _mm512_sub_pd(p, e));
+    if (with_b)
+        s = _mm512_add_pd(s, _mm512_fmsub_pd(a, b, p));
+    *comp = _mm512_add_pd(*comp, s);
+    *acc = t;
+}
+
+/* hi + lo = sum of a b (b NULL: of a) over a float64 row, double-double */
+FA512 double fa512_row_dot2_f64(const double* a, const double* b, Py_ssize_t n, double* lo) {
+    __m512d a0 = _mm512_setzero_pd(), a1 = a0, c0 = a0, c1 = a0;
+    const int with_b = b != 0;
+    Py_ssize_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        fa512_dot2_step_pd(_mm512_loadu_pd(a + i), with_b ? _mm512_loadu_pd(b + i) : a0,
+                           with_b, &a0, &c0);
+        fa512_dot2_step_pd(_mm512_loadu_pd(a + i + 8), with_b ? _mm512_loadu_pd(b + i + 8) : a0,
+                           with_b, &a1, &c1);
+    }
+    for (; i < n; i += 8) {
+        __mmask8 m = n - i >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << (n - i)) - 1u);
+        __m512d av = _mm512_maskz_loadu_pd(m, a + i);
+        fa512_dot2_step_pd(av, with_b ? _mm512_maskz_loadu_pd(m, b + i) : av, with_b, &a0, &c0);
+    }
+    return fa512_dd_total(a0, a1, c0, c1, lo);
+}
+
+__attribute__((noinline)) static void fa_simd_softmax_bwd_row_f64(
+        const double* g, const double* y, double* out, Py_ssize_t n, double sign, int stream) {
+    double lo_s, hi_s = fa512_row_dot2_f64(g, y, n, &lo_s);
+    const __m512d hi = _mm512_set1_pd(hi_s), lo = _mm512_set1_pd(lo_s), sg = _mm512_set1_pd(sign);
+#define FA512_BWD_PD_AT(j, msk)                                                       \
+    _mm512_mul_pd(_mm512_mul_pd(sg, _mm512_maskz_loadu_pd((msk), y + (j))),         \
+                  _mm512_sub_pd(_mm512_sub_pd(_mm512_maskz_loadu_pd((msk), g + (j)), hi), lo))
+    FA512_FINAL_PASS_PD(n, out, stream, FA512_BWD_PD_AT);
+#undef FA512_BWD_PD_AT
+}
+
+__attribute__((noinline)) static void fa_simd_log_softmax_bwd_row_f64(
+        const double* g, const double* y, double* out, Py_ssize_t n, int stream) {
+    double lo_s, hi_s = fa512_row_dot2_f64(g, 0, n, &lo_s);
+    const __m512d hi = _mm512_set1_pd(hi_s), lo = _mm512_set1_pd(lo_s);
+    const __m512d S = _mm512_set1_pd(hi_s + lo_s);
+#define FA512_LSM_BWD_PD_AT(j, msk)                                                   \
+    fa512_log_softmax_grad_pd(_mm512_maskz_loadu_pd((msk), g + (j)),                 \
+                              _mm512_maskz_loadu_pd((msk), y + (j)), hi, lo, S)
+    FA512_FINAL_PASS_PD(n, out, stream, FA512_LSM_BWD_PD_AT);
+#undef FA512_LSM_BWD_PD_AT
+}
+
 __attribute__((noinline)) static int fa_simd_softmax_row_f32(const float* x, float* out, Py_ssize_t n, float sign,
                                    int stream) {
     return sign < 0 ? fa512_softmax_row(x, out, n, FA512_SIGN, stream)
