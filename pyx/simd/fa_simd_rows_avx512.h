@@ -24,7 +24,7 @@
  * see README "Row-wise family".
  *
  * ``stream``: the final pass writes with non-temporal stores (vmovntps):
- * the driver asks for it when the whole output is larger than the caches
+ * the driver asks for it when a call's operands are larger than the caches
  * keep (fastact._kernels._stream_bytes), where a normal store first reads
  * every output line from memory.  The exps of a softmax row are then staged
  * in a stack buffer (rows up to FA_ROW_STAGE entries), not in the output. */
