@@ -137,8 +137,13 @@ FA256 __m256 fa256_sigmoid_deriv_g(__m256 g, __m256 x, int k2) {
     __m256 r = fa256_recip(sq);
     __m256 q0 = _mm256_mul_ps(p, r);
     __m256 rem = _mm256_add_ps(_mm256_fnmadd_ps(q0, sq, p), _mm256_fnmadd_ps(q0, sq_lo, lo));
+    /* |g| > 2^100 goes in as g 2^-32, the 2^32 back through the exponent:
+     * g near FLT_MAX times the quotient would overflow first (fa512_sigmoid_deriv_g) */
+    __m256 big = _mm256_cmp_ps(fa256_abs(g), FA256_F(0x1p100f), _CMP_GT_OQ);
+    g = _mm256_blendv_ps(g, _mm256_mul_ps(g, FA256_F(0x1p-32f)), big);
+    __m256i kb = _mm256_and_si256(_mm256_castps_si256(big), _mm256_set1_epi32(32));
     __m256 q = _mm256_mul_ps(g, _mm256_fmadd_ps(rem, r, q0));
-    return fa256_scale_neg(q, _mm256_add_epi32(n, _mm256_set1_epi32(k2)));
+    return fa256_scale_neg(q, _mm256_add_epi32(_mm256_add_epi32(n, kb), _mm256_set1_epi32(k2)));
 }
 
 /* swish(x) = x sigma(beta x), as fa512_swish */

@@ -134,6 +134,12 @@ FA512 __m512 fa512_sigmoid_deriv_g(__m512 g, __m512 x, __m512 k) {
     __m512 r = _mm512_rcp14_ps(sq);
     __m512 q0 = _mm512_mul_ps(p, r);
     __m512 rem = _mm512_add_ps(_mm512_fnmadd_ps(q0, sq, p), _mm512_fnmadd_ps(q0, sq_lo, lo));
+    /* g near FLT_MAX times the quotient (up to 1.42) would overflow before
+     * 2^(n + k) brings it down: |g| > 2^100 goes in as g 2^-32 (exact), the
+     * 2^32 back through the exponent (the same roundings) */
+    __mmask16 big = _mm512_cmp_ps_mask(fa512_abs(g), FA512_F(0x1p100f), _CMP_GT_OQ);
+    g = _mm512_mask_mul_ps(g, big, g, FA512_F(0x1p-32f));
+    k = _mm512_mask_add_ps(k, big, k, FA512_F(32.0f));
     return _mm512_scalef_ps(_mm512_mul_ps(g, _mm512_fmadd_ps(rem, r, q0)),
                             _mm512_add_ps(n, k));
 }
