@@ -3,14 +3,16 @@
     pytest benchmarks/test_rowwise_bench.py --benchmark-only \
         --benchmark-columns=median,iqr,rounds --benchmark-sort=name
 
-float32, shapes (64, 1000), (4096, 1024), (256, 32000) along the last axis, plus
+float32, shapes (64, 10), (64, 1000), (4096, 1024), (256, 32000) along the last axis, plus
 axis=0 of (4096, 1024) (fastact's interleaved path: no transposing copy); 1 and 2
 threads.  One benchmark group per (operation, shape, axis, threads), so the
 libraries sit side by side.  Every library writes into a preallocated output where
 its API allows (fastact and torch ``out=``); SciPy and the NumPy expressions
 allocate, as their users' code does.  SciPy and NumPy are single-threaded, so
 their two thread rows measure the same code (kept so each group is complete).
-The issue's goal: fastact >= 5x SciPy and >= torch in every group.
+Issue 12's goals: forward >= 1.3x torch and >= 5x SciPy (1 thread), backward
+>= 1.2x torch.  tools/bench_rowwise.py times the same calls (and softmin, and
+float64) interleaved call by call, with ratios per round.
 """
 
 import numpy as np
@@ -24,7 +26,8 @@ try:
 except ImportError:  # torch is optional: its rows are skipped
     torch = None
 
-SHAPES = [((64, 1000), -1), ((4096, 1024), -1), ((256, 32000), -1), ((4096, 1024), 0)]
+SHAPES = [((64, 10), -1), ((64, 1000), -1), ((4096, 1024), -1), ((256, 32000), -1),
+          ((4096, 1024), 0)]
 THREADS = [1, 2]
 LIBS = ["fastact", "scipy", "numpy", "torch"]
 OPS = ["softmax", "log_softmax"]

@@ -22,6 +22,7 @@ cdef struct RowCtx:
     Py_ssize_t pieces                 # maxout group size (1 otherwise)
     Py_ssize_t axis_step[MAX_OPS]     # byte step along the axis, per operand
     double sign                       # +1 softmax / log_softmax, -1 softmin
+    int stream                        # final pass may use non-temporal stores
 
 
 # An N-d loop after sorting and merging axes (built by the driver's _loop_init).

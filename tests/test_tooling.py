@@ -62,6 +62,11 @@ def test_every_kernel_is_vectorized(target):
     # (pyx/simd/) the target has.
     assert sum(not n.startswith("simd:") for n in rows) == len(fastact._kernels.KERNELS)
     simd = sorted(n[len("simd:"):-len("_f32")] for n in rows if n.startswith("simd:"))
+    # the row-wise SIMD functions (pyx/simd/fa_simd_rows_<target>.h): all or none
+    row_fns = [n for n in simd if n.endswith("_row")]
+    assert row_fns in ([], ["log_softmax_bwd_row", "log_softmax_row", "softmax_bwd_row",
+                            "softmax_row"])
+    simd = [n for n in simd if not n.endswith("_row")]
     assert simd == sorted(fastact._dispatch.explicit_simd(target=target))
 
 

@@ -1,6 +1,9 @@
 """Check that every compiled kernel really vectorized, for every target.
 
     python tools/check_simd.py [path/to/_loops_<target>*.so ...]
+    python tools/check_simd.py --row-loops [...]   # instructions per loop body
+                                                  # in the SIMD row loops
+    python tools/check_simd.py --row-loops-cython [...]  # ... in the Cython rows
 
 Without arguments: every kernel module (fastact/_loops_*.so) of this build.
 Disassembles each with ``objdump -d`` and, for each generated kernel function
@@ -55,8 +58,9 @@ PACKED_MOVE = re.compile(r"\bv?mov(?:u|a)p[sd]\b.*\(|\bv?movdq[ua]\b.*\(")
 SIMD_FN = re.compile(r"^[0-9a-f]+ <fa_simd_(\w+?)_(f32|f64)>:$")
 WIDEN = re.compile(r"\bv?cvt(?:ps2pd|ss2sd)\b")
 ALLOWED_CALLS = ("memcpy", "memmove", "memset")
-# Row-wise kernels may call log once per row and their own per-block helpers.
-ROW_CALLS = ("log", "__pyx_f_7fastact_")
+# Row-wise kernels may call log once per row, their own per-block helpers and
+# their explicit-SIMD rows (pyx/simd/fa_simd_rows_<target>.h) with theirs.
+ROW_CALLS = ("log", "__pyx_f_7fastact_", "fa_simd_", "fa512_", "fa256_")
 # maxout takes the first arg-max of tiny groups (2-4 entries): scalar by design.
 SCALAR_BY_DESIGN = ("maxout_forward", "maxout_backward")
 # Known misses, per target, with the reason (each is correct and call-free, only
@@ -108,7 +112,7 @@ def analyse(path):
         if m and not m.group(1).startswith("run"):
             current = f"simd:{m.group(1)}_{m.group(2)}"
             simd[current] = {"widths": collections.Counter(), "calls": set(),
-                             "widens": 0, "rowwise": False}
+                             "widens": 0, "rowwise": "_row" in m.group(1)}
             continue
         m = KERNEL.match(line)
         if m:
@@ -188,6 +192,52 @@ def check(path):
     return len(problems)
 
 
+JUMP = re.compile(r"^\s*([0-9a-f]+):\s+j\w+\s+([0-9a-f]+) <")
+
+
+def row_loops(path, cython=False):
+    """The innermost vector loops of the explicit-SIMD row functions (a
+    backward jump with no other backward jump inside): {function:
+    [instructions per loop body, ...]} in address order.  With ``cython``: of
+    the float32 row kernels (``_r_..._f32``), whose Cython forms (run with
+    explicit_simd(False), and on targets without SIMD rows) are inlined there."""
+    text = subprocess.run([shutil.which("objdump") or "objdump", "-d", "--no-show-raw-insn",
+                           path], capture_output=True, text=True, check=True).stdout
+    loops, current, lines = {}, None, []
+
+    def finish():
+        if current is None:
+            return
+        addrs = [int(a, 16) for a, _ in lines]
+        back = [(int(t, 16), int(a, 16)) for a, t in
+                (m.groups() for m in map(JUMP.match, (ln for _, ln in lines)) if m)
+                if int(t, 16) < int(a, 16)]
+        inner = [(lo, hi) for lo, hi in back
+                 if not any(lo <= lo2 and hi2 < hi and (lo2, hi2) != (lo, hi)
+                            for lo2, hi2 in back)]
+        counts = sorted((lo, sum(lo <= a <= hi for a in addrs)) for lo, hi in inner
+                        if any("%zmm" in ln or "%ymm" in ln for a, ln in lines
+                               if lo <= int(a, 16) <= hi))
+        loops[current] = [c for _, c in counts]
+
+    for line in text.splitlines():
+        m = KERNEL.match(line) if cython else SIMD_FN.match(line)
+        if m or re.match(r"^[0-9a-f]+ <", line):
+            finish()
+            if cython:
+                keep = m and m.group(2) == "r" and m.group(4) == "f32" and "softmax" in m.group(3)
+                current = f"{m.group(3)}_{m.group(4)}" if keep else None
+            else:
+                current = f"{m.group(1)}_{m.group(2)}" if m and "_row" in m.group(1) else None
+            lines = []
+            continue
+        a = re.match(r"^\s*([0-9a-f]+):", line)
+        if current and a:
+            lines.append((a.group(1), line))
+    finish()
+    return loops
+
+
 def check_driver(path):
     """The driver (fastact._kernels) is compiled once and must run on every
     CPU: on x86 it may hold no VEX/EVEX instruction."""
@@ -207,6 +257,12 @@ def driver_library():
 
 
 def main(argv):
+    if argv[1:2] in (["--row-loops"], ["--row-loops-cython"]):
+        for path in argv[2:] or default_libraries():
+            print(path)
+            for name, counts in row_loops(path, argv[1].endswith("cython")).items():
+                print(f"  {name:28s} instructions per loop body: {counts}")
+        return 0
     paths = argv[1:] or default_libraries()
     failed = sum(check(path) > 0 for path in paths)
     if not argv[1:]:

@@ -148,6 +148,37 @@ FA_SIMD_ABSENT2_F64(softplus_backward)
 FA_SIMD_ABSENT2_F64(logsigmoid_backward)
 #endif
 
+/* The row-wise kernels (fa_simd_rows_<target>.h): one contiguous float32 row
+ * per call.  Absent: the Cython row forms run (never these stubs). */
+#ifndef FA_SIMD_HAVE_rows
+static const int FA_SIMD_rows_f32 = 0;
+static inline int fa_simd_softmax_row_f32(const float* x, float* out, Py_ssize_t n,
+                                          float sign, int stream) {
+    (void)x; (void)out; (void)n; (void)sign; (void)stream; return 0;
+}
+static inline int fa_simd_log_softmax_row_f32(const float* x, float* out, Py_ssize_t n,
+                                              int stream) {
+    (void)x; (void)out; (void)n; (void)stream; return 0;
+}
+static inline void fa_simd_softmax_bwd_row_f32(const float* g, const float* y, float* out,
+                                               Py_ssize_t n, float sign, int stream) {
+    (void)g; (void)y; (void)out; (void)n; (void)sign; (void)stream;
+}
+static inline void fa_simd_log_softmax_bwd_row_f32(const float* g, const float* y, float* out,
+                                                   Py_ssize_t n, int stream) {
+    (void)g; (void)y; (void)out; (void)n; (void)stream;
+}
+static inline void fa_simd_softmax_bwd_row_f64(const double* g, const double* y, double* out,
+                                               Py_ssize_t n, double sign, int stream) {
+    (void)g; (void)y; (void)out; (void)n; (void)sign; (void)stream;
+}
+static inline void fa_simd_log_softmax_bwd_row_f64(const double* g, const double* y,
+                                                   double* out, Py_ssize_t n, int stream) {
+    (void)g; (void)y; (void)out; (void)n; (void)stream;
+}
+static inline void fa_simd_stream_fence(void) {}
+#endif
+
 /* Blocks and prefetch distance: as PF_BLOCK / PF_AHEAD in pyx/_loops.pyx.tp. */
 #define FA_SIMD_BLOCK 1024
 #define FA_SIMD_AHEAD 2048

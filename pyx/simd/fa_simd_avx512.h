@@ -890,5 +890,6 @@ FA512_LOOP1(gelu_forward, fa512_gelu(x))
 
 /* the float64 kernels */
 #include "fa_simd_avx512_f64.h"
+#include "fa_simd_rows_avx512.h"
 
 #endif

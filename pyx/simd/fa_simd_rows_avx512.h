@@ -1,0 +1,495 @@
+/* Row-wise float32 kernels (softmax, softmin, log_softmax forward; softmax and
+ * softmin backward) in AVX-512 intrinsics, one contiguous row per call.
+ * Included by fa_simd_avx512.h; pyx/_rowwise.pxi.tp calls them for rows that
+ * are contiguous along the axis and keeps its Cython forms (the portable
+ * baseline and the reference) for every other layout and target.
+ *
+ * Same formulas and error budget as the Cython row forms:
+ *
+ * - e^(x - m) with x - m's rounding error err recovered exactly (TwoSum, 6
+ *   adds) and folded into the range reduction: r = (t - k LN2_HI) + (err -
+ *   k LN2_LO), the first difference exact, so err costs one add over the
+ *   plain reduction (the Cython form multiplies e (1 + err), one rounding
+ *   more).  Then fa512_expm1_kernel and vscalefps, as the elementwise exp.
+ *   <= 1 ULP before the scaling; the entry at the max gives exactly 1.
+ * - sums in float64 lanes (two zmm per 16 floats): softmax's plain sum (2^-24
+ *   relative is all float32 needs); log_softmax's tail (the terms below 1:
+ *   the entries at the max are counted, each exactly 1) at its own scale;
+ *   the backward's sum(g y) in double-double (exact products, TwoSum per
+ *   lane), as _row_dot2: a confident row's g - sum cancels.
+ * - the max in 4 independent vmaxps chains; NaN entries are skipped by it
+ *   (vmaxps returns its second operand) and caught by the sum.
+ *
+ * Instructions per 16 entries (objdump of the main loops, tools/check_simd.py):
+ * see README "Row-wise family".
+ *
+ * ``stream``: the final pass writes with non-temporal stores (vmovntps):
+ * the driver asks for it when a call's operands are larger than the caches
+ * keep (fastact._kernels._stream_bytes), where a normal store first reads
+ * every output line from memory.  The exps of a softmax row are then staged
+ * in a stack buffer (rows up to FA_ROW_STAGE entries), not in the output. */
+#ifndef FASTACT_SIMD_ROWS_AVX512_H
+#define FASTACT_SIMD_ROWS_AVX512_H
+
+#define FA_SIMD_HAVE_rows
+#define FA_SIMD_rows_f32 1
+
+#define FA_ROW_STAGE 4096
+
+/* mask of the first n (< 16) lanes */
+FA512 __mmask16 fa512_head(Py_ssize_t n) { return (__mmask16)((1u << n) - 1u); }
+
+/* max over the row of x (softmin: of -x, flip = the sign bit), NaN skipped;
+ * -inf for an empty or all-NaN row */
+FA512 float fa512_row_max(const float* x, Py_ssize_t n, __m512 flip) {
+    const __m512 ninf = FA512_F(-INFINITY);
+    __m512 a0 = ninf, a1 = ninf, a2 = ninf, a3 = ninf;
+    Py_ssize_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        a0 = _mm512_max_ps(_mm512_xor_ps(_mm512_loadu_ps(x + i), flip), a0);
+        a1 = _mm512_max_ps(_mm512_xor_ps(_mm512_loadu_ps(x + i + 16), flip), a1);
+        a2 = _mm512_max_ps(_mm512_xor_ps(_mm512_loadu_ps(x + i + 32), flip), a2);
+        a3 = _mm512_max_ps(_mm512_xor_ps(_mm512_loadu_ps(x + i + 48), flip), a3);
+    }
+    for (; i + 16 <= n; i += 16)
+        a0 = _mm512_max_ps(_mm512_xor_ps(_mm512_loadu_ps(x + i), flip), a0);
+    if (i < n) {
+        __mmask16 m = fa512_head(n - i);
+        a1 = _mm512_mask_max_ps(a1, m, _mm512_xor_ps(_mm512_maskz_loadu_ps(m, x + i), flip), a1);
+    }
+    return _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(a0, a1), _mm512_max_ps(a2, a3)));
+}
+
+/* e^(x - m) for x <= m (m finite), the subtraction's rounding error included;
+ * x - m <= -120 (x = -inf included) gives 0, NaN gives NaN. */
+FA512 __m512 fa512_shifted_exp(__m512 x, __m512 m, __m512 negm, __m512 one) {
+    __m512 t = _mm512_sub_ps(x, m);
+    /* t * 1 - x: the same rounding as t - x, on an fma pipe (Zen 4 issues
+     * adds on two pipes and fmas on two others; these loops are add-bound) */
+    __m512 bv = _mm512_fmsub_ps(t, one, x);
+    __m512 err = _mm512_add_ps(_mm512_sub_ps(x, _mm512_sub_ps(t, bv)), _mm512_sub_ps(negm, bv));
+    /* err is NaN where x = -inf or x - m overflows: those lanes drop it */
+    __mmask16 keep = _mm512_cmp_ps_mask(t, FA512_F(-120.0f), _CMP_GT_OQ);
+    __m512 tc = _mm512_max_ps(FA512_F(-120.0f), t);                 /* NaN passes */
+    __m512 k = _mm512_sub_ps(_mm512_fmadd_ps(tc, FA512_F(1.44269502162933349609375f),
+                                             FA512_F(12582912.0f)), FA512_F(12582912.0f));
+    __m512 r1 = _mm512_fnmadd_ps(k, FA512_F(0.693145751953125f), tc);   /* exact */
+    __m512 c = _mm512_maskz_fnmadd_ps(keep, k, FA512_F(1.428606765330187e-06f), err);
+    __m512 u = fa512_expm1_kernel(_mm512_add_ps(r1, c));
+    return _mm512_scalef_ps(_mm512_add_ps(FA512_F(1.0f), u), k);
+}
+
+/* s01 += the 16 floats of e, in float64 */
+FA512 void fa512_sum_pd(__m512 e, __m512d* s0, __m512d* s1) {
+    *s0 = _mm512_add_pd(*s0, _mm512_cvtps_pd(_mm512_castps512_ps256(e)));
+    *s1 = _mm512_add_pd(*s1, _mm512_cvtps_pd(_mm512_extractf32x8_ps(e, 1)));
+}
+
+/* the same sums as s + e * 1 on the fma pipes (one: 1.0 the compiler cannot
+ * see, or it would fold the fma back into an add) */
+FA512 void fa512_sum_pd_fma(__m512 e, __m512d* s0, __m512d* s1, __m512d one) {
+    *s0 = _mm512_fmadd_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(e)), one, *s0);
+    *s1 = _mm512_fmadd_pd(_mm512_cvtps_pd(_mm512_extractf32x8_ps(e, 1)), one, *s1);
+}
+
+/* 1.0 hidden from constant folding */
+#define FA512_OPAQUE_ONES(one_ps, one_pd)                                             \
+    __m512 one_ps = FA512_F(1.0f);                                                    \
+    __m512d one_pd = _mm512_set1_pd(1.0);                                             \
+    __asm__("" : "+v"(one_ps), "+v"(one_pd))
+
+/* out[i] = v (the caller's final pass): streamed from the first 64-byte
+ * boundary on when ``stream`` (a head before it, masked, is stored normally) */
+#define FA512_FINAL_PASS(n, out, stream, EXPR_AT)                                    \
+    do {                                                                            \
+        Py_ssize_t i_ = 0;                                                          \
+        if (stream) {                                                               \
+            Py_ssize_t head_ = (Py_ssize_t)((64 - ((size_t)(out) & 63)) & 63) / 4;  \
+            if (((size_t)(out) & 3) == 0 && head_ < (n)) {                          \
+                if (head_) {                                                        \
+                    __mmask16 m_ = fa512_head(head_);                               \
+                    _mm512_mask_storeu_ps((out), m_, EXPR_AT(0, m_));              \
+                }                                                                   \
+                for (i_ = head_; i_ + 16 <= (n); i_ += 16)                          \
+                    _mm512_stream_ps((out) + i_, EXPR_AT(i_, (__mmask16)0xFFFF));  \
+            }                                                                       \
+        }                                                                           \
+        for (; i_ + 16 <= (n); i_ += 16)                                            \
+            _mm512_storeu_ps((out) + i_, EXPR_AT(i_, (__mmask16)0xFFFF));          \
+        if (i_ < (n)) {                                                             \
+            __mmask16 m_ = fa512_head((n) - i_);                                    \
+            _mm512_mask_storeu_ps((out) + i_, m_, EXPR_AT(i_, m_));                \
+        }                                                                           \
+    } while (0)
+
+/* softmax (flip = 0) or softmin (flip = the sign bit) of one row.  Returns 0,
+ * writing nothing, for a row whose max is +inf (the caller's limit form). */
+FA512 int fa512_softmax_row(const float* x, float* out, Py_ssize_t n, __m512 flip, int stream) {
+    float stage[FA_ROW_STAGE];
+    float mx = fa512_row_max(x, n, flip);
+    if (mx == INFINITY)
+        return 0;
+    /* streamed rows stage their exps (one less read of every output line) */
+    float* e_at = (stream && n <= FA_ROW_STAGE) ? stage : out;
+    if (e_at == out)
+        stream = 0;
+    const __m512 m = _mm512_set1_ps(mx), negm = _mm512_set1_ps(-mx);
+    FA512_OPAQUE_ONES(one, one_d);
+    __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
+    Py_ssize_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 e = fa512_shifted_exp(_mm512_xor_ps(_mm512_loadu_ps(x + i), flip), m, negm, one);
+        _mm512_storeu_ps(e_at + i, e);
+        fa512_sum_pd_fma(e, &s0, &s1, one_d);
+    }
+    if (i < n) {
+        __mmask16 k = fa512_head(n - i);
+        __m512 e = _mm512_maskz_mov_ps(k, fa512_shifted_exp(
+            _mm512_xor_ps(_mm512_maskz_loadu_ps(k, x + i), flip), m, negm, one));
+        _mm512_mask_storeu_ps(e_at + i, k, e);
+        fa512_sum_pd(e, &s0, &s1);
+    }
+    /* 1/sum as two floats: e hi + e lo (fma) is the float64 product rounded once */
+    double inv = 1.0 / _mm512_reduce_add_pd(_mm512_add_pd(s0, s1));
+    float hi_s = (float)inv, lo_s = (float)(inv - (double)hi_s);
+    const __m512 hi = _mm512_set1_ps(hi_s), lo = _mm512_set1_ps(lo_s);
+#define FA512_SCALE_AT(j, msk) \
+    ({ __m512 e_ = _mm512_maskz_loadu_ps((msk), e_at + (j)); \
+       _mm512_fmadd_ps(e_, hi, _mm512_mul_ps(e_, lo)); })
+    FA512_FINAL_PASS(n, out, stream, FA512_SCALE_AT);
+#undef FA512_SCALE_AT
+    return 1;
+}
+
+/* log_softmax of one row: (x - m) - log1p((ones - 1) + tail), x - m and the
+ * subtraction of the log in float64 (x - m exact there), rounded once.
+ * Returns 0, writing nothing, for a row whose max is +inf. */
+FA512 int fa512_log_softmax_row(const float* x, float* out, Py_ssize_t n, int stream) {
+    const __m512 flip = _mm512_setzero_ps();
+    float mx = fa512_row_max(x, n, flip);
+    if (mx == INFINITY)
+        return 0;
+    const __m512 m = _mm512_set1_ps(mx), negm = _mm512_set1_ps(-mx);
+    FA512_OPAQUE_ONES(one, one_d);
+    (void)one_d;
+    __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
+    __m512 ones = _mm512_setzero_ps();
+    Py_ssize_t i = 0;
+    /* the tail: terms below 1 (NaN included), summed at their own scale; the
+     * terms at the max (exactly 1) counted (exact in float32 lanes to 2^24 each) */
+#define FA512_TAIL_ADD(e, valid)                                                      \
+    do {                                                                            \
+        __mmask16 top_ = _mm512_mask_cmp_ps_mask((valid), (e), one, _CMP_GE_OQ);      \
+        __mmask16 low_ = (__mmask16)((valid) & ~top_);                              \
+        ones = _mm512_mask_add_ps(ones, top_, ones, one);                          \
+        s0 = _mm512_add_pd(s0, _mm512_maskz_cvtps_pd((__mmask8)low_, _mm512_castps512_ps256(e))); \
+        s1 = _mm512_add_pd(s1, _mm512_maskz_cvtps_pd((__mmask8)(low_ >> 8),       \
+                                                     _mm512_extractf32x8_ps((e), 1))); \
+    } while (0)
+    for (; i + 16 <= n; i += 16) {
+        __m512 e = fa512_shifted_exp(_mm512_loadu_ps(x + i), m, negm, one);
+        FA512_TAIL_ADD(e, (__mmask16)0xFFFF);
+    }
+    if (i < n) {
+        __mmask16 k = fa512_head(n - i);
+        __m512 e = fa512_shifted_exp(_mm512_maskz_loadu_ps(k, x + i), m, negm, one);
+        FA512_TAIL_ADD(e, k);
+    }
+#undef FA512_TAIL_ADD
+    double tail = _mm512_reduce_add_pd(_mm512_add_pd(s0, s1));
+    double cnt = (double)_mm512_reduce_add_ps(ones);      /* exact: integers < 2^24 */
+    /* sum - 1 = (ones - 1) + tail: ones - 1 exact; one rounding, at the tail's
+     * scale when ones = 1 (log1p keeps a confident row's tail) */
+    const __m512d lse = _mm512_set1_pd(log1p((cnt - 1.0) + tail));
+    const __m512d md = _mm512_set1_pd((double)mx);
+#define FA512_LOGOUT_AT(j, msk)                                                       \
+    ({ __m512 x_ = _mm512_maskz_loadu_ps((msk), x + (j));                            \
+       __m256 lo_ = _mm512_cvtpd_ps(_mm512_sub_pd(_mm512_sub_pd(                     \
+           _mm512_cvtps_pd(_mm512_castps512_ps256(x_)), md), lse));                  \
+       __m256 hi_ = _mm512_cvtpd_ps(_mm512_sub_pd(_mm512_sub_pd(                     \
+           _mm512_cvtps_pd(_mm512_extractf32x8_ps(x_, 1)), md), lse));              \
+       _mm512_insertf32x8(_mm512_castps256_ps512(lo_), hi_, 1); })
+    FA512_FINAL_PASS(n, out, stream, FA512_LOGOUT_AT);
+#undef FA512_LOGOUT_AT
+    return 1;
+}
+
+/* acc + comp += p (8 float64 lanes), TwoSum */
+FA512 void fa512_two_sum_acc_pd(__m512d p, __m512d* acc, __m512d* comp) {
+    __m512d t = _mm512_add_pd(*acc, p);
+    __m512d e = _mm512_sub_pd(t, *acc);
+    *comp = _mm512_add_pd(*comp, _mm512_add_pd(_mm512_sub_pd(*acc, _mm512_sub_pd(t, e)),
+                                               _mm512_sub_pd(p, e)));
+    *acc = t;
+}
+
+/* hi + lo[0] = the 16 lanes acc + comp (TwoSum sums) as one double-double, in a
+ * fixed order */
+static inline double fa512_dd_total(__m512d a0, __m512d a1, __m512d c0, __m512d c1,
+                                    double* lo_out) {
+    double acc[16], comp[16], hi = 0, lo = 0;
+    _mm512_storeu_pd(acc, a0);
+    _mm512_storeu_pd(acc + 8, a1);
+    _mm512_storeu_pd(comp, c0);
+    _mm512_storeu_pd(comp + 8, c1);
+    for (int j = 0; j < 16; j++) {
+        double t = hi + acc[j], bv = t - hi;
+        lo += ((hi - (t - bv)) + (acc[j] - bv)) + comp[j];
+        hi = t;
+    }
+    double t = hi + lo, bv = t - hi;
+    *lo_out = (hi - (t - bv)) + (lo - bv);
+    return t;
+}
+
+/* softmax backward (sign = +1) or softmin's (sign = -1) of one row:
+ * out = sign y ((g - H) - R), H + R = sum(g y) (double-double) split into
+ * two floats, as _softmax_bwd_row_f32 (<= 1.5 ULP from the rounded sum). */
+FA512 void fa512_softmax_bwd_row(const float* g, const float* y, float* out, Py_ssize_t n,
+                                 float sign, int stream) {
+    __m512d a0 = _mm512_setzero_pd(), a1 = a0, c0 = a0, c1 = a0;
+    Py_ssize_t i = 0;
+#define FA512_DOT_ADD(gv, yv)                                                         \
+    do {                                                                            \
+        fa512_two_sum_acc_pd(_mm512_mul_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(gv)), \
+                                           _mm512_cvtps_pd(_mm512_castps512_ps256(yv))), \
+                             &a0, &c0);                                             \
+        fa512_two_sum_acc_pd(_mm512_mul_pd(_mm512_cvtps_pd(_mm512_extractf32x8_ps(gv, 1)), \
+                                           _mm512_cvtps_pd(_mm512_extractf32x8_ps(yv, 1))), \
+                             &a1, &c1);                                             \
+    } while (0)
+    for (; i + 16 <= n; i += 16) {
+        __m512 gv = _mm512_loadu_ps(g + i), yv = _mm512_loadu_ps(y + i);
+        FA512_DOT_ADD(gv, yv);
+    }
+    if (i < n) {
+        __mmask16 k = fa512_head(n - i);
+        __m512 gv = _mm512_maskz_loadu_ps(k, g + i), yv = _mm512_maskz_loadu_ps(k, y + i);
+        FA512_DOT_ADD(gv, yv);
+    }
+#undef FA512_DOT_ADD
+    double lo, hi = fa512_dd_total(a0, a1, c0, c1, &lo);
+    float H_s = (float)hi, R_s = (float)((hi - (double)H_s) + lo);
+    const __m512 H = _mm512_set1_ps(H_s), R = _mm512_set1_ps(R_s), sg = _mm512_set1_ps(sign);
+#define FA512_BWD_AT(j, msk)                                                          \
+    ({ __m512 g_ = _mm512_maskz_loadu_ps((msk), g + (j));                            \
+       __m512 y_ = _mm512_maskz_loadu_ps((msk), y + (j));                            \
+       _mm512_mul_ps(_mm512_mul_ps(sg, y_), _mm512_sub_ps(_mm512_sub_ps(g_, H), R)); })
+    FA512_FINAL_PASS(n, out, stream, FA512_BWD_AT);
+#undef FA512_BWD_AT
+}
+
+/* log_softmax's gradient for 8 float64 lanes: g - e^y S, and where e^y > 1/2
+ * (a confident entry, g - S cancels) (g - S) - S expm1(y), S = hi + lo: as
+ * _log_softmax_grad (pyx/_rowwise.pxi.tp), on the float64 polynomial of
+ * v_exp_kernel_f64 (pyx/_vmath.pxd, 0.51 ULP): e^y = 2^k (1 + u) and
+ * expm1(y) = 2^k u + (2^k - 1) from the one u.  y is float32, so these
+ * float64 exps are what keeps e^y S exact to 2^-52 where g - e^y S cancels. */
+FA512 __m512d fa512_log_softmax_grad_pd(__m512d g, __m512d y, __m512d hi, __m512d lo,
+                                        __m512d S) {
+    __m512d yc = _mm512_max_pd(_mm512_set1_pd(-760.0), _mm512_min_pd(_mm512_set1_pd(710.0), y));
+    __m512d k = _mm512_sub_pd(_mm512_fmadd_pd(yc, _mm512_set1_pd(1.4426950408889634),
+                                              _mm512_set1_pd(6755399441055744.0)),
+                              _mm512_set1_pd(6755399441055744.0));
+    __m512d r = _mm512_fmadd_pd(k, _mm512_set1_pd(-1.9082149292705877e-10),
+                                _mm512_fmadd_pd(k, _mm512_set1_pd(-0.6931471803691238), yc));
+    __m512d q = _mm512_fmadd_pd(_mm512_set1_pd(2.0896046862099485e-09), r,
+                                _mm512_set1_pd(2.510863996370437e-08));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(2.7557322459166466e-07));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(2.7557245265586644e-06));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(2.4801587287347024e-05));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0.0001984126988525573));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0.0013888888888889572));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0.008333333333321816));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0.04166666666666669));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0.16666666666666677));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0.5));
+    __m512d u = _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, r);
+    const __m512d one = _mm512_set1_pd(1.0);
+    __m512d e = _mm512_scalef_pd(_mm512_add_pd(one, u), k);
+    __m512d far = _mm512_fnmadd_pd(e, S, g);
+    __mmask8 near = _mm512_cmp_pd_mask(y, _mm512_set1_pd(-0.6931471805599453), _CMP_GT_OQ);
+    if (near) {   /* rare outside confident rows: the expm1 form only then */
+        __m512d s2 = _mm512_scalef_pd(one, _mm512_max_pd(_mm512_set1_pd(-8.0), k));
+        __m512d em1 = _mm512_fmadd_pd(s2, u, _mm512_sub_pd(s2, one));
+        __m512d gs = _mm512_sub_pd(_mm512_sub_pd(g, hi), lo);
+        far = _mm512_mask_mov_pd(far, near, _mm512_fnmadd_pd(S, em1, gs));
+    }
+    return far;
+}
+
+/* log_softmax's gradient for 16 lanes, in float32 where that is provably
+ * accurate, in float64 (fa512_log_softmax_grad_pd) where it may not be.
+ *
+ * float32: e^y = 2^k (p + lo) (fa512_exp_parts: <= 0.48 x 2^-24 relative),
+ * S = Sh + Sl (float32 pair of the float64 sum), e^y S = 2^k (P + E) with
+ * P = p Sh rounded, E = its exact error + p Sl + lo Sh; d = (g - 2^k P) -
+ * 2^k E.  Error: <= 2^-25 e^y |S| from the exp, plus the two roundings.
+ * Where |d| >= 2^k |P| / 2 (no cancellation worth the name) that is <= 1 ULP
+ * of d from the exp and < 1.5 ULP from the roundings: <= 2.5 ULP.
+ * Elsewhere (g - e^y S cancels: the confident entries and a few others),
+ * and for y outside [-100, 80] or NaN anywhere, the lane takes the float64
+ * form (the Cython reference's formula): decided per lane, so each entry's
+ * result depends on its own g and y only. */
+FA512 __m512 fa512_log_softmax_grad(__m512 g, __m512 y, __m512 Sh, __m512 Sl,
+                                    __m512d hi, __m512d lo, __m512d S) {
+    __m512 plo, k;
+    __m512 p = fa512_exp_parts(_mm512_min_ps(FA512_F(80.0f), _mm512_max_ps(FA512_F(-100.0f), y)),
+                               &plo, &k);
+    __m512 P = _mm512_mul_ps(p, Sh);
+    __m512 E = _mm512_add_ps(_mm512_fmsub_ps(p, Sh, P),
+                             _mm512_fmadd_ps(p, Sl, _mm512_mul_ps(plo, Sh)));
+    __m512 Ps = _mm512_scalef_ps(P, k);
+    __m512 d = _mm512_sub_ps(_mm512_sub_ps(g, Ps), _mm512_scalef_ps(E, k));
+    __mmask16 ok = _mm512_cmp_ps_mask(fa512_abs(d), _mm512_mul_ps(FA512_F(0.5f), fa512_abs(Ps)),
+                                      _CMP_GE_OQ);
+    ok &= _mm512_cmp_ps_mask(fa512_abs(_mm512_add_ps(y, FA512_F(10.0f))), FA512_F(90.0f),
+                             _CMP_LE_OQ);
+    if (ok != (__mmask16)0xFFFF) {
+        __m256 l = _mm512_cvtpd_ps(fa512_log_softmax_grad_pd(
+            _mm512_cvtps_pd(_mm512_castps512_ps256(g)),
+            _mm512_cvtps_pd(_mm512_castps512_ps256(y)), hi, lo, S));
+        __m256 h = _mm512_cvtpd_ps(fa512_log_softmax_grad_pd(
+            _mm512_cvtps_pd(_mm512_extractf32x8_ps(g, 1)),
+            _mm512_cvtps_pd(_mm512_extractf32x8_ps(y, 1)), hi, lo, S));
+        d = _mm512_mask_mov_ps(_mm512_insertf32x8(_mm512_castps256_ps512(l), h, 1), ok, d);
+    }
+    return d;
+}
+
+/* log_softmax backward of one row: out = g - e^y sum(g), sum(g) in float64,
+ * the rest as fa512_log_softmax_grad. */
+FA512 void fa512_log_softmax_bwd_row(const float* g, const float* y, float* out, Py_ssize_t n,
+                                     int stream) {
+    /* sum(g): the plain float64 sum in 16 lanes (error <= (n/16 + 4) 2^-53
+     * sum|g|, the backward contract's allowance for the row sum: it enters
+     * as e^y S, and as g - S on confident entries, where e^y ~ 1).  The float64
+     * entries-of-float32 sum is also what the product test below assumes. */
+    __m512d a0 = _mm512_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
+    Py_ssize_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m512 gv = _mm512_loadu_ps(g + i), gw = _mm512_loadu_ps(g + i + 16);
+        fa512_sum_pd(gv, &a0, &a1);
+        fa512_sum_pd(gw, &a2, &a3);
+    }
+    for (; i + 16 <= n; i += 16)
+        fa512_sum_pd(_mm512_loadu_ps(g + i), &a0, &a1);
+    if (i < n)
+        fa512_sum_pd(_mm512_maskz_loadu_ps(fa512_head(n - i), g + i), &a2, &a3);
+    double lo_s = 0.0, hi_s = _mm512_reduce_add_pd(
+        _mm512_add_pd(_mm512_add_pd(a0, a2), _mm512_add_pd(a1, a3)));
+    const __m512d hi = _mm512_set1_pd(hi_s), lo = _mm512_set1_pd(lo_s);
+    const __m512d S = _mm512_set1_pd(hi_s + lo_s);
+    float Sh_s = (float)(hi_s + lo_s);
+    const __m512 Sh = _mm512_set1_ps(Sh_s);
+    const __m512 Sl = _mm512_set1_ps((float)(((hi_s - (double)Sh_s) + lo_s)));
+#define FA512_LSM_BWD_AT(j, msk)                                                      \
+    fa512_log_softmax_grad(_mm512_maskz_loadu_ps((msk), g + (j)),                     \
+                           _mm512_maskz_loadu_ps((msk), y + (j)), Sh, Sl, hi, lo, S)
+    FA512_FINAL_PASS(n, out, stream, FA512_LSM_BWD_AT);
+#undef FA512_LSM_BWD_AT
+}
+
+__attribute__((noinline)) static void fa_simd_log_softmax_bwd_row_f32(const float* g, const float* y, float* out,
+                                            Py_ssize_t n, int stream) {
+    fa512_log_softmax_bwd_row(g, y, out, n, stream);
+}
+
+/* ---- float64 backward rows: the Cython forms' arithmetic in 8-lane vectors ---- */
+
+/* out[i] = v for 8 float64 lanes, streamed from the first 64-byte boundary on */
+#define FA512_FINAL_PASS_PD(n, out, stream, EXPR_AT)                                 \
+    do {                                                                            \
+        Py_ssize_t i_ = 0;                                                          \
+        if (stream) {                                                               \
+            Py_ssize_t head_ = (Py_ssize_t)((64 - ((size_t)(out) & 63)) & 63) / 8;  \
+            if (((size_t)(out) & 7) == 0 && head_ < (n)) {                          \
+                if (head_) {                                                        \
+                    __mmask8 m_ = (__mmask8)((1u << head_) - 1u);                   \
+                    _mm512_mask_storeu_pd((out), m_, EXPR_AT(0, m_));              \
+                }                                                                   \
+                for (i_ = head_; i_ + 8 <= (n); i_ += 8)                            \
+                    _mm512_stream_pd((out) + i_, EXPR_AT(i_, (__mmask8)0xFF));     \
+            }                                                                       \
+        }                                                                           \
+        for (; i_ + 8 <= (n); i_ += 8)                                              \
+            _mm512_storeu_pd((out) + i_, EXPR_AT(i_, (__mmask8)0xFF));             \
+        if (i_ < (n)) {                                                             \
+            __mmask8 m_ = (__mmask8)((1u << ((n) - i_)) - 1u);                      \
+            _mm512_mask_storeu_pd((out) + i_, m_, EXPR_AT(i_, m_));                \
+        }                                                                           \
+    } while (0)
+
+/* acc + comp += a b (b NULL: a), the product's error by fma, the sum's by
+ * TwoSum: _dot2_step_f64 */
+FA512 void fa512_dot2_step_pd(__m512d a, __m512d b, int with_b, __m512d* acc, __m512d* comp) {
+    __m512d p = with_b ? _mm512_mul_pd(a, b) : a;
+    __m512d t = _mm512_add_pd(*acc, p);
+    __m512d e = _mm512_sub_pd(t, *acc);
+    __m512d s = _mm512_add_pd(_mm512_sub_pd(*acc, _mm512_sub_pd(t, e)), _mm512_sub_pd(p, e));
+    if (with_b)
+        s = _mm512_add_pd(s, _mm512_fmsub_pd(a, b, p));
+    *comp = _mm512_add_pd(*comp, s);
+    *acc = t;
+}
+
+/* hi + lo = sum of a b (b NULL: of a) over a float64 row, double-double */
+FA512 double fa512_row_dot2_f64(const double* a, const double* b, Py_ssize_t n, double* lo) {
+    __m512d a0 = _mm512_setzero_pd(), a1 = a0, c0 = a0, c1 = a0;
+    const int with_b = b != 0;
+    Py_ssize_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        fa512_dot2_step_pd(_mm512_loadu_pd(a + i), with_b ? _mm512_loadu_pd(b + i) : a0,
+                           with_b, &a0, &c0);
+        fa512_dot2_step_pd(_mm512_loadu_pd(a + i + 8), with_b ? _mm512_loadu_pd(b + i + 8) : a0,
+                           with_b, &a1, &c1);
+    }
+    for (; i < n; i += 8) {
+        __mmask8 m = n - i >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << (n - i)) - 1u);
+        __m512d av = _mm512_maskz_loadu_pd(m, a + i);
+        fa512_dot2_step_pd(av, with_b ? _mm512_maskz_loadu_pd(m, b + i) : av, with_b, &a0, &c0);
+    }
+    return fa512_dd_total(a0, a1, c0, c1, lo);
+}
+
+__attribute__((noinline)) static void fa_simd_softmax_bwd_row_f64(
+        const double* g, const double* y, double* out, Py_ssize_t n, double sign, int stream) {
+    double lo_s, hi_s = fa512_row_dot2_f64(g, y, n, &lo_s);
+    const __m512d hi = _mm512_set1_pd(hi_s), lo = _mm512_set1_pd(lo_s), sg = _mm512_set1_pd(sign);
+#define FA512_BWD_PD_AT(j, msk)                                                       \
+    _mm512_mul_pd(_mm512_mul_pd(sg, _mm512_maskz_loadu_pd((msk), y + (j))),         \
+                  _mm512_sub_pd(_mm512_sub_pd(_mm512_maskz_loadu_pd((msk), g + (j)), hi), lo))
+    FA512_FINAL_PASS_PD(n, out, stream, FA512_BWD_PD_AT);
+#undef FA512_BWD_PD_AT
+}
+
+__attribute__((noinline)) static void fa_simd_log_softmax_bwd_row_f64(
+        const double* g, const double* y, double* out, Py_ssize_t n, int stream) {
+    double lo_s, hi_s = fa512_row_dot2_f64(g, 0, n, &lo_s);
+    const __m512d hi = _mm512_set1_pd(hi_s), lo = _mm512_set1_pd(lo_s);
+    const __m512d S = _mm512_set1_pd(hi_s + lo_s);
+#define FA512_LSM_BWD_PD_AT(j, msk)                                                   \
+    fa512_log_softmax_grad_pd(_mm512_maskz_loadu_pd((msk), g + (j)),                 \
+                              _mm512_maskz_loadu_pd((msk), y + (j)), hi, lo, S)
+    FA512_FINAL_PASS_PD(n, out, stream, FA512_LSM_BWD_PD_AT);
+#undef FA512_LSM_BWD_PD_AT
+}
+
+__attribute__((noinline)) static int fa_simd_softmax_row_f32(const float* x, float* out, Py_ssize_t n, float sign,
+                                   int stream) {
+    return sign < 0 ? fa512_softmax_row(x, out, n, FA512_SIGN, stream)
+                    : fa512_softmax_row(x, out, n, _mm512_setzero_ps(), stream);
+}
+
+__attribute__((noinline)) static int fa_simd_log_softmax_row_f32(const float* x, float* out, Py_ssize_t n, int stream) {
+    return fa512_log_softmax_row(x, out, n, stream);
+}
+
+__attribute__((noinline)) static void fa_simd_softmax_bwd_row_f32(const float* g, const float* y, float* out,
+                                        Py_ssize_t n, float sign, int stream) {
+    fa512_softmax_bwd_row(g, y, out, n, sign, stream);
+}
+
+static inline void fa_simd_stream_fence(void) { _mm_sfence(); }
+
+#endif
