@@ -31,6 +31,8 @@
 #ifndef FASTACT_SIMD_ROWS_AVX512_H
 #define FASTACT_SIMD_ROWS_AVX512_H
 
+#include <math.h>     /* INFINITY */
+
 #define FA_SIMD_HAVE_rows
 #define FA_SIMD_rows_f32 1
 
