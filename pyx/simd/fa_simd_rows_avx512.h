@@ -295,18 +295,7 @@ FA512 __m512d fa512_log_softmax_grad_pd(__m512d g, __m512d y, __m512d hi, __m512
                               _mm512_set1_pd(6755399441055744.0));
     __m512d r = _mm512_fmadd_pd(k, _mm512_set1_pd(-1.9082149292705877e-10),
                                 _mm512_fmadd_pd(k, _mm512_set1_pd(-0.6931471803691238), yc));
-    __m512d q = _mm512_fmadd_pd(_mm512_set1_pd(2.0896046862099485e-09), r,
-                                _mm512_set1_pd(2.510863996370437e-08));
-    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(2.7557322459166466e-07));
-    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(2.7557245265586644e-06));
-    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(2.4801587287347024e-05));
-    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0.0001984126988525573));
-    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0.0013888888888889572));
-    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0.008333333333321816));
-    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0.04166666666666669));
-    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0.16666666666666677));
-    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0.5));
-    __m512d u = _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, r);
+    __m512d u = fa512d_expm1_kernel(r);    /* fa_simd_avx512_f64.h */
     const __m512d one = _mm512_set1_pd(1.0);
     __m512d e = _mm512_scalef_pd(_mm512_add_pd(one, u), k);
     __m512d far = _mm512_fnmadd_pd(e, S, g);
