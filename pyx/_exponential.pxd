@@ -16,7 +16,7 @@
 from cython cimport floating
 from libc.stdint cimport int32_t, int64_t, uint64_t
 from _scalar cimport fa_abs, fa_copysign, fa_by_dtype, INFINITY
-from _vmath cimport (fa_fma, v_exp, v_exp_split, v_expm1, v_expm1_neg, v_exp_neg, v_log1p, v_tanh,
+from _vmath cimport (fa_fma, v_exp, v_expm1, v_expm1_neg, v_exp_neg, v_tanh,
                      v_tanh_tail, v_tanhshrink_small,
                      v_silu_deriv_root, v_silu_root_window, v_exp_split_lo, v_log1p_lo,
                      fa_bits_f32, fa_from_bits_f32, fa_bits_f64, fa_from_bits_f64)
@@ -387,7 +387,7 @@ cdef inline floating swish_backward(floating g, floating x, floating p0, floatin
 
 
 # ===========================================================================
-# gelu and mish (appended for issue 3; rewritten with pair arithmetic).  Every
+# gelu and mish (pair arithmetic: products and sums as hi + lo pairs).  Every
 # literal is cast to the array's type (a bare literal is a C double and would
 # widen float32 to double).  e^x comes from v_exp_hilo as hi + lo; products,
 # sums and the one quotient of each formula are carried as pairs (two_sum,

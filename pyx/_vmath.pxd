@@ -373,9 +373,6 @@ cdef inline float v_log1p_lo_f32(float u, float u_lo) noexcept nogil:
     res = res if u > <float>-1 else (-INFINITY if u == <float>-1 else (u - u) / (u - u))
     return res if u == u else u
 
-cdef inline float v_log1p_f32(float u) noexcept nogil:
-    return v_log1p_lo_f32(u, <float>0)
-
 cdef inline double v_log1p_f64(double u) noexcept nogil:
     cdef double m = 1.0 + u
     cdef double c = (1.0 - (m - u)) if u > 1.0 else (u - (m - 1.0))
@@ -511,12 +508,6 @@ cdef inline floating v_exp(floating x) noexcept nogil:
     else:
         return v_exp_f64(x)
 
-cdef inline floating v_exp_split(floating x, floating* s2) noexcept nogil:
-    if floating is float:
-        return v_exp_split_f32(x, s2)
-    else:
-        return v_exp_split_f64(x, s2)
-
 # float64 carries no low part (its exp is 0.51 ULP, well inside the 4 ULP bound):
 # lo = 0 and v_log1p_lo ignores it.
 # Both: x <= 0 (or NaN) only.
@@ -549,12 +540,6 @@ cdef inline floating v_expm1_neg(floating x) noexcept nogil:
 cdef inline floating v_exp_neg(floating x) noexcept nogil:
     cdef floating s2, lo
     return v_exp_split_lo(x, &s2, &lo) * s2
-
-cdef inline floating v_log1p(floating x) noexcept nogil:
-    if floating is float:
-        return v_log1p_f32(x)
-    else:
-        return v_log1p_f64(x)
 
 cdef inline floating v_tanh(floating x) noexcept nogil:
     if floating is float:
@@ -635,7 +620,7 @@ cdef inline floating v_silu_deriv_root(floating a, floating* d) noexcept nogil:
 
 
 # ===========================================================================
-# gelu and mish (appended for issue 3; the functions above are unchanged).
+# gelu and mish: the polynomials of their small-argument, tail and root forms.
 # Written so that the float32 versions never touch double: every literal below
 # is cast or passed to a float32 fma (check: python tools/check_simd.py).
 # Coefficients: python tools/gen_coeffs.py gelu_small gelu_dsmall gelu_tail
@@ -927,26 +912,6 @@ cdef inline floating v_mish_deriv_root(floating x, floating* d) noexcept nogil:
         return _mish_deriv_root_f64(x, d)
 
 
-# e^(-a^2/2) as zs * s2 (s2 a power of two applied last, so results that end
-# subnormal round once; see v_exp_split).  a^2 is carried exactly as h + h_lo
-# (fma), and e^-(h + h_lo)/2 = e^(-h/2) (1 - h_lo/2) to 2^-48 relative, so the
-# error is exp's (0.52 ULP) plus one rounding: a^2/2 reaches 105 (float32) /
-# 757 (float64), where rounding a^2 alone would cost ~2^7 / 2^10 ULP.
-cdef inline floating v_gauss_split(floating a, floating* s2) noexcept nogil:
-    cdef floating h = a * a
-    cdef floating h_lo = fa_fma(a, a, -h)
-    cdef floating zs = v_exp_split(-(h * <floating>0.5), s2)
-    return fa_fma(zs, -(h_lo * <floating>0.5), zs)
-
-
-# e^-|t| for t = t_hi + t_lo (|t_lo| <= ulp(t_hi)) as zs * s2, same scheme.
-cdef inline floating v_exp_neg_abs_dd_split(floating t_hi, floating t_lo,
-                                            floating* s2) noexcept nogil:
-    cdef floating lo = -t_lo if t_hi >= 0 else t_lo
-    cdef floating zs = v_exp_split(-fa_abs(t_hi), s2)
-    return fa_fma(zs, lo, zs)
-
-
 # ===========================================================================
 # e^x as a high + low pair, and double-float ("pair") arithmetic (gelu2).
 # gelu, gelu_tanh and mish chain e^x through products, sums and a quotient;
@@ -979,11 +944,11 @@ cdef inline double _exp_hilo_q_f64(double r) noexcept nogil:
     q = fa_poly_f64(q, r, 0.04166666666666641)
     return fa_poly_f64(q, r, 0.1666666666666668)
 
-# e^x = (hi + lo) * s2.  Range reduction as in v_exp_split, plus the rounding
+# e^x = (hi + lo) * s2.  Range reduction as in v_exp_split_f32/_f64, plus the rounding
 # error of r (r_lo: the second Cody-Waite step's residual, by fma), folded in
 # as e^r r_lo.  Error of hi + lo (measured against mpmath on 2^20 samples):
 # below 0.04 x 2^-24 (float32) / 0.05 x 2^-53 (float64) relative; hi alone is
-# within 0.51 ULP (hi + lo is renormalized).  Scaling as in v_exp_split: hi, lo are normal (hi >= 2^-65 /
+# within 0.51 ULP (hi + lo is renormalized).  Scaling as in v_exp_split_f32/_f64: hi, lo are normal (hi >= 2^-65 /
 # 2^-513), s2 = 2^(n - n1) applied last so that subnormal results round once.
 # Clamps: x > 89 (710) -> e^89 (e^710) * 2, x < -120 (-760) -> e^-120 (e^-760):
 # callers select the limits.  NaN passes.
