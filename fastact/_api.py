@@ -326,25 +326,22 @@ def _prelu(spec: Activation):
                                          lambda a: run(k_fwd, fn, a, weight, None, True))
         return uf(x, w) if out is None else uf(x, w, out=out)
 
-    def prelu(x, weight, /, *, out=None, monitor=None):
+    def prelu_forward(fn, x, weight, out, inplace, monitor):
+        """prelu and prelu_: containers by the slow path, arrays by the kernel."""
         if type(x) is not _ndarray:
-            r = slow("prelu", x, weight, out, monitor)
+            r = slow(fn, x, weight, out, monitor)
             if r is not _FAST:
                 return r
-        r = run(k_fwd, "prelu", x, weight, out, False, monitor)
+        r = run(k_fwd, fn, x, weight, out, inplace, monitor)
         if monitor is not None and monitor.warn:
-            monitor._after_call("prelu")
+            monitor._after_call(fn)
         return r
 
+    def prelu(x, weight, /, *, out=None, monitor=None):
+        return prelu_forward("prelu", x, weight, out, False, monitor)
+
     def prelu_(x, weight, /, *, monitor=None):
-        if type(x) is not _ndarray:
-            r = slow("prelu_", x, weight, None, monitor)
-            if r is not _FAST:
-                return r
-        r = run(k_fwd, "prelu_", x, weight, None, True, monitor)
-        if monitor is not None and monitor.warn:
-            monitor._after_call("prelu_")
-        return r
+        return prelu_forward("prelu_", x, weight, None, True, monitor)
 
     def prelu_backward(grad, x, weight, /):
         if (type(grad) is not _ndarray or type(x) is not _ndarray) and (

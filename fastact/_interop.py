@@ -127,11 +127,29 @@ def _pandas_values(fname, argname, obj):
     return obj.to_numpy()
 
 
-def rowwise(fname, func, x, axis, inplace, out):
-    """softmax-like forward on a container; ``func(ndarray, axis)``."""
+def _no_out(fname, obj, out):
+    """out= is for NumPy arrays; a container's result is the returned object."""
     if out is not None:
         raise TypeError(f"{fname}(): out= takes a NumPy array; with a "
-                        f"{type(x).__name__} input use the returned object")
+                        f"{type(obj).__name__} input use the returned object")
+
+
+def _maxout_rechunk(fname, x, pieces, axis):
+    """A Dask x rechunked so that each block of ``axis`` holds whole groups of
+    ``pieces``: (x, axis as an index, the pooled result's chunks)."""
+    ax = _norm_axis(fname, axis, x.ndim)
+    if x.shape[ax] % pieces:
+        raise ValueError(f"{fname}(): x.shape[{axis}] = {x.shape[ax]} is not divisible "
+                         f"by pieces = {pieces}")
+    x = x.rechunk({ax: max(pieces, x.chunksize[ax] // pieces * pieces)})
+    pooled = tuple(c if d != ax else tuple(n // pieces for n in c)
+                   for d, c in enumerate(x.chunks))
+    return x, ax, pooled
+
+
+def rowwise(fname, func, x, axis, inplace, out):
+    """softmax-like forward on a container; ``func(ndarray, axis)``."""
+    _no_out(fname, x, out)
     if is_dask(x):
         if inplace:
             raise no_inplace(fname, "x", x)
@@ -213,9 +231,7 @@ def _dask_pair(a, b):
 
 def rowwise_backward(fname, func, grad, y, axis, inplace, out):
     """softmax-like backward on containers; ``func(grad, y, axis)``."""
-    if out is not None:
-        raise TypeError(f"{fname}(): out= takes a NumPy array; with a "
-                        f"{type(grad).__name__} input use the returned object")
+    _no_out(fname, grad, out)
     if is_dask(grad) or is_dask(y):
         if inplace:
             raise no_inplace(fname, "grad", grad)
@@ -252,20 +268,11 @@ def rowwise_backward(fname, func, grad, y, axis, inplace, out):
 
 def maxout(fname, func, x, pieces, axis, out):
     """maxout forward on a container; ``func(ndarray, pieces, axis)``."""
-    if out is not None:
-        raise TypeError(f"{fname}(): out= takes a NumPy array; with a "
-                        f"{type(x).__name__} input use the returned object")
+    _no_out(fname, x, out)
     if is_dask(x):
         float_dtype(fname, "x", x)
-        ax = _norm_axis(fname, axis, x.ndim)
-        if x.shape[ax] % pieces:
-            raise ValueError(f"{fname}(): x.shape[{axis}] = {x.shape[ax]} is not divisible "
-                             f"by pieces = {pieces}")
-        step = max(pieces, x.chunksize[ax] // pieces * pieces)
-        xr = x.rechunk({ax: step})
-        chunks = tuple(c if d != ax else tuple(n // pieces for n in c)
-                       for d, c in enumerate(xr.chunks))
-        return xr.map_blocks(_maxout_block, pieces, ax, dtype=x.dtype, chunks=chunks)
+        xr, ax, pooled = _maxout_rechunk(fname, x, pieces, axis)
+        return xr.map_blocks(_maxout_block, pieces, ax, dtype=x.dtype, chunks=pooled)
     if is_dataarray(x):
         import xarray as xr
 
@@ -285,23 +292,14 @@ def maxout(fname, func, x, pieces, axis, out):
 
 def maxout_backward(fname, func, grad, x, pieces, axis, out):
     """maxout backward on containers (the result has x's shape and labels)."""
-    if out is not None:
-        raise TypeError(f"{fname}(): out= takes a NumPy array; with a "
-                        f"{type(x).__name__} input use the returned object")
+    _no_out(fname, x, out)
     if is_dask(grad) or is_dask(x):
         import dask.array as da
 
         float_dtype(fname, "grad", grad)
         float_dtype(fname, "x", x)
-        x = x if is_dask(x) else da.asarray(x)
-        ax = _norm_axis(fname, axis, x.ndim)
-        if x.shape[ax] % pieces:
-            raise ValueError(f"{fname}(): x.shape[{axis}] = {x.shape[ax]} is not divisible "
-                             f"by pieces = {pieces}")
-        step = max(pieces, x.chunksize[ax] // pieces * pieces)
-        x = x.rechunk({ax: step})
-        pooled = tuple(c if d != ax else tuple(n // pieces for n in c)
-                       for d, c in enumerate(x.chunks))
+        x, ax, pooled = _maxout_rechunk(fname, x if is_dask(x) else da.asarray(x),
+                                        pieces, axis)
         g = (grad if is_dask(grad) else da.asarray(grad)).rechunk(pooled)
         return da.map_blocks(_maxout_backward_block, g, x, pieces, ax, dtype=x.dtype,
                              chunks=x.chunks)
