@@ -167,6 +167,52 @@ def test_monitored_forward_is_the_plain_forward_on_special_values(name, params, 
             assert m.last_dead == int(FLAT[name](v).sum())
 
 
+# Widths around the vector lengths (8, 16 lanes; the whole-rows count takes four
+# vectors at a time) and row counts around its groups of 16 rows.
+ROW_SHAPES = [(r, c) for r in (1, 5, 16, 17, 40) for c in (1, 3, 8, 15, 16, 17, 33, 63, 64,
+                                                           65, 100, 257)]
+
+
+@dtypes
+@pytest.mark.parametrize("name,params", [
+    ("relu", {}), ("relu6", {}), ("leaky_relu", {"negative_slope": 0.01}),
+    ("leaky_relu", {"negative_slope": 0.0}), ("leaky_relu", {"negative_slope": -0.0}),
+    ("prelu", {})], ids=str)
+def test_counting_intrinsics_are_the_formula(name, params, dtype):
+    """The counting kernels' intrinsics (pyx/simd/fa_count.h: per call, and per
+    channel over whole rows) against the Cython loops (explicit SIMD off): the
+    same bits and counts on every width and row count, specials mixed in; and
+    the counts against NumPy's."""
+    import fastact._dispatch as D
+    rng = rng_for("monitor-intrinsics", name, dtype, str(params))
+    pool = np.concatenate([special_values(dtype), moderate(rng, 400, dtype),
+                           np.array([6, 6.5, 5.999, -0.0, 0.0], dtype)])
+    for shape in ROW_SHAPES:
+        x = rng.choice(pool, size=shape)
+        w = rng.choice(np.array([0.0, -0.0, 0.25, -3.0, 1.5], dtype), size=shape[1])
+
+        def run(per_channel):
+            m = fastact.DeadUnitMonitor(per_channel=per_channel)
+            if name == "prelu":
+                y = fastact.prelu(x, w, monitor=m)
+            else:
+                y = getattr(fastact, name)(x, monitor=m, **params)
+            return y, m.last_dead, m.last_channel_dead
+
+        for per_channel in (False, True):
+            try:
+                D.explicit_simd(False)
+                want = run(per_channel)
+            finally:
+                D.explicit_simd(True)
+            got = run(per_channel)
+            assert_bitwise_equal(got[0], want[0])
+            assert got[1] == want[1] == int(FLAT[name](x).sum()), (shape, per_channel)
+            if per_channel:
+                np.testing.assert_array_equal(got[2], FLAT[name](x).sum(axis=0))
+                np.testing.assert_array_equal(want[2], got[2])
+
+
 # Shapes large enough to split across threads (piecewise grain 32 K per thread),
 # not multiples of any vector or block size; channel axis innermost, outer,
 # and 1-d (every element its own channel).

@@ -260,4 +260,7 @@ static inline void fa_simd_run2##SFX(fa_simd_fn2##SFX fn, char** args,          
 FA_SIMD_DEFINE_RUN(float, )
 FA_SIMD_DEFINE_RUN(double, _f64)
 
+/* The dead-unit monitor's counting forwards (relu, relu6, leaky_relu, prelu). */
+#include "fa_count.h"
+
 #endif

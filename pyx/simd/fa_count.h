@@ -1,0 +1,442 @@
+/* Counting forwards of fastact.DeadUnitMonitor in intrinsics: relu, relu6,
+ * leaky_relu and prelu computed over a contiguous array while the elements on
+ * the flat piece are counted, in one pass.  Included by fa_simd.h; called by
+ * the generated counting kernels (pyx/_loops.pyx.tp, COUNTED) for the
+ * per-call count over contiguous operands.
+ *
+ * Why intrinsics: the monitor's promise is "no extra pass and <= 5% over the
+ * plain kernel", and the plain relu_ in place is 4-5 vector instructions per
+ * vector.  GCC's vectorization of the Cython counting loop spends 2-4 more
+ * (it computes relu6's compare twice, and counts with a zero-masked move of
+ * ones plus a subtract), 10-20% in place at 256 K elements.  Here the select
+ * and the count share one mask and the count is the popcount of that mask
+ * (kmov/vmovmskps, popcnt, add: integer-side instructions, which the
+ * select's vector pipes do not wait for, and no reduction at the end, which
+ * matters for prelu's rows of a few hundred elements).
+ *
+ *     long long fa_count_<kernel>_<f32|f64>(const T* x, const T* w, int w_contig,
+ *                                           T* out, Py_ssize_t n, T slope)
+ *
+ * writes out[i] = <kernel>(x[i]) (out may be x: in place) and returns the
+ * number of flat elements (relu: x <= 0; relu6: x <= 0 or x >= 6; leaky_relu,
+ * prelu: x <= 0; NaN is on no piece).  leaky_relu's slope is `slope`; prelu's
+ * is w[i] (w_contig) or w[0] (a per-channel weight broadcast along the row);
+ * relu and relu6 ignore w and slope.  The results are the Cython formulas'
+ * bits (pyx/_piecewise.pxd: relu_forward, relu6_forward, and the counting
+ * forms leaky_relu_forward_flat_first, prelu_forward_flat_first, including
+ * _times_slope's zero slope times an infinity = a signed zero), which the
+ * tests hold them to (tests/test_monitor.py).  FA_COUNT_<kernel>_<sfx> is 0
+ * on targets without them (the baseline): the Cython loops run there.
+ *
+ * Each element takes the same instructions wherever it sits (tails: masked
+ * loads and stores), and counts are integers, so threads and block splits
+ * change nothing. */
+#ifndef FASTACT_COUNT_H
+#define FASTACT_COUNT_H
+
+#include "fa_target.h"
+
+#if defined(__GNUC__)
+#  define FA_CNT static inline __attribute__((always_inline))
+#else
+#  define FA_CNT static inline
+#endif
+
+/* The kernels, as a compile-time argument of the one loop per target. */
+enum { FA_CNT_RELU, FA_CNT_RELU6, FA_CNT_LEAKY, FA_CNT_PRELU };
+
+/* Rows per group of the per-channel count (see FA_CNT512_ROWS): counters are
+ * touched once per this many rows. */
+#define FA_CNT_GROUP 16
+
+#if defined(__AVX512F__) && defined(__AVX512DQ__) && defined(__AVX512BW__) && \
+    defined(__AVX512VL__)
+#include <immintrin.h>
+#define FA_COUNT_HAVE 1
+
+/* One vector of the select, for element type T (PS: ps / pd), W lanes, mask
+ * type M; `count` gets the lanes the loop counts: relu and relu6 count the
+ * alive lanes (their selects' own compares, !(x <= 0) and !(x >= 6)), the
+ * dead are the rest; leaky_relu and prelu count the flat lanes. */
+#define FA_CNT512_STEP(T, PS, M, V)                                                    \
+FA_CNT V fa_cnt512_step_##PS(int kind, V x, V s, int zero_slope, M* count) {          \
+    const V zero = _mm512_setzero_##PS();                                              \
+    if (kind == FA_CNT_RELU) {                                                         \
+        M alive = _mm512_cmp_##PS##_mask(x, zero, _CMP_NLE_UQ);                        \
+        *count = alive;                                                                \
+        return _mm512_maskz_mov_##PS(alive, x);                                        \
+    }                                                                                  \
+    if (kind == FA_CNT_RELU6) {                                                        \
+        M positive = _mm512_cmp_##PS##_mask(x, zero, _CMP_NLE_UQ);                     \
+        M alive = _mm512_mask_cmp_##PS##_mask(positive, x, _mm512_set1_##PS((T)6),     \
+                                              _CMP_NGE_UQ);                            \
+        *count = alive;                                                                \
+        return _mm512_mask_mov_##PS(_mm512_maskz_mov_##PS(positive,                    \
+                                    _mm512_set1_##PS((T)6)), alive, x);                \
+    }                                                                                  \
+    {                                                                                  \
+        /* _times_slope: s * x, but a zero slope gives s * sign(x) (the limit  */      \
+        /* at an infinity; for finite x the same signed zero as s * x).        */      \
+        M flat = _mm512_cmp_##PS##_mask(x, zero, _CMP_LE_OQ);                          \
+        V sx;                                                                          \
+        if (zero_slope == 1) {            /* every slope of the call is 0 */           \
+            sx = _mm512_mul_##PS(s, _mm512_or_##PS(                                    \
+                _mm512_and_##PS(x, _mm512_set1_##PS((T)-0.0)), _mm512_set1_##PS((T)1)));\
+        } else {                                                                       \
+            sx = _mm512_mul_##PS(s, x);                                                \
+            if (zero_slope == 2) {        /* per-element slopes, some may be 0 */      \
+                M fix = _mm512_mask_cmp_##PS##_mask(                                   \
+                    _mm512_cmp_##PS##_mask(s, zero, _CMP_EQ_OQ),                       \
+                    _mm512_andnot_##PS(_mm512_set1_##PS((T)-0.0), x),                  \
+                    _mm512_set1_##PS((T)INFINITY), _CMP_EQ_OQ);                        \
+                sx = _mm512_mask_mul_##PS(sx, fix, s, _mm512_or_##PS(                  \
+                    _mm512_and_##PS(x, _mm512_set1_##PS((T)-0.0)),                     \
+                    _mm512_set1_##PS((T)1)));                                          \
+            }                                                                          \
+        }                                                                              \
+        *count = flat;                                                                 \
+        return _mm512_mask_mov_##PS(x, flat, sx);                                      \
+    }                                                                                  \
+}
+
+FA_CNT512_STEP(float, ps, __mmask16, __m512)
+FA_CNT512_STEP(double, pd, __mmask8, __m512d)
+
+/* The loop: W lanes of T, mask type M; zs (a constant where it is called): 0
+ * a nonzero slope, 1 a zero slope for the whole call, 2 per-element slopes. */
+#define FA_CNT512_LOOP(T, PS, M, V, W, SFX)                                            \
+FA_CNT long long fa_cnt512_loop##SFX(int kind, int zs, const T* x, const T* w, T* out, \
+                                     Py_ssize_t n, T slope) {                          \
+    long long total = 0;                                                               \
+    V s = _mm512_set1_##PS(slope);                                                     \
+    Py_ssize_t i0, i, m;                                                               \
+    M k;                                                                               \
+    V y;                                                                               \
+    for (i0 = 0; i0 < n; i0 += m) {                                                    \
+        m = n - i0 < FA_SIMD_BLOCK ? n - i0 : FA_SIMD_BLOCK;                           \
+        if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD) {                                  \
+            if ((const void*)x != (const void*)out) /* in place: the write's */       \
+                fa_prefetch(x + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);     \
+            if (zs == 2)                                                               \
+                fa_prefetch(w + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);     \
+            fa_prefetch(out + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 1);       \
+        }                                                                              \
+        for (i = i0; i + W <= i0 + m; i += W) {                                        \
+            if (zs == 2) s = _mm512_loadu_##PS(w + i);                                 \
+            y = fa_cnt512_step_##PS(kind, _mm512_loadu_##PS(x + i), s, zs, &k);        \
+            _mm512_storeu_##PS(out + i, y);                                            \
+            total += _mm_popcnt_u32((unsigned)k);                                      \
+        }                                                                              \
+        if (i < i0 + m) {                 /* the last block's tail */                  \
+            M tail = (M)((1u << (i0 + m - i)) - 1u);                                   \
+            if (zs == 2) s = _mm512_maskz_loadu_##PS(tail, w + i);                     \
+            y = fa_cnt512_step_##PS(kind, _mm512_maskz_loadu_##PS(tail, x + i), s, zs, \
+                                    &k);                                               \
+            _mm512_mask_storeu_##PS(out + i, tail, y);                                 \
+            total += _mm_popcnt_u32((unsigned)(k & tail));                             \
+        }                                                                              \
+    }                                                                                  \
+    return total;                                                                      \
+}
+
+FA_CNT512_LOOP(float, ps, __mmask16, __m512, 16, _f32)
+FA_CNT512_LOOP(double, pd, __mmask8, __m512d, 8, _f64)
+#define FA_CNT_LOOP_f32 fa_cnt512_loop_f32
+#define FA_CNT_LOOP_f64 fa_cnt512_loop_f64
+
+/* Per-channel counts over whole rows (the channel axis innermost): `rows`
+ * rows of C elements back to back, counts[c] += the flat elements of column
+ * c (CT: int for float32, double for float64 (exact to 2^53), as the
+ * driver's counters).  Rows go in groups of FA_CNT_GROUP: four column
+ * vectors at a time, the group's rows are counted into registers (lanes of
+ * -1 from vpmovm2d/q, subtracted), and the counters are read and written once
+ * per group, not once per row (which doubled the stores: +60-100% over the
+ * plain kernel in place at 256 K); the group's rows are FA_CNT_GROUP
+ * sequential streams.  prelu's slopes are w[c] (zs == 2). */
+#define FA_CNT512_ROWS(T, PS, M, V, W, SFX, CT, EPI, FLUSH)                            \
+FA_CNT void fa_cnt512_rows##SFX(int kind, int zs, const T* x, const T* w, T* out,      \
+                                Py_ssize_t rows, Py_ssize_t C, T slope, CT* counts) {  \
+    const int alive = kind == FA_CNT_RELU || kind == FA_CNT_RELU6;                     \
+    V s0 = _mm512_set1_##PS(slope), s1 = s0, s2 = s0, s3 = s0, y0, y1, y2, y3;         \
+    Py_ssize_t r0, r, c, rn;                                                           \
+    M k0, k1, k2, k3, cols;                                                            \
+    __m512i a0, a1, a2, a3;                                                            \
+    const T* p;                                                                        \
+    T* q;                                                                              \
+    for (r0 = 0; r0 < rows; r0 += rn) {                                               \
+        rn = rows - r0 < FA_CNT_GROUP ? rows - r0 : FA_CNT_GROUP;                      \
+        for (c = 0; c + 4 * W <= C; c += 4 * W) {                                      \
+            if (zs == 2) {                                                             \
+                s0 = _mm512_loadu_##PS(w + c);                                         \
+                s1 = _mm512_loadu_##PS(w + c + W);                                     \
+                s2 = _mm512_loadu_##PS(w + c + 2 * W);                                 \
+                s3 = _mm512_loadu_##PS(w + c + 3 * W);                                 \
+            }                                                                          \
+            a0 = a1 = a2 = a3 = _mm512_setzero_si512();                                \
+            for (r = r0; r < r0 + rn; r++) {                                           \
+                p = x + r * C + c;                                                     \
+                q = out + r * C + c;                                                   \
+                y0 = fa_cnt512_step_##PS(kind, _mm512_loadu_##PS(p), s0, zs, &k0);     \
+                y1 = fa_cnt512_step_##PS(kind, _mm512_loadu_##PS(p + W), s1, zs, &k1); \
+                y2 = fa_cnt512_step_##PS(kind, _mm512_loadu_##PS(p + 2 * W), s2, zs, &k2);\
+                y3 = fa_cnt512_step_##PS(kind, _mm512_loadu_##PS(p + 3 * W), s3, zs, &k3);\
+                _mm512_storeu_##PS(q, y0);                                             \
+                _mm512_storeu_##PS(q + W, y1);                                         \
+                _mm512_storeu_##PS(q + 2 * W, y2);                                     \
+                _mm512_storeu_##PS(q + 3 * W, y3);                                     \
+                a0 = _mm512_sub_##EPI(a0, _mm512_movm_##EPI(k0));                      \
+                a1 = _mm512_sub_##EPI(a1, _mm512_movm_##EPI(k1));                      \
+                a2 = _mm512_sub_##EPI(a2, _mm512_movm_##EPI(k2));                      \
+                a3 = _mm512_sub_##EPI(a3, _mm512_movm_##EPI(k3));                      \
+            }                                                                          \
+            FLUSH(counts + c, (M)~0u, a0, alive, rn);                                  \
+            FLUSH(counts + c + W, (M)~0u, a1, alive, rn);                              \
+            FLUSH(counts + c + 2 * W, (M)~0u, a2, alive, rn);                          \
+            FLUSH(counts + c + 3 * W, (M)~0u, a3, alive, rn);                          \
+        }                                                                              \
+        for (; c < C; c += W) {           /* the last columns, a vector at a time */   \
+            cols = C - c >= W ? (M)~0u : (M)((1u << (C - c)) - 1u);                     \
+            if (zs == 2) s0 = _mm512_maskz_loadu_##PS(cols, w + c);                    \
+            a0 = _mm512_setzero_si512();                                               \
+            for (r = r0; r < r0 + rn; r++) {                                           \
+                y0 = fa_cnt512_step_##PS(kind, _mm512_maskz_loadu_##PS(cols, x + r * C + c),\
+                                         s0, zs, &k0);                                 \
+                _mm512_mask_storeu_##PS(out + r * C + c, cols, y0);                    \
+                a0 = _mm512_sub_##EPI(a0, _mm512_movm_##EPI(k0));                      \
+            }                                                                          \
+            FLUSH(counts + c, cols, a0, alive, rn);  /* lanes past C: masked out */    \
+        }                                                                              \
+    }                                                                                  \
+}
+
+/* counts[0..W) += the group's count (its rows minus it where the lanes
+ * counted the alive), lanes of m only. */
+FA_CNT void fa_cnt512_flush_i32(int* c, __mmask16 m, __m512i n, int alive, Py_ssize_t rn) {
+    if (alive)
+        n = _mm512_sub_epi32(_mm512_set1_epi32((int)rn), n);
+    _mm512_mask_storeu_epi32(c, m, _mm512_add_epi32(_mm512_maskz_loadu_epi32(m, c), n));
+}
+FA_CNT void fa_cnt512_flush_d(double* c, __mmask8 m, __m512i n, int alive, Py_ssize_t rn) {
+    if (alive)
+        n = _mm512_sub_epi64(_mm512_set1_epi64((long long)rn), n);
+    _mm512_mask_storeu_pd(c, m, _mm512_add_pd(_mm512_maskz_loadu_pd(m, c),
+                                              _mm512_cvtepi64_pd(n)));
+}
+FA_CNT512_ROWS(float, ps, __mmask16, __m512, 16, _f32, int, epi32, fa_cnt512_flush_i32)
+FA_CNT512_ROWS(double, pd, __mmask8, __m512d, 8, _f64, double, epi64, fa_cnt512_flush_d)
+#define FA_CNT_ROWS_f32 fa_cnt512_rows_f32
+#define FA_CNT_ROWS_f64 fa_cnt512_rows_f64
+
+#elif defined(__AVX2__)
+#include <immintrin.h>
+#define FA_COUNT_HAVE 1
+
+/* AVX2: compares give all-ones lanes; the count is the popcount of their signs. */
+#define FA_CNT256_STEP(T, PS, V)                                                       \
+FA_CNT V fa_cnt256_step_##PS(int kind, V x, V s, int zero_slope, V* count) {          \
+    const V zero = _mm256_setzero_##PS();                                              \
+    if (kind == FA_CNT_RELU) {                                                         \
+        V alive = _mm256_cmp_##PS(x, zero, _CMP_NLE_UQ);                               \
+        *count = alive;                                                                \
+        return _mm256_and_##PS(alive, x);                                              \
+    }                                                                                  \
+    if (kind == FA_CNT_RELU6) {                                                        \
+        V six = _mm256_set1_##PS((T)6);                                                \
+        V positive = _mm256_cmp_##PS(x, zero, _CMP_NLE_UQ);                            \
+        V alive = _mm256_and_##PS(positive, _mm256_cmp_##PS(x, six, _CMP_NGE_UQ));     \
+        *count = alive;                                                                \
+        return _mm256_blendv_##PS(_mm256_and_##PS(positive, six), x, alive);           \
+    }                                                                                  \
+    {                                                                                  \
+        V flat = _mm256_cmp_##PS(x, zero, _CMP_LE_OQ);                                 \
+        V sign1 = _mm256_or_##PS(_mm256_and_##PS(x, _mm256_set1_##PS((T)-0.0)),       \
+                                 _mm256_set1_##PS((T)1));                              \
+        V sx;                                                                          \
+        if (zero_slope == 1) {                                                         \
+            sx = _mm256_mul_##PS(s, sign1);                                            \
+        } else {                                                                       \
+            sx = _mm256_mul_##PS(s, x);                                                \
+            if (zero_slope == 2) {                                                     \
+                V fix = _mm256_and_##PS(_mm256_cmp_##PS(s, zero, _CMP_EQ_OQ),          \
+                    _mm256_cmp_##PS(_mm256_andnot_##PS(_mm256_set1_##PS((T)-0.0), x),  \
+                                    _mm256_set1_##PS((T)INFINITY), _CMP_EQ_OQ));       \
+                sx = _mm256_blendv_##PS(sx, _mm256_mul_##PS(s, sign1), fix);           \
+            }                                                                          \
+        }                                                                              \
+        *count = flat;                                                                 \
+        return _mm256_blendv_##PS(x, sx, flat);                                        \
+    }                                                                                  \
+}
+
+FA_CNT256_STEP(float, ps, __m256)
+FA_CNT256_STEP(double, pd, __m256d)
+
+/* The loop: W lanes of T; the tail's lanes are enabled by an integer mask
+ * (lane index < remaining; EPI: lanes of T's width). */
+#define FA_CNT256_LOOP(T, PS, V, W, EPI, SET1, SFX, LANE_IDX, CAST_V)                  \
+FA_CNT long long fa_cnt256_loop##SFX(int kind, int zs, const T* x, const T* w, T* out, \
+                                     Py_ssize_t n, T slope) {                          \
+    long long total = 0;                                                               \
+    V s = _mm256_set1_##PS(slope);                                                     \
+    Py_ssize_t i0, i, m;                                                               \
+    V k, y;                                                                            \
+    __m256i tail;                                                                      \
+    for (i0 = 0; i0 < n; i0 += m) {                                                    \
+        m = n - i0 < FA_SIMD_BLOCK ? n - i0 : FA_SIMD_BLOCK;                           \
+        if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD) {                                  \
+            if ((const void*)x != (const void*)out)                                    \
+                fa_prefetch(x + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);     \
+            if (zs == 2)                                                               \
+                fa_prefetch(w + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);     \
+            fa_prefetch(out + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 1);       \
+        }                                                                              \
+        for (i = i0; i + W <= i0 + m; i += W) {                                        \
+            if (zs == 2) s = _mm256_loadu_##PS(w + i);                                 \
+            y = fa_cnt256_step_##PS(kind, _mm256_loadu_##PS(x + i), s, zs, &k);        \
+            _mm256_storeu_##PS(out + i, y);                                            \
+            total += _mm_popcnt_u32((unsigned)_mm256_movemask_##PS(k));                \
+        }                                                                              \
+        if (i < i0 + m) {                                                              \
+            tail = _mm256_cmpgt_##EPI(SET1(i0 + m - i), LANE_IDX);                     \
+            if (zs == 2) s = _mm256_maskload_##PS(w + i, tail);                        \
+            y = fa_cnt256_step_##PS(kind, _mm256_maskload_##PS(x + i, tail), s, zs, &k);\
+            _mm256_maskstore_##PS(out + i, tail, y);                                   \
+            total += _mm_popcnt_u32((unsigned)_mm256_movemask_##PS(                    \
+                _mm256_and_##PS(k, CAST_V(tail))));                                    \
+        }                                                                              \
+    }                                                                                  \
+    return total;                                                                      \
+}
+
+FA_CNT256_LOOP(float, ps, __m256, 8, epi32, _mm256_set1_epi32, _f32,
+               _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_castsi256_ps)
+FA_CNT256_LOOP(double, pd, __m256d, 4, epi64, _mm256_set1_epi64x, _f64,
+               _mm256_setr_epi64x(0, 1, 2, 3), _mm256_castsi256_pd)
+#define FA_CNT_LOOP_f32 fa_cnt256_loop_f32
+#define FA_CNT_LOOP_f64 fa_cnt256_loop_f64
+
+/* Per-channel counts over whole rows: as FA_CNT512_ROWS; a column vector
+ * that is the row's tail uses masked loads and stores (slow on some cores:
+ * only there). */
+#define FA_CNT256_ROWS(T, PS, V, W, EPI, SET1, SFX, LANE_IDX, CAST_V, CT, ACC, ACC_ZERO,  \
+                       ACC_COUNT, ACC_REST, ACC_FLUSH)                                 \
+FA_CNT void fa_cnt256_rows##SFX(int kind, int zs, const T* x, const T* w, T* out,      \
+                                Py_ssize_t rows, Py_ssize_t C, T slope, CT* counts) {  \
+    V s = _mm256_set1_##PS(slope);                                                     \
+    Py_ssize_t r0, r, c, rn;                                                           \
+    V k, y;                                                                            \
+    __m256i cols;                                                                      \
+    ACC acc;                                                                           \
+    for (r0 = 0; r0 < rows; r0 += rn) {                                               \
+        rn = rows - r0 < FA_CNT_GROUP ? rows - r0 : FA_CNT_GROUP;                      \
+        for (c = 0; c < C; c += W) {                                                   \
+            acc = ACC_ZERO;                                                            \
+            if (C - c >= W) {                                                          \
+                if (zs == 2) s = _mm256_loadu_##PS(w + c);                             \
+                for (r = r0; r < r0 + rn; r++) {                                       \
+                    y = fa_cnt256_step_##PS(kind, _mm256_loadu_##PS(x + r * C + c), s, zs, &k);\
+                    _mm256_storeu_##PS(out + r * C + c, y);                            \
+                    acc = ACC_COUNT(acc, k);                                           \
+                }                                                                      \
+                if (kind == FA_CNT_RELU || kind == FA_CNT_RELU6)                       \
+                    acc = ACC_REST(acc, rn);                                           \
+                ACC_FLUSH(counts + c, SET1(-1), acc);                                  \
+            } else {                                                                   \
+                cols = _mm256_cmpgt_##EPI(SET1(C - c), LANE_IDX);                      \
+                if (zs == 2) s = _mm256_maskload_##PS(w + c, cols);                    \
+                for (r = r0; r < r0 + rn; r++) {                                       \
+                    y = fa_cnt256_step_##PS(kind, _mm256_maskload_##PS(x + r * C + c, cols),\
+                                            s, zs, &k);                                \
+                    _mm256_maskstore_##PS(out + r * C + c, cols, y);                   \
+                    acc = ACC_COUNT(acc, _mm256_and_##PS(k, CAST_V(cols)));            \
+                }                                                                      \
+                if (kind == FA_CNT_RELU || kind == FA_CNT_RELU6)                       \
+                    acc = ACC_REST(acc, rn);       /* lanes past C: masked out */      \
+                ACC_FLUSH(counts + c, cols, acc);                                      \
+            }                                                                          \
+        }                                                                              \
+    }                                                                                  \
+}
+
+FA_CNT __m256i fa_cnt256_count_i32(__m256i acc, __m256 k) {
+    return _mm256_sub_epi32(acc, _mm256_castps_si256(k));
+}
+FA_CNT __m256i fa_cnt256_rest_i32(__m256i acc, Py_ssize_t rn) {
+    return _mm256_sub_epi32(_mm256_set1_epi32((int)rn), acc);
+}
+FA_CNT void fa_cnt256_flush_i32(int* c, __m256i m, __m256i acc) {
+    _mm256_maskstore_epi32(c, m, _mm256_add_epi32(_mm256_maskload_epi32(c, m), acc));
+}
+FA_CNT __m256d fa_cnt256_count_d(__m256d acc, __m256d k) {
+    return _mm256_add_pd(acc, _mm256_and_pd(k, _mm256_set1_pd(1.0)));
+}
+FA_CNT __m256d fa_cnt256_rest_d(__m256d acc, Py_ssize_t rn) {
+    return _mm256_sub_pd(_mm256_set1_pd((double)rn), acc);
+}
+FA_CNT void fa_cnt256_flush_d(double* c, __m256i m, __m256d acc) {
+    _mm256_maskstore_pd(c, m, _mm256_add_pd(_mm256_maskload_pd(c, m), acc));
+}
+FA_CNT256_ROWS(float, ps, __m256, 8, epi32, _mm256_set1_epi32, _f32,
+               _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_castsi256_ps, int, __m256i,
+               _mm256_setzero_si256(), fa_cnt256_count_i32, fa_cnt256_rest_i32,
+               fa_cnt256_flush_i32)
+FA_CNT256_ROWS(double, pd, __m256d, 4, epi64, _mm256_set1_epi64x, _f64,
+               _mm256_setr_epi64x(0, 1, 2, 3), _mm256_castsi256_pd, double, __m256d,
+               _mm256_setzero_pd(), fa_cnt256_count_d, fa_cnt256_rest_d,
+               fa_cnt256_flush_d)
+#define FA_CNT_ROWS_f32 fa_cnt256_rows_f32
+#define FA_CNT_ROWS_f64 fa_cnt256_rows_f64
+#endif
+
+/* The entry points the generated kernels call (FA_COUNT_<kernel>_<sfx> = 0
+ * and never called where the target has no SIMD counting).  The loop runs
+ * with the kind and the slope's case as constants; relu and relu6 count
+ * their alive lanes, so their dead are the rest. */
+#ifdef FA_COUNT_HAVE
+#  define FA_CNT_ENTRY(kernel, KIND, T, SFX, CT)                                       \
+static const int FA_COUNT_##kernel##SFX = 1;                                           \
+static inline long long fa_count_##kernel##SFX(const T* x, const T* w, int w_contig,   \
+                                               T* out, Py_ssize_t n, T slope) {        \
+    if (KIND == FA_CNT_RELU || KIND == FA_CNT_RELU6)                                   \
+        return n - FA_CNT_LOOP##SFX(KIND, 0, x, w, out, n, slope);                     \
+    if (KIND == FA_CNT_PRELU) {                                                        \
+        if (w_contig)                                                                  \
+            return FA_CNT_LOOP##SFX(KIND, 2, x, w, out, n, (T)0);                      \
+        slope = w[0];                                                                  \
+    }                                                                                  \
+    return slope == 0 ? FA_CNT_LOOP##SFX(KIND, 1, x, w, out, n, slope)                 \
+                      : FA_CNT_LOOP##SFX(KIND, 0, x, w, out, n, slope);                \
+}                                                                                      \
+static inline void fa_count_rows_##kernel##SFX(const T* x, const T* w, T* out,         \
+                                               Py_ssize_t rows, Py_ssize_t C, T slope, \
+                                               CT* counts) {                           \
+    if (KIND == FA_CNT_PRELU)                                                          \
+        FA_CNT_ROWS##SFX(KIND, 2, x, w, out, rows, C, (T)0, counts);                   \
+    else if (KIND == FA_CNT_LEAKY && slope == 0)                                       \
+        FA_CNT_ROWS##SFX(KIND, 1, x, w, out, rows, C, slope, counts);                  \
+    else                                                                               \
+        FA_CNT_ROWS##SFX(KIND, 0, x, w, out, rows, C, slope, counts);                  \
+}
+#else
+#  define FA_CNT_ENTRY(kernel, KIND, T, SFX, CT)                                       \
+static const int FA_COUNT_##kernel##SFX = 0;                                           \
+static inline long long fa_count_##kernel##SFX(const T* x, const T* w, int w_contig,   \
+                                               T* out, Py_ssize_t n, T slope) {        \
+    (void)x; (void)w; (void)w_contig; (void)out; (void)n; (void)slope; return 0;       \
+}                                                                                      \
+static inline void fa_count_rows_##kernel##SFX(const T* x, const T* w, T* out,         \
+                                               Py_ssize_t rows, Py_ssize_t C, T slope, \
+                                               CT* counts) {                           \
+    (void)x; (void)w; (void)out; (void)rows; (void)C; (void)slope; (void)counts;       \
+}
+#endif
+FA_CNT_ENTRY(relu_forward, FA_CNT_RELU, float, _f32, int)
+FA_CNT_ENTRY(relu_forward, FA_CNT_RELU, double, _f64, double)
+FA_CNT_ENTRY(relu6_forward, FA_CNT_RELU6, float, _f32, int)
+FA_CNT_ENTRY(relu6_forward, FA_CNT_RELU6, double, _f64, double)
+FA_CNT_ENTRY(leaky_relu_forward, FA_CNT_LEAKY, float, _f32, int)
+FA_CNT_ENTRY(leaky_relu_forward, FA_CNT_LEAKY, double, _f64, double)
+FA_CNT_ENTRY(prelu_forward, FA_CNT_PRELU, float, _f32, int)
+FA_CNT_ENTRY(prelu_forward, FA_CNT_PRELU, double, _f64, double)
+
+#endif
