@@ -78,7 +78,7 @@ def _row(name, impl, threads, ns, *, share=1.0, iqr=0.0, family=None):
 def test_flagged_rows_make_the_verdict_unreliable():
     """The loaded-machine run of issue 14: a 2-thread relu at 29.7 ns/el against
     0.25 on one thread gave "ReLU 6x faster than Sigmoid: holds (243x)"."""
-    from fastact._report import cost_ordering, flag_rows
+    from fastact.bench.report import cost_ordering, flag_rows
 
     results = [
         _row("relu", "fastact", 1, 0.25), _row("sigmoid", "fastact", 1, 1.0),
@@ -104,7 +104,7 @@ def test_flagged_rows_make_the_verdict_unreliable():
 
 
 def test_quick_note_says_when_the_promise_was_not_met():
-    from fastact._report import quick_time_note
+    from fastact.bench.report import quick_time_note
 
     report = {"config": {"cpus": 2}, "load_average": 8.5, "load_average_after": 9.0,
               "cpu_seconds": 30.0, "reliability": {"flagged_rows": 40, "rows": 125},
@@ -119,7 +119,7 @@ def test_quick_note_says_when_the_promise_was_not_met():
 
 def test_plot_draws_small_multiples_and_speedups(tmp_path):
     pytest.importorskip("matplotlib")
-    from fastact._report import flag_rows, plot
+    from fastact.bench.report import flag_rows, plot
 
     results = []
     for size in (1 << 10, 1 << 14, 1 << 18):

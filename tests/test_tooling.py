@@ -117,7 +117,7 @@ def test_show_config_names_what_matters():
 # ---- the exhaustive sweep (python -m fastact.accuracy): its measuring stick ----
 
 def test_sweep_ulp_error_is_measured_in_float32_ulps():
-    from fastact.accuracy import ulp_error_f32
+    from fastact.bench.accuracy import ulp_error_f32
     ref = np.array([1.0, 1.0, 1.5, 2.0 ** -130, 0.0, -3.0, 1e39, -1e39, 1.0])
     up = np.nextafter(np.float32(1), np.float32(2))
     got = np.array([1.0, up, 1.5 + 2 ** -23 * 3, 2.0 ** -130 + 2 ** -149, 0.0, -3.0,
@@ -129,7 +129,7 @@ def test_sweep_ulp_error_is_measured_in_float32_ulps():
 
 
 def test_sweep_block_finds_a_planted_error(monkeypatch):
-    from fastact import accuracy
+    from fastact.bench import accuracy
     x = np.linspace(-4, 4, 1001, dtype=np.float32)
     err, at = accuracy._block("sigmoid", "forward", x)
     assert err <= 2 and at in x
@@ -148,7 +148,7 @@ def test_sweep_block_finds_a_planted_error(monkeypatch):
 
 
 def test_accuracy_others_compares_the_libraries(monkeypatch, capsys):
-    from fastact import accuracy
+    from fastact.bench import accuracy
     monkeypatch.setattr(accuracy, "_sample", lambda seed=0: np.concatenate(
         [np.linspace(-90, 20, 20001, dtype=np.float32), np.float32([np.inf, -np.inf])]))
     accuracy.others(["sigmoid"], libraries=("numpy",))

@@ -22,7 +22,7 @@ import numpy as np
 
 import fastact as fa
 import fastact._dispatch as D
-from fastact.accuracy import CALLS, FORWARD
+from fastact.bench.accuracy import CALLS, FORWARD
 
 BLOCK = 1 << 22
 

@@ -211,7 +211,7 @@ def _sample(seed=0):
 def _library_result(name, direction, lib, x):
     """``lib``'s float32 result on x as the benchmarks call it (backward with
     grad = 1, from y where that library's backward reads y), or None."""
-    from . import _baselines as B
+    from . import baselines as B
     base, params = CALLS.get(name, (name, {}))
     impl = B.implementation(base, lib)
     if impl is None:
@@ -236,7 +236,7 @@ def _library_result(name, direction, lib, x):
 def others(names, libraries=("numpy", "scipy", "torch")):
     """Print max ULP error (and the share of inputs beyond the contract: 2 ULP
     forward, 3 backward) of fastact and of each library on ``_sample()``."""
-    from . import _baselines as B
+    from . import baselines as B
     libs = ["fastact"] + [lib for lib in libraries if B.library_version(lib)]
     x = _sample()
     fin = np.isfinite(x)

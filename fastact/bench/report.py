@@ -2,7 +2,7 @@
 
 For every activation in ``fastact.ACTIVATIONS`` the report times fastact, NumPy
 as a competent user writes it, and PyTorch's CPU kernels when torch is
-installed (fastact/_baselines.py), side by side in one run, at an in-cache and
+installed (fastact/bench/baselines.py), side by side in one run, at an in-cache and
 a memory-sized array, with 1 thread and with all threads.  It measures the
 memory-bandwidth limit in the same run (an in-place stream over a large array,
 ``np.multiply(a, 1.0, out=a)``) and states how close each large-array row comes
@@ -55,7 +55,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import _baselines as B
+from . import baselines as B
 
 DIRECTIONS = {
     "forward_": "forward in place",
@@ -463,7 +463,7 @@ def run_report(args) -> dict:
     load_before = _load()
     import fastact
 
-    from ._config import config
+    from .._config import config
 
     mode = ("quick" if args.quick else "full" if args.full else
             "sweep" if getattr(args, "sweep", False) else "default")
@@ -488,7 +488,7 @@ def run_report(args) -> dict:
     # --cpu: fastact once per kernel target ("fastact[avx2]"), bound before each
     # timed call (fastact/_dispatch.py); the first listed target is the reference
     # column of the tables.
-    from . import _dispatch
+    from .. import _dispatch
 
     targets = args.cpu or []
     unusable = [t for t in targets if t not in _dispatch.supported_targets()]
@@ -1109,7 +1109,7 @@ def main(argv=None) -> int:
         print(f"plot written to {args.plot}")
         return 0
     if args.config:
-        from ._config import show_config
+        from .._config import show_config
 
         show_config()
         return 0
