@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Mapping, Optional
 
 import numpy as np
-from references import REFERENCES
-from ulp import assert_matches_reference, round_params, working_dtype
 
 import fastact
+from fastact.bench.references import REFERENCES
+from fastact.bench.ulp import assert_matches_reference, round_params, working_dtype
 
 
 def elementwise_names():

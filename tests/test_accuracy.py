@@ -26,10 +26,10 @@ from refcheck import (
     reference_cases,
     referenced_elementwise_names,
 )
-from references import REFERENCES
-from ulp import assert_bitwise_equal
 
 import fastact
+from fastact.bench.references import REFERENCES
+from fastact.bench.ulp import assert_bitwise_equal
 
 CASES = reference_cases()
 CASE_IDS = [case_id(n, p) for n, p in CASES]

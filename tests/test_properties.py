@@ -38,12 +38,12 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from refcheck import check_backward, check_backward_y, check_forward
-from references import REFERENCES
 from test_monitor import check as check_monitor
 from test_robustness import KeepsTwoD, Tagged
-from ulp import assert_matches_reference, same_bits
 
 import fastact
+from fastact.bench.references import REFERENCES
+from fastact.bench.ulp import assert_matches_reference, same_bits
 
 ENTRIES = entries()
 DTYPES = (np.float32, np.float64)
