@@ -1,4 +1,4 @@
-"""Run a fastact function and check it against tests/references.py.
+"""Run a fastact function and check it against fastact/bench/references.py.
 
 The table (``fastact.ACTIVATIONS``) says which activations exist; the
 reference registry says what they compute.  These helpers join the two.

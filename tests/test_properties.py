@@ -17,9 +17,10 @@ overlapping an input's memory.  Then:
   inputs unless out overlaps them);
 * with a DeadUnitMonitor (relu, relu6, leaky_relu, prelu forward, drawn per
   call or per channel), the same bits, and the counts NumPy finds;
-* the plain result matches the independent references of tests/
-  (references.py, test_exponential.py, test_gelu_mish.py, test_rowwise.py,
-  test_prelu.py) within the documented bounds (ACCURACY.md).
+* the plain result matches the independent references
+  (fastact/bench/references.py, as test_exponential.py, test_gelu_mish.py,
+  test_rowwise.py and test_prelu.py use them) within the documented bounds
+  (ACCURACY.md).
 
 Profiles (tests/conftest.py): "ci" (the default, about a minute on 2 cores),
 "long" (FASTACT_HYPOTHESIS=long, or the ``slow`` tests here: ``-m slow``).
@@ -42,7 +43,13 @@ from test_monitor import check as check_monitor
 from test_robustness import KeepsTwoD, Tagged
 
 import fastact
-from fastact.bench.references import REFERENCES
+from fastact.bench.references import (
+    EXPONENTIAL,
+    REFERENCES,
+    maxout_backward,
+    maxout_forward,
+    sigmoid,
+)
 from fastact.bench.ulp import assert_matches_reference, same_bits
 
 ENTRIES = entries()
@@ -270,12 +277,12 @@ def _exp_reference_1d(name, params, direction, source, x, dtype):
     if name == "gelu" or name == "mish":
         key = "gelu_tanh" if params.get("approximate") == "tanh" else name
         if dtype == np.float32:
-            return tg.REF32[key][0 if direction == "forward" else 1](xw)
+            return tg._refs32(key, xw)[0 if direction == "forward" else 1]
         # mpmath, 40 digits; beyond |x| = 1000 the limits (x or 0, 1 or 0) are
         # exact in float64
         flat = x
         inside = np.abs(flat) <= 1000
-        _, _, f, d = tg._mp_refs(key, flat[inside])
+        f, d = tg._mp_refs(key, flat[inside])
         r = np.where(flat > 0, flat, 0).astype(LD) if direction == "forward" \
             else np.where(flat > 0, 1, 0).astype(LD)
         r[np.isnan(flat)] = np.nan
@@ -284,8 +291,9 @@ def _exp_reference_1d(name, params, direction, source, x, dtype):
     if name == "selu" or not p or all(v == 1 for k, v in p.items() if k != "threshold") \
             and p.get("threshold", 20) == 20:
         if source == "y":
-            return te.REF_Y[name](xw)
-        r = te.REF[name][0 if direction == "forward" else 1](xw)
+            return EXPONENTIAL[name].backward_y(1, xw)
+        r = EXPONENTIAL[name].forward(xw) if direction == "forward" \
+            else EXPONENTIAL[name].backward(1, xw)
         if direction == "backward" and name in ("silu", "swish") and dtype == np.float64:
             r = te._silu_deriv_near_root(x, r)
         return r
@@ -312,10 +320,10 @@ def _exp_reference_1d(name, params, direction, source, x, dtype):
         if direction == "forward":
             return np.where(a_rounded > th, xw,
                             (np.maximum(a, 0) + np.log1p(np.exp(-np.abs(a)))) / b)
-        return np.where(a_rounded > th, 1, te._sig(a))
+        return np.where(a_rounded > th, 1, sigmoid(a))
     if name == "swish":
         a = w(p["beta"]) * xw
-        s = te._sig(a)
+        s = sigmoid(a)
         if direction == "forward":
             return xw * s
         d = s * (1 + a * (1 - s))
@@ -336,7 +344,7 @@ def _check_exponential(entry, arrays, params, result):
     derivative 3 / 4 ULP, plus 0.5 for grad's product and, where the derivative
     is subnormal, its rounding to the subnormal grid scaled by |grad|; plus 0.5
     for the final scaling of a non-default alpha or beta (celu, softplus)."""
-    from test_exponential import ulp_error
+    from fastact.bench.ulp import ulp_error
     name = entry.activation
     src = entry.source if entry.direction == "backward" else None
     v = arrays["x"] if src != "y" else arrays["y"]
@@ -412,9 +420,9 @@ def check_reference(entry, arrays, params, result):
         import test_rowwise as tr
         x = arrays["x"]
         if entry.direction == "forward":
-            want, _ = tr.ref_maxout(x, params["pieces"], params["axis"])
+            want, _ = maxout_forward(x, params["pieces"], params["axis"])
         else:
-            want = tr.ref_maxout_backward(arrays["grad"], x, params["pieces"], params["axis"])
+            want = maxout_backward(arrays["grad"], x, params["pieces"], params["axis"])
         assert tr.same_bits(np.asarray(result), want), entry.id
 
 

@@ -244,7 +244,7 @@ def test_swish_limits_for_every_beta(dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_swish_beta_against_reference(dtype):
-    from test_exponential import ulp_error
+    from fastact.bench.ulp import ulp_error
     top = 120 if dtype == np.float32 else 760
     x = np.concatenate([np.linspace(-top, top, 20001), np.geomspace(1e-3, top, 2000),
                         -np.geomspace(1e-3, top, 2000)]).astype(dtype)
@@ -528,7 +528,7 @@ def test_celu_backward_from_y_with_alpha(dtype):
     """y / alpha + 1 cancelled after a rounding (7 ULP at alpha = 0.28125, found
     by the property suite); (y + alpha) / alpha rounds twice at most (y + alpha
     is exact where it cancels)."""
-    from test_exponential import ulp_error
+    from fastact.bench.ulp import ulp_error
     alpha = 0.28125
     y = np.linspace(-alpha, 0, 4001)[:-1].astype(dtype)
     work = np.float64 if dtype == np.float32 else np.longdouble
@@ -546,7 +546,8 @@ def test_subnormal_derivative_times_grad(name, dtype):
     """grad * f'(x) where f'(x) is subnormal: the derivative rounded to the
     subnormal grid first, then multiplied, was |grad| times that rounding off
     (4 ULP at grad = 3).  Now within the derivative bound + 0.5 ULP."""
-    from test_exponential import REF, ulp_error
+    from fastact.bench.references import EXPONENTIAL
+    from fastact.bench.ulp import ulp_error
     fi = np.finfo(dtype)
     if name == "tanhshrink":       # tanh(x)^2 ~ x^2 is subnormal below sqrt(tiny)
         x = -np.geomspace(np.sqrt(fi.smallest_subnormal) * 2, np.sqrt(fi.smallest_normal), 500)
@@ -558,7 +559,7 @@ def test_subnormal_derivative_times_grad(name, dtype):
     for g in (3.0, 0.37, 100.0, -7.5):
         got = getattr(fastact, name + "_backward")(np.full_like(x, g), x=x)
         with np.errstate(all="ignore"):
-            ref = work(g) * REF[name][1](x.astype(work))
+            ref = EXPONENTIAL[name].backward(work(g), x.astype(work))
         err = ulp_error(got, ref, dtype)
         i = int(np.argmax(err))
         assert err[i] <= 3.0, (g, x[i], got[i], ref[i], err[i])
@@ -569,7 +570,7 @@ def test_subnormal_derivative_times_grad(name, dtype):
 # ---------------------------------------------------------------------------
 def _param_refs(name, p, x):
     """(f, f') at the exact beta * x or x / alpha, in float64 / long double."""
-    from test_exponential import _sig
+    from fastact.bench.references import sigmoid
     w = np.float64 if x.dtype == np.float32 else np.longdouble
     xw = x.astype(w)
     v = w(x.dtype.type(p.get("beta", p.get("alpha"))))
@@ -577,12 +578,12 @@ def _param_refs(name, p, x):
         a = v * xw
         over = (x.dtype.type(p["beta"]) * x) > 20
         return (np.where(over, xw, (np.maximum(a, 0) + np.log1p(np.exp(-np.abs(a)))) / v),
-                np.where(over, 1, _sig(a)))
+                np.where(over, 1, sigmoid(a)))
     if name == "celu":
         q = xw / v
         return np.where(xw > 0, xw, v * np.expm1(q)), np.where(xw > 0, 1, np.exp(q))
     a = v * xw
-    s = _sig(a)
+    s = sigmoid(a)
     return xw * s, s * (1 + a * (1 - s))
 
 
@@ -595,7 +596,7 @@ def test_non_default_parameters_against_the_exact_argument(name, p, dtype):
     without it the error was |beta x|/2 ULP (softplus beta=3 float32: 65 ULP at
     x = -22.5; celu' alpha=0.3: 63 ULP; swish' beta=0.7 next to its root: 18000
     ULP).  Contract (ACCURACY.md): float32 <= 3 ULP, float64 <= 4 ULP."""
-    from test_exponential import ulp_error
+    from fastact.bench.ulp import ulp_error
     top = 100 if dtype == np.float32 else 700
     x = np.concatenate([np.linspace(-top, 20, 100001), -np.geomspace(1e-4, top, 20000),
                         np.linspace(-2.5, -1.0, 20001)]).astype(dtype)

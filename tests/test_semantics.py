@@ -1,6 +1,6 @@
 """The documented semantics, value by value, written out by hand.
 
-Independent of tests/references.py: if a reference and a kernel agreed on a
+Independent of fastact/bench/references.py: if a reference and a kernel agreed on a
 wrong answer, these tables would still catch it.  Every value is compared
 bitwise (sign of zero included) in float32 and float64.
 """

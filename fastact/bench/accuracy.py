@@ -26,138 +26,58 @@ x itself, or its first Taylor term).
 from __future__ import annotations
 
 import argparse
+import functools
 import multiprocessing as mp
 import sys
 import time
 
 import numpy as np
 
-ALPHA_SELU = 1.6732632423543772848170429916717
-LAMBDA_SELU = 1.0507009873554804934193349852946
+from .references import limit_values
+from .ulp import ulp_error
+
 CHUNK_BITS = 24
 
 
-def _expit(x):
-    from scipy.special import expit
-    return expit(x)
+@functools.cache
+def sweep_labels():
+    """The exponential family's rows and choices (gelu_tanh): label -> (fastact
+    function, its non-default parameters)."""
+    import fastact
+
+    from .rows import variants
+    return {label: (spec.name, params) for spec in fastact.ACTIVATIONS.values()
+            if spec.family == "exponential" for label, params in variants(spec)}
 
 
-def _tanhshrink(x):
-    x2 = x * x
-    series = x * x2 * (1 / 3 - x2 * (2 / 15 - x2 * (17 / 315 - x2 * (62 / 2835))))
-    return np.where(np.abs(x) < 0.01, series, x - np.tanh(x))
+def default_labels():
+    """The labels swept by default: one per distinct computation (swish at its
+    default beta = 1 runs silu's kernels with silu's parameters: swept once)."""
+    import fastact
 
-
-def _softplus(x, th=20.0):
-    return np.where(x > th, x, np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x))))
-
-
-def _silu_d(x):
-    s = _expit(x)
-    return s * (1 + x * (1 - s))
-
-
-FORWARD = {
-    "sigmoid": _expit,
-    "logsigmoid": lambda x: -_softplus(-x, np.inf),
-    "tanh": np.tanh,
-    "tanhshrink": _tanhshrink,
-    "elu": lambda x: np.where(x > 0, x, np.expm1(x)),
-    "selu": lambda x: LAMBDA_SELU * np.where(x > 0, x, ALPHA_SELU * np.expm1(x)),
-    "celu": lambda x: np.where(x > 0, x, np.expm1(x)),
-    "softplus": _softplus,
-    "silu": lambda x: x * _expit(x),
-}
-BACKWARD = {
-    "sigmoid": lambda x: _expit(x) * _expit(-x),
-    "logsigmoid": lambda x: _expit(-x),
-    "tanh": lambda x: 1 / np.cosh(x) ** 2,
-    "tanhshrink": lambda x: np.tanh(x) ** 2,
-    "elu": lambda x: np.where(x > 0, 1, np.exp(x)),
-    "selu": lambda x: LAMBDA_SELU * np.where(x > 0, 1, ALPHA_SELU * np.exp(x)),
-    "celu": lambda x: np.where(x > 0, 1, np.exp(x)),
-    "softplus": lambda x: np.where(x > 20, 1, _expit(x)),
-    "silu": _silu_d,
-}
-
-
-def _ndtr(x):
-    from scipy.special import ndtr
-    return ndtr(x)
-
-
-_GELU_C = np.sqrt(2 / np.pi)
-
-
-def _gelu_tanh_d(x):
-    s = _expit(2 * _GELU_C * (x + 0.044715 * x**3))
-    return s * (1 + 2 * x * _GELU_C * (1 + 3 * 0.044715 * x * x) * (1 - s))
-
-
-def _mish_d(x):
-    sp = np.logaddexp(0, x)
-    return np.tanh(sp) + x * _expit(x) / np.cosh(sp) ** 2
-
-
-# gelu and mish; "gelu_tanh" is fastact.gelu(approximate="tanh").
-FORWARD.update({
-    "gelu": lambda x: x * _ndtr(x),
-    "gelu_tanh": lambda x: x * _expit(2 * _GELU_C * (x + 0.044715 * x**3)),
-    "mish": lambda x: x * np.tanh(np.logaddexp(0, x)),
-})
-BACKWARD.update({
-    "gelu": lambda x: _ndtr(x) + x * np.exp(-x * x / 2) / np.sqrt(2 * np.pi),
-    "gelu_tanh": _gelu_tanh_d,
-    "mish": _mish_d,
-})
-# sweep name -> (fastact function, parameters)
-CALLS = {"gelu_tanh": ("gelu", {"approximate": "tanh"})}
-
-
-def ulp_error_f32(got, ref):
-    """|got - ref| / ulp_f32(ref), ulp of the subnormal range below 2^-126.
-
-    ulp_f32(ref) = 2^(max(E, -126) - 23) with E ref's binary exponent: read from
-    ref's float64 exponent field (frexp/ldexp are ~10x slower)."""
-    ref = np.asarray(ref, np.float64)
-    got64 = np.asarray(got).astype(np.float64)
-    biased = (ref.view(np.int64) >> 52) & 0x7FF
-    np.maximum(biased, 1023 - 126, out=biased)
-    inv_ulp = ((1023 + 1023 + 23 - biased) << 52).view(np.float64)   # 1 / ulp
-    with np.errstate(invalid="ignore", over="ignore"):
-        err = np.abs(got64 - ref)
-        err *= inv_ulp
-    same = got64 == ref
-    over = np.isinf(got64) & (np.abs(ref) > np.finfo(np.float32).max) & (
-        np.signbit(got64) == np.signbit(ref))
-    err[same | over] = 0
-    err[np.isnan(err)] = np.inf
-    return err
+    seen, out = set(), []
+    for label in sorted(sweep_labels()):
+        name, params = sweep_labels()[label]
+        spec = fastact.ACTIVATIONS[name]
+        full = dict(spec.params, **params)
+        numeric = {k: v for k, v in full.items() if k not in spec.choices}
+        key = (spec.kernels_for(full), spec.pack(numeric))
+        if key not in seen:
+            seen.add(key)
+            out.append(label)
+    return out
 
 
 # Each chunk is worked through in blocks of this many inputs: the dozen
-# temporaries of the reference and of ulp_error_f32 then stay in L2 (whole-chunk
+# temporaries of the reference and of ulp_error then stay in L2 (whole-chunk
 # arrays would be 128 MiB each and every pass would run at memory speed).
 BLOCK = 1 << 16
-
-
-def reference(name, direction, x):
-    """The float64 reference for float32 inputs x.  The formulas give inf * 0 =
-    NaN at x = +-inf (x Phi(x) at -inf); SPEC's limits there are their values at
-    a huge finite x: forward at +-1e300 (0, -0, or beyond FLT_MAX, which counts
-    as inf), derivatives at +-1e30 (their limits are finite; 1e300 would
-    overflow x^2 in gelu_tanh')."""
-    big = 1e300 if direction == "forward" else 1e30
-    x64 = x.astype(np.float64)
-    xr = np.where(np.isinf(x64), np.copysign(big, x64), x64)
-    with np.errstate(all="ignore"):
-        return (FORWARD if direction == "forward" else BACKWARD)[name](xr)
 
 
 def fastact_result(name, direction, x):
     """fastact's result on x (backward: from x, grad = 1)."""
     import fastact as fa
-    fname, params = CALLS.get(name, (name, {}))
+    fname, params = sweep_labels()[name]
     with np.errstate(all="ignore"):
         if direction == "forward":
             return getattr(fa, fname)(x, **params)
@@ -166,7 +86,8 @@ def fastact_result(name, direction, x):
 
 def _block(name, direction, x):
     """(max ULP error, its input) over the float32 inputs x (no NaNs)."""
-    err = ulp_error_f32(fastact_result(name, direction, x), reference(name, direction, x))
+    err = ulp_error(fastact_result(name, direction, x), limit_values(name, direction, x),
+                    np.float32)
     i = int(np.argmax(err))
     return float(err[i]), float(x[i])
 
@@ -212,7 +133,7 @@ def _library_result(name, direction, lib, x):
     """``lib``'s float32 result on x as the benchmarks call it (backward with
     grad = 1, from y where that library's backward reads y), or None."""
     from . import baselines as B
-    base, params = CALLS.get(name, (name, {}))
+    base, params = sweep_labels()[name]
     impl = B.implementation(base, lib)
     if impl is None:
         return None
@@ -246,7 +167,7 @@ def others(names, libraries=("numpy", "scipy", "torch")):
     print(f"{'function':<12} {'direction':<9} " + " ".join(f"{lib:>24}" for lib in libs))
     for name in names:
         for direction in ("forward", "backward"):
-            ref = reference(name, direction, x)
+            ref = limit_values(name, direction, x)
             bound = 2 if direction == "forward" else 3
             cells = []
             for lib in libs:
@@ -255,7 +176,7 @@ def others(names, libraries=("numpy", "scipy", "torch")):
                 if got is None:
                     cells.append(f"{'-':>24}")
                     continue
-                err = ulp_error_f32(got, ref)
+                err = ulp_error(got, ref, np.float32)
                 wrong_inf = int(np.sum(err[~fin] > bound))
                 cells.append(f"{err[fin].max():>10.4g} [{np.mean(err > bound) * 100:6.3f}%]"
                              + (f" inf:{wrong_inf}" if wrong_inf else "      "))
@@ -264,7 +185,7 @@ def others(names, libraries=("numpy", "scipy", "torch")):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("names", nargs="*", default=sorted(FORWARD))
+    ap.add_argument("names", nargs="*", default=default_labels())
     ap.add_argument("--forward", action="store_true", help="forward only")
     ap.add_argument("--backward", action="store_true", help="backward only")
     ap.add_argument("--chunks", type=int, default=1 << (32 - CHUNK_BITS),

@@ -1,12 +1,26 @@
-"""Independent NumPy references for fastact's activations (never calls fastact).
+"""Independent references for every activation of ``fastact.ACTIVATIONS``.
 
-``REFERENCES`` maps an activation's name to a :class:`Reference`: its forward
-and backward written directly from docs/CONTRACT.md, plus how closely the kernels must
-match it.  The tests pick the activations from ``fastact.ACTIVATIONS`` and the
-formulas from here, so adding an activation means adding one entry below
-(``test_table.py`` fails for a piecewise activation that has none).
+Written directly from docs/CONTRACT.md with NumPy (float64, np.longdouble),
+SciPy and, for samples where even long double cancels, mpmath; never calls
+fastact.  The tests and ``python -m fastact.accuracy`` take their references
+from here, and tests/test_references.py fails for a table row (or a choice such
+as gelu's approximate="tanh") that lacks one for a direction it supports.
 
-How the tests evaluate a reference (see ``ulp.py`` / ``test_accuracy.py``):
+Every reference is a :class:`Reference`, in one of three registries by how the
+tests judge it:
+
+* ``REFERENCES``, the piecewise family (and prelu): checked bitwise or within a
+  few steps of the dtype (``ulp.ulp_distance``), over parameter sets and kinks;
+* ``EXPONENTIAL``, by sweep label (``gelu_tanh`` is gelu(approximate="tanh")):
+  at the table's default parameters, within ULP bounds of the exact value
+  (``ulp.ulp_error``); float64 formulas judge float32 kernels, long double ones
+  float64 kernels (gelu, gelu_tanh, mish: mpmath, ``mp_values``);
+* ``ROWWISE``: softmax, log_softmax, softmin (from y) and maxout, in long double.
+
+``reference(label, direction)`` finds any of them; ``limit_values`` evaluates
+an exponential one at SPEC's limits where x = +-inf.
+
+How the tests evaluate a piecewise reference (see ``ulp.py`` / ``test_accuracy.py``):
 
 * Inputs are exact float32/float64 values converted to the *working* precision:
   float64 for float32 kernels, and for float64 kernels ``np.longdouble`` when it
@@ -30,6 +44,7 @@ PyTorch's one-sided derivative.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Context, Decimal
 from typing import Callable, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
@@ -41,8 +56,13 @@ Array = np.ndarray
 class Reference:
     """One activation's reference and the accuracy its kernels must reach.
 
+    The fields after backward_y say how the piecewise checks (``REFERENCES``)
+    judge a kernel; ``EXPONENTIAL`` and ``ROWWISE`` rows give only the three
+    functions, their tests state their bounds.
+
     forward(x, **params) -> f(x)
-    backward(g, x, **params) -> g * f'(x)
+    backward(g, x, **params) -> g * f'(x); None where the backward reads y only
+        (the row-wise family)
     backward_y(g, y, **params) -> the same from the forward output y; None where
         docs/CONTRACT.md says the derivative cannot be written from y.
     forward_ulp / backward_ulp: allowed distance in ULPs of the dtype from the
@@ -59,7 +79,7 @@ class Reference:
     """
 
     forward: Callable[..., Array]
-    backward: Callable[..., Array]
+    backward: Optional[Callable[..., Array]]
     backward_y: Optional[Callable[..., Array]] = None
     forward_ulp: int = 0
     backward_ulp: int = 0
@@ -302,3 +322,257 @@ REFERENCES: Mapping[str, Reference] = {
     "hardswish": _hardswish(),
     "softsign": _softsign(),
 }
+
+
+# ---------------------------------------------------------------------------
+# Exponential family, at the table's default parameters.  Each formula runs in
+# the precision of its input: float64 (for float32 kernels) or long double
+# (for float64 kernels); constants are parsed in that precision.
+# ---------------------------------------------------------------------------
+SELU_ALPHA = "1.6732632423543772848170429916717"
+SELU_SCALE = "1.0507009873554804934193349852946"
+# lambda*alpha as an unevaluated sum of two doubles (y + lambda*alpha cancels as
+# y -> -lambda*alpha: one long double would not be precise enough there)
+_LA = Decimal(SELU_ALPHA).fma(Decimal(SELU_SCALE), Decimal(0), Context(prec=80))
+SELU_LA_HI = float(_LA)
+SELU_LA_LO = float(_LA - Decimal(SELU_LA_HI))
+GELU_TANH_C = "0.044715"
+
+
+def _const(x: Array, text: str):
+    return x.dtype.type(text)
+
+
+def sigmoid(x: Array) -> Array:
+    if x.dtype == np.longdouble:
+        with np.errstate(over="ignore"):
+            return 1 / (1 + np.exp(-x))
+    from scipy.special import expit
+
+    return expit(x)
+
+
+def softplus(x: Array, threshold=20.0) -> Array:
+    """log(1 + e^x) without overflow or cancellation; x itself above threshold."""
+    return np.where(x > threshold, x, np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x))))
+
+
+def _tanhshrink(x):
+    # the series where x - tanh(x) would cancel (to x^17: < 2^-64 relative below 0.1)
+    one = x.dtype.type(1)
+    c = [one / 3, -2 * one / 15, 17 * one / 315, -62 * one / 2835, 1382 * one / 155925,
+         -21844 * one / 6081075, 929569 * one / 638512875]
+    x2 = x * x
+    p = c[-1]
+    for k in c[-2::-1]:
+        p = p * x2 + k
+    return np.where(np.abs(x) < 0.1, x * x2 * p, x - np.tanh(x))
+
+
+def _selu(x):
+    return _const(x, SELU_SCALE) * np.where(x > 0, x, _const(x, SELU_ALPHA) * np.expm1(x))
+
+
+def _selu_d(x):
+    return _const(x, SELU_SCALE) * np.where(x > 0, 1, _const(x, SELU_ALPHA) * np.exp(x))
+
+
+def _silu_d(x):
+    s = sigmoid(x)
+    return s * (1 + x * (1 - s))
+
+
+def _ndtr(x):
+    from scipy.special import ndtr
+
+    return ndtr(x)
+
+
+def _gelu_d(x):
+    return _ndtr(x) + x * np.exp(-x * x / 2) / np.sqrt(2 * np.pi)
+
+
+def _gelu_tanh_arg(x):   # 2u, u = sqrt(2/pi) (x + 0.044715 x^3): 0.5 (1 + tanh u) = sigma(2u)
+    return 2 * np.sqrt(2 / np.pi) * (x + float(GELU_TANH_C) * x**3)
+
+
+def _gelu_tanh_d(x):
+    s = sigmoid(_gelu_tanh_arg(x))
+    c = np.sqrt(2 / np.pi)
+    return s * (1 + 2 * x * c * (1 + 3 * float(GELU_TANH_C) * x * x) * (1 - s))
+
+
+def _mish_d(x):
+    sp = np.logaddexp(0, x)
+    return np.tanh(sp) + x * sigmoid(x) / np.cosh(sp) ** 2
+
+
+def _smooth(f, d, d_y=None) -> Reference:
+    """A Reference from f(x), f'(x) and f' as a function of y = f(x)."""
+    return Reference(
+        forward=f,
+        backward=lambda g, x: g * d(x),
+        backward_y=None if d_y is None else (lambda g, y: g * d_y(y)),
+    )
+
+
+EXPONENTIAL: Mapping[str, Reference] = {
+    "sigmoid": _smooth(sigmoid, lambda x: sigmoid(x) * sigmoid(-x), lambda y: y * (1 - y)),
+    "logsigmoid": _smooth(lambda x: -softplus(-x, np.inf), lambda x: sigmoid(-x),
+                          lambda y: -np.expm1(y)),
+    "tanh": _smooth(np.tanh, lambda x: 1 / np.cosh(x) ** 2, lambda y: (1 - y) * (1 + y)),
+    "tanhshrink": _smooth(_tanhshrink, lambda x: np.tanh(x) ** 2),
+    "elu": _smooth(lambda x: np.where(x > 0, x, np.expm1(x)),
+                   lambda x: np.where(x > 0, 1, np.exp(x)), lambda y: np.where(y > 0, 1, y + 1)),
+    "selu": _smooth(_selu, _selu_d, lambda y: np.where(y > 0, _const(y, SELU_SCALE),
+                                                        (y + SELU_LA_HI) + SELU_LA_LO)),
+    "celu": _smooth(lambda x: np.where(x > 0, x, np.expm1(x)),
+                    lambda x: np.where(x > 0, 1, np.exp(x)), lambda y: np.where(y > 0, 1, y + 1)),
+    "softplus": _smooth(softplus, lambda x: np.where(x > 20, 1, sigmoid(x)),
+                        lambda y: np.where(y > 20, 1, -np.expm1(-y))),
+    "silu": _smooth(lambda x: x * sigmoid(x), _silu_d),
+    "swish": _smooth(lambda x: x * sigmoid(x), _silu_d),
+    # float64 only (SciPy's ndtr has no long double): mp_values judges float64
+    "gelu": _smooth(lambda x: x * _ndtr(x), _gelu_d),
+    "gelu_tanh": _smooth(lambda x: x * sigmoid(_gelu_tanh_arg(x)), _gelu_tanh_d),
+    "mish": _smooth(lambda x: x * np.tanh(np.logaddexp(0, x)), _mish_d),
+}
+
+
+def mp_values(label: str, direction: str, xs) -> list:
+    """mpmath values (40 digits) of f or f' (direction "forward" or "backward")
+    at the float inputs ``xs``: gelu, gelu_tanh, mish, silu and swish, where
+    long double cancels (near f''s roots).  Sets mpmath's global precision to
+    40 digits, which the callers' arithmetic on the values relies on."""
+    import mpmath as mp
+
+    mp.mp.dps = 40
+    out = []
+    for v in xs:
+        x = mp.mpf(float(v))
+        if label == "gelu":
+            phi = mp.erfc(-x / mp.sqrt(2)) / 2
+            r = x * phi if direction == "forward" else \
+                phi + x * mp.exp(-x * x / 2) / mp.sqrt(2 * mp.pi)
+        elif label == "gelu_tanh":
+            u = mp.sqrt(2 / mp.pi) * (x + mp.mpf(GELU_TANH_C) * x**3)
+            s = 1 / (1 + mp.exp(-2 * u))
+            r = x * s if direction == "forward" else \
+                s * (1 + 2 * x * mp.sqrt(2 / mp.pi) * (1 + 3 * mp.mpf(GELU_TANH_C) * x * x)
+                     * (1 - s))
+        elif label == "mish":
+            t = mp.tanh(mp.log1p(mp.exp(x)))
+            r = x * t if direction == "forward" else t + x / (1 + mp.exp(-x)) * (1 - t * t)
+        elif label in ("silu", "swish"):
+            s = 1 / (1 + mp.exp(-x))
+            r = x * s if direction == "forward" else s * (1 + x * (1 - s))
+        else:
+            raise KeyError(f"no mpmath reference for {label}")
+        out.append(r)
+    return out
+
+
+def limit_values(label: str, direction: str, x: Array) -> Array:
+    """The exponential reference of f (direction "forward") or f' ("backward",
+    grad = 1) at float32 inputs x, in float64, SPEC's limits included.  The
+    formulas give inf * 0 = NaN at x = +-inf (x Phi(x) at -inf); SPEC's limits
+    there are their values at a huge finite x: forward at +-1e300 (0, -0, or
+    beyond FLT_MAX, which counts as inf), derivatives at +-1e30 (their limits
+    are finite; 1e300 would overflow x^2 in gelu_tanh')."""
+    big = 1e300 if direction == "forward" else 1e30
+    x64 = x.astype(np.float64)
+    xr = np.where(np.isinf(x64), np.copysign(big, x64), x64)
+    ref = EXPONENTIAL[label]
+    with np.errstate(all="ignore"):
+        return ref.forward(xr) if direction == "forward" else ref.backward(1, xr)
+
+
+# ---------------------------------------------------------------------------
+# Row-wise family, in long double
+# ---------------------------------------------------------------------------
+LD = np.longdouble
+
+
+def rowwise_forward(name: str, x, axis=-1) -> Array:
+    """softmax / log_softmax / softmin of x along axis, in extended precision."""
+    z = np.asarray(x, LD)
+    if name == "softmin":
+        z = -z
+    with np.errstate(invalid="ignore", over="ignore"):
+        m = np.max(z, axis=axis, keepdims=True)
+        shifted = z - m
+        total = np.sum(np.exp(shifted), axis=axis, keepdims=True)
+        if name == "log_softmax":
+            # log(total) = log1p(tail), the tail = every term but one at the max
+            # (exactly 1): log(1 + 4e-18) is 0 even in long double.
+            if z.ndim == 0:
+                return shifted
+            at_max = np.zeros(z.shape, bool)
+            first = np.expand_dims(np.argmax(z, axis=axis), axis)
+            np.put_along_axis(at_max, first, True, axis=axis)
+            tail = np.sum(np.where(at_max, 0, np.exp(shifted)), axis=axis, keepdims=True)
+            r = shifted - np.log1p(tail)
+        else:
+            r = np.exp(shifted) / total
+        # a row whose max is +inf (and no NaN): SPEC's limit, all the mass
+        # equally on the +inf entries
+        top = z == np.inf
+        k = np.sum(top, axis=axis, keepdims=True) if z.ndim else top.astype(int)
+        limit = (np.where(top, -np.log(np.maximum(k, 1).astype(LD)), -np.inf)
+                 if name == "log_softmax" else top / np.maximum(k, 1).astype(LD))
+        return np.where(np.isposinf(m), limit, r)
+
+
+def rowwise_backward(name: str, g, y, axis=-1) -> Array:
+    """Gradient from the forward output y (as given, not renormalized)."""
+    g, y = np.asarray(g, LD), np.asarray(y, LD)
+    if name == "log_softmax":  # g - S*exp(y); near y = 0 as (g - S) - S*expm1(y)
+        total = np.sum(g, axis=axis, keepdims=True)
+        with np.errstate(invalid="ignore"):
+            return np.where(y > -0.5, (g - total) - total * np.expm1(y),
+                            g - total * np.exp(y))
+    dx = y * (g - np.sum(g * y, axis=axis, keepdims=True))
+    return -dx if name == "softmin" else dx
+
+
+def maxout_forward(x: Array, pieces: int, axis=-1) -> Tuple[Array, Array]:
+    """(output, index of the first arg-max in each group); NaN wins (np.argmax
+    returns the first NaN), ties go to the first entry."""
+    xm = np.moveaxis(x, axis, -1)
+    groups = xm.reshape(xm.shape[:-1] + (xm.shape[-1] // pieces, pieces))
+    idx = np.argmax(groups, axis=-1)
+    out = np.take_along_axis(groups, idx[..., None], axis=-1)[..., 0]
+    return np.moveaxis(out, -1, axis), idx
+
+
+def maxout_backward(g: Array, x: Array, pieces: int, axis=-1) -> Array:
+    _, idx = maxout_forward(x, pieces, axis)
+    xm = np.moveaxis(x, axis, -1)
+    dx = np.zeros(xm.shape[:-1] + (xm.shape[-1] // pieces, pieces), x.dtype)
+    gm = np.moveaxis(g, axis, -1)
+    np.put_along_axis(dx, idx[..., None], gm[..., None], axis=-1)
+    return np.moveaxis(dx.reshape(xm.shape), -1, axis)
+
+
+def _softmax_like(name):
+    return Reference(forward=lambda x, axis=-1: rowwise_forward(name, x, axis), backward=None,
+                     backward_y=lambda g, y, axis=-1: rowwise_backward(name, g, y, axis))
+
+
+ROWWISE: Mapping[str, Reference] = {
+    "softmax": _softmax_like("softmax"),
+    "log_softmax": _softmax_like("log_softmax"),
+    "softmin": _softmax_like("softmin"),
+    "maxout": Reference(forward=lambda x, pieces, axis=-1: maxout_forward(x, pieces, axis)[0],
+                        backward=maxout_backward),
+}
+
+
+def reference(label: str, direction: str) -> Optional[Callable[..., Array]]:
+    """The reference of ``label`` (an activation, or a sweep label such as
+    gelu_tanh) for ``direction`` ("forward", "backward" from x, "backward_y"),
+    or None when there is none."""
+    for registry in (REFERENCES, EXPONENTIAL, ROWWISE):
+        if label in registry:
+            return getattr(registry[label], direction)
+    return None
