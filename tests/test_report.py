@@ -75,6 +75,15 @@ def _row(name, impl, threads, ns, *, share=1.0, iqr=0.0, family=None):
             "ns_per_element": ns, "iqr": iqr * sec, "cpu_share": share}
 
 
+def test_two_transcendental_names_exponential_rows_of_the_table():
+    from fastact.bench.report import TWO_TRANSCENDENTAL
+    from fastact.bench.rows import variants
+
+    family = {label: spec.family for spec in fastact.ACTIVATIONS.values()
+              for label, _ in variants(spec)}
+    assert {family.get(n) for n in TWO_TRANSCENDENTAL} == {"exponential"}
+
+
 def test_flagged_rows_make_the_verdict_unreliable():
     """The loaded-machine run of issue 14: a 2-thread relu at 29.7 ns/el against
     0.25 on one thread gave "ReLU 6x faster than Sigmoid: holds (243x)"."""

@@ -137,7 +137,7 @@ def _library_result(name, direction, lib, x):
     impl = B.implementation(base, lib)
     if impl is None:
         return None
-    fwd, _, bwd = B.bind(impl, B.params_for(base, None, **params))
+    fwd, _, bwd = B.bind(impl, B.params_for(base, **params))
     w = impl.wrap
     try:
         with np.errstate(all="ignore"):
