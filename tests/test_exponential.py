@@ -14,7 +14,12 @@ import pytest
 from scipy.special import expit
 
 import fastact as fa
-from fastact.bench.references import EXPONENTIAL, SELU_ALPHA, SELU_SCALE, mp_values
+from fastact.bench.references import (
+    EXPONENTIAL,
+    SELU_ALPHA,
+    SELU_SCALE,
+    silu_derivative_near_root,
+)
 from fastact.bench.ulp import ulp_error
 
 LD = np.longdouble
@@ -94,18 +99,10 @@ def test_backward_accuracy(name, dtype):
     with np.errstate(all="ignore"):
         ref = _derivative(name, x.astype(np.float64 if dtype == np.float32 else LD))
     if dtype == np.float64 and name in ("silu", "swish"):
-        ref = _silu_deriv_near_root(x, ref)
+        pytest.importorskip("mpmath")
+        ref = silu_derivative_near_root(x, ref)
     got = getattr(fa, name + "_backward")(np.ones_like(x), x=x, **_params(name))
     _assert_within(got, ref, x, dtype, "bwd", f"{name}': %.2f ULP at x=%r")
-
-
-def _silu_deriv_near_root(x, ref):
-    """Near silu''s root (-1.2785) even long double cancels: use mpmath there."""
-    pytest.importorskip("mpmath")
-    ref = ref.copy()
-    near = np.nonzero(np.abs(x + 1.2785) < 0.6)[0]
-    ref[near] = [LD(str(v)) for v in mp_values("silu", "backward", x[near])]
-    return ref
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])

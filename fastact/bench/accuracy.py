@@ -2,10 +2,12 @@
 
 Runs every float32 bit pattern (2^32 inputs, NaNs skipped: NaN -> NaN is tested
 in tests/) through each exponential-family kernel, forward and backward (grad =
-1), and compares with a float64 reference computed here with NumPy/SciPy
-(independently of fastact's kernels).  Prints, per function, the maximum error
-in float32 ULPs at the reference (subnormal ULPs for subnormal references) and
-the input where it occurs.  Chunks are spread over all cores (processes); each
+1), and compares with the float64 reference the tests use too
+(fastact/bench/references.py: NumPy/SciPy, independent of fastact's kernels).
+Prints, per function, the maximum error in float32 ULPs at the reference
+(fastact/bench/ulp.py's ulp_error: subnormal ULPs for subnormal references)
+and the input where it occurs.  The functions are the table's exponential
+rows and their choices (gelu_tanh = gelu(approximate="tanh")).  Chunks are spread over all cores (processes); each
 process runs fastact single-threaded.  Takes minutes per function.
 
     python -m fastact.accuracy                       # everything

@@ -439,11 +439,12 @@ EXPONENTIAL: Mapping[str, Reference] = {
 }
 
 
-def mp_values(label: str, direction: str, xs) -> list:
+def mp_values(label: str, direction: str, xs, beta: float = 1.0) -> list:
     """mpmath values (40 digits) of f or f' (direction "forward" or "backward")
-    at the float inputs ``xs``: gelu, gelu_tanh, mish, silu and swish, where
-    long double cancels (near f''s roots).  Sets mpmath's global precision to
-    40 digits, which the callers' arithmetic on the values relies on."""
+    at the float inputs ``xs``: gelu, gelu_tanh, mish, silu and swish (of beta
+    * x, exact), where long double cancels (near f''s roots).  Sets mpmath's
+    global precision to 40 digits, which the callers' arithmetic on the values
+    relies on."""
     import mpmath as mp
 
     mp.mp.dps = 40
@@ -464,12 +465,101 @@ def mp_values(label: str, direction: str, xs) -> list:
             t = mp.tanh(mp.log1p(mp.exp(x)))
             r = x * t if direction == "forward" else t + x / (1 + mp.exp(-x)) * (1 - t * t)
         elif label in ("silu", "swish"):
-            s = 1 / (1 + mp.exp(-x))
-            r = x * s if direction == "forward" else s * (1 + x * (1 - s))
+            t = mp.mpf(float(beta)) * x if label == "swish" else x
+            s = 1 / (1 + mp.exp(-t))
+            r = x * s if direction == "forward" else s * (1 + t * (1 - s))
         else:
             raise KeyError(f"no mpmath reference for {label}")
         out.append(r)
     return out
+
+
+def silu_derivative_near_root(x: Array, ref: Array) -> Array:
+    """``ref`` (silu' in long double at float64 x) with mpmath's values near
+    silu''s root (-1.2785), where even long double cancels."""
+    ref = ref.copy()
+    near = np.nonzero(np.abs(x + 1.2785) < 0.6)[0]
+    ref[near] = [LD(str(v)) for v in mp_values("silu", "backward", x[near])]
+    return ref
+
+
+def with_params(name: str, params: Mapping, direction: str, source: Optional[str], x: Array,
+                dtype) -> Array:
+    """The exponential family's reference for ``dtype`` kernels at any
+    parameters: f (direction "forward") or f' ("backward", from x, or from y
+    where source == "y") at the values ``x`` of the dtype, in its working
+    precision.  ``params`` as given to fastact, complete where not the
+    defaults; they are rounded to the dtype (the kernels see them so), and beta
+    * x, x / alpha are exact (the kernels correct their rounding: ACCURACY.md).
+    gelu and mish at float64: mpmath (40 digits) up to |x| = 1000, their exact
+    limits beyond."""
+    flat = np.asarray(x).reshape(-1)
+    return np.asarray(_with_params_1d(name, params, direction, source, flat, dtype)
+                      ).reshape(np.shape(x))
+
+
+def _with_params_1d(name, params, direction, source, x, dtype):
+    w = np.float64 if dtype == np.float32 else LD
+    p = {k: dtype(v) for k, v in params.items() if not isinstance(v, str)}
+    xw = x.astype(w)
+    if name == "gelu" or name == "mish":
+        label = "gelu_tanh" if params.get("approximate") == "tanh" else name
+        if dtype == np.float32:
+            ref = EXPONENTIAL[label]
+            return ref.forward(xw) if direction == "forward" else ref.backward(1, xw)
+        inside = np.abs(x) <= 1000
+        r = np.where(x > 0, x, 0).astype(LD) if direction == "forward" \
+            else np.where(x > 0, 1, 0).astype(LD)
+        r[np.isnan(x)] = np.nan
+        r[inside] = [LD(str(v)) for v in mp_values(label, direction, x[inside])]
+        return r
+    if name == "selu" or not p or all(v == 1 for k, v in p.items() if k != "threshold") \
+            and p.get("threshold", 20) == 20:
+        ref = EXPONENTIAL[name]
+        if source == "y":
+            return ref.backward_y(1, xw)
+        if direction == "forward":
+            return ref.forward(xw)
+        r = ref.backward(1, xw)
+        if name in ("silu", "swish") and dtype == np.float64:
+            r = silu_derivative_near_root(x, r)
+        return r
+    if name == "elu":
+        a = w(p["alpha"])
+        if source == "y":
+            return np.where(xw > 0, 1, xw + a)
+        return np.where(xw > 0, xw, a * np.expm1(xw)) if direction == "forward" \
+            else np.where(xw > 0, 1, a * np.exp(xw))
+    if name == "celu":
+        a = w(p["alpha"])
+        if source == "y":
+            return np.where(xw > 0, 1, (xw + a) / a)
+        q = xw / a
+        return np.where(xw > 0, xw, a * np.expm1(q)) if direction == "forward" \
+            else np.where(xw > 0, 1, np.exp(q))
+    if name == "softplus":
+        b, th = w(p["beta"]), w(p["threshold"])
+        a = b * xw
+        # the threshold test is on the rounded beta * x (where both sides agree)
+        a_rounded = (p["beta"] * x).astype(w)
+        if source == "y":
+            return np.where(a_rounded > th, 1, -np.expm1(-a))
+        if direction == "forward":
+            return np.where(a_rounded > th, xw,
+                            (np.maximum(a, 0) + np.log1p(np.exp(-np.abs(a)))) / b)
+        return np.where(a_rounded > th, 1, sigmoid(a))
+    if name == "swish":
+        a = w(p["beta"]) * xw
+        s = sigmoid(a)
+        if direction == "forward":
+            return xw * s
+        d = s * (1 + a * (1 - s))
+        if dtype == np.float64:   # near the root even long double cancels
+            d = np.array(d, copy=True)
+            near = np.flatnonzero(np.abs(a + LD(1.2785)) < 0.6)
+            d[near] = [LD(str(v)) for v in mp_values("swish", "backward", x[near], p["beta"])]
+        return d
+    raise KeyError(f"no reference for {name} with {params}")
 
 
 def limit_values(label: str, direction: str, x: Array) -> Array:
