@@ -1,7 +1,8 @@
 """What fastact is measured against: every docs/CONTRACT.md activation as others write it.
 
-For each activation name (all three families, whether or not fastact has it
-yet) this module gives the implementations a competent user would reach for:
+For each activation of fastact's table (all three families; the parameters,
+families and variant rows come from the table) this module gives the
+implementations a competent user would reach for:
 
 * ``numpy``: chained ufuncs writing into a preallocated array (``out=``), the
   way NumPy users avoid temporaries.  Where NumPy has no function (erf for
