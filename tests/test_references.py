@@ -9,7 +9,7 @@ import pytest
 
 import fastact
 from fastact.bench import accuracy
-from fastact.bench.references import reference
+from fastact.bench.references import EXPONENTIAL, REFERENCES, ROWWISE, reference
 from fastact.bench.rows import directions, variants
 
 
@@ -34,6 +34,12 @@ def test_a_row_or_choice_without_reference_is_caught():
     more = dataclasses.replace(gelu, choices={"approximate": dict(
         gelu.choices["approximate"], sigmoid="_sigmoid")})
     assert missing([more]) == ["gelu_sigmoid forward", "gelu_sigmoid backward"]
+
+
+def test_every_reference_is_a_row_or_choice_of_the_table():
+    labels = {label for spec in fastact.ACTIVATIONS.values() for label, _ in variants(spec)}
+    for registry in (REFERENCES, EXPONENTIAL, ROWWISE):
+        assert set(registry) <= labels, set(registry) - labels
 
 
 @pytest.mark.parametrize("name", [n for n, s in fastact.ACTIVATIONS.items()
