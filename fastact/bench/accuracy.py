@@ -7,8 +7,9 @@ in tests/) through each exponential-family kernel, forward and backward (grad =
 Prints, per function, the maximum error in float32 ULPs at the reference
 (fastact/bench/ulp.py's ulp_error: subnormal ULPs for subnormal references)
 and the input where it occurs.  The functions are the table's exponential
-rows and their choices (gelu_tanh = gelu(approximate="tanh")).  Chunks are spread over all cores (processes); each
-process runs fastact single-threaded.  Takes minutes per function.
+rows and their choices (gelu_tanh = gelu(approximate="tanh")).  Chunks are
+spread over all cores (processes); each process runs fastact single-threaded.
+Takes minutes per function.
 
     python -m fastact.accuracy                       # everything
     python -m fastact.accuracy --forward sigmoid tanh

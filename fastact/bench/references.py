@@ -50,6 +50,7 @@ from typing import Callable, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 Array = np.ndarray
+LD = np.longdouble
 
 
 @dataclass(frozen=True)
@@ -344,7 +345,7 @@ def _const(x: Array, text: str):
 
 
 def sigmoid(x: Array) -> Array:
-    if x.dtype == np.longdouble:
+    if x.dtype == LD:
         with np.errstate(over="ignore"):
             return 1 / (1 + np.exp(-x))
     from scipy.special import expit
@@ -580,7 +581,6 @@ def limit_values(label: str, direction: str, x: Array) -> Array:
 # ---------------------------------------------------------------------------
 # Row-wise family, in long double
 # ---------------------------------------------------------------------------
-LD = np.longdouble
 
 
 def rowwise_forward(name: str, x, axis=-1) -> Array:
