@@ -12,7 +12,7 @@ no new benchmark code.  For each activation, dtype (float32, float64), size (4K,
 
 one benchmark group (``--benchmark-group-by=group``, the default here) holds the
 implementations side by side: ``fastact``, ``numpy`` (as a competent user writes
-it, fastact/_baselines.py), ``scipy`` where scipy.special has the function,
+it, fastact/bench/baselines.py), ``scipy`` where scipy.special has the function,
 ``torch`` when PyTorch is installed, all on 1 thread; ``fastact-mt``/``torch-mt``
 use every core (float32, 256K elements and up).  relu's in-place groups also
 hold ``stream``: ``np.multiply(a, 1.0, out=a)``, the memory-bandwidth floor.
@@ -23,8 +23,8 @@ import pytest
 from conftest import large_enabled
 
 import fastact
-from fastact import _baselines as B
-from fastact._report import Unavailable, parse_size, prepare, size_label
+from fastact.bench import baselines as B
+from fastact.bench.report import Unavailable, parse_size, prepare, size_label
 
 SIZES = ["4K", "256K", "4M"]
 LARGE = "64M"

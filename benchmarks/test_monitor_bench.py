@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 import fastact
-from fastact import _baselines as B
+from fastact.bench import baselines as B
 
 NAMES = [n for n, s in fastact.ACTIVATIONS.items() if s.flat is not None]
 SIZES = {"256K": 1 << 18, "16M": 1 << 24}

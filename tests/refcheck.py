@@ -1,4 +1,4 @@
-"""Run a fastact function and check it against tests/references.py.
+"""Run a fastact function and check it against fastact/bench/references.py.
 
 The table (``fastact.ACTIVATIONS``) says which activations exist; the
 reference registry says what they compute.  These helpers join the two.
@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Mapping, Optional
 
 import numpy as np
-from references import REFERENCES
-from ulp import assert_matches_reference, round_params, working_dtype
 
 import fastact
+from fastact.bench.references import REFERENCES
+from fastact.bench.ulp import assert_matches_reference, round_params, working_dtype
 
 
 def elementwise_names():

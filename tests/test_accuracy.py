@@ -1,6 +1,6 @@
 """Every elementwise activation that has a reference, against it.
 
-Parametrized from ``fastact.ACTIVATIONS`` x ``references.REFERENCES``: random
+Parametrized from ``fastact.ACTIVATIONS`` x ``fastact.bench.references.REFERENCES``: random
 data at several scales, edge values (±0, subnormals, ±inf, NaN, ±max, every kink
 and its ULP neighbours), every parameter set, SIMD-remainder lengths and
 misaligned starts, in float32 and float64.
@@ -26,10 +26,10 @@ from refcheck import (
     reference_cases,
     referenced_elementwise_names,
 )
-from references import REFERENCES
-from ulp import assert_bitwise_equal
 
 import fastact
+from fastact.bench.references import REFERENCES
+from fastact.bench.ulp import assert_bitwise_equal
 
 CASES = reference_cases()
 CASE_IDS = [case_id(n, p) for n, p in CASES]

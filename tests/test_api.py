@@ -10,10 +10,10 @@ from collections.abc import Mapping
 import numpy as np
 import pytest
 from refcheck import elementwise_names
-from references import REFERENCES
 from subproc import python_words
 
 import fastact
+from fastact.bench.references import REFERENCES
 
 NAMES = elementwise_names()
 SPEC_PARAM_NAMES = {"negative_slope", "min_val", "max_val", "slope", "offset", "alpha",
@@ -47,7 +47,7 @@ SPEC_OTHERS = {
 def test_every_piecewise_activation_has_a_reference():
     missing = [n for n, s in fastact.ACTIVATIONS.items()
                if s.family == "piecewise" and n not in REFERENCES]
-    assert not missing, f"add a reference to tests/references.py for: {missing}"
+    assert not missing, f"add a reference to fastact/bench/references.py for: {missing}"
 
 
 def test_every_reference_is_an_activation():

@@ -1,6 +1,6 @@
 """The benchmark baselines compute the same functions as fastact.
 
-Every implementation in fastact/_baselines.py (NumPy, SciPy, PyTorch when
+Every implementation in fastact/bench/baselines.py (NumPy, SciPy, PyTorch when
 installed, and fastact where the table has the activation) is run on the same
 float64 data, and all of them must agree: a benchmark that compared different
 functions would be meaningless.
@@ -9,7 +9,7 @@ functions would be meaningless.
 import numpy as np
 import pytest
 
-from fastact import _baselines as B
+from fastact.bench import baselines as B
 
 NAMES = list(B.DEFAULT_PARAMS)
 
@@ -24,11 +24,8 @@ def _all_impls(name):
 
 
 def _run(impl, name, direction, dtype=np.float64):
-    import fastact
-
     x, g, w = B.make_inputs(name, 4096, dtype, seed=1)
-    spec = fastact.ACTIVATIONS.get(name)
-    p = B.params_for(name, spec.params if spec else None, weight=w)
+    p = B.params_for(name, weight=w)
     ref = B.implementation(name, "numpy")
     fwd_ref = B.bind(ref, p)[0]
     y = fwd_ref(x, np.empty(g.shape, dtype))

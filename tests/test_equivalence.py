@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from inputs import DTYPES, moderate, rng_for, special_values
 from refcheck import check_backward_y, elementwise_names
-from references import REFERENCES
-from ulp import assert_bitwise_equal
 
 import fastact
+from fastact.bench.references import REFERENCES
+from fastact.bench.ulp import assert_bitwise_equal
 
 NAMES = elementwise_names()
 dtypes = pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)

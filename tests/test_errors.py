@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from inputs import moderate, rng_for
 from refcheck import elementwise_names
-from references import REFERENCES
 
 import fastact
+from fastact.bench.references import REFERENCES
 
 NAMES = elementwise_names()
 names = pytest.mark.parametrize("name", NAMES)

@@ -1,100 +1,41 @@
 """Accuracy and special values of the exponential family (issue 3).
 
-References are written here, independently of fastact, in float64 with
-NumPy/SciPy (judging float32 results) and in np.longdouble (judging float64
-results on x86, where long double has a 64-bit significand).  Errors are in
-ULPs of the result's type at the reference value; subnormal results are judged
-in subnormal ULPs.  Bounds (issue 3): float32 forward <= 2, backward (grad = 1)
-<= 3; float64 <= 4.
+References: fastact/bench/references.py (EXPONENTIAL), independent of fastact,
+in float64 with NumPy/SciPy (judging float32 results) and in np.longdouble
+(judging float64 results on x86, where long double has a 64-bit significand).
+Errors are in ULPs of the result's type at the reference value
+(fastact/bench/ulp.py's ulp_error); subnormal results are judged in subnormal
+ULPs.  Bounds (issue 3): float32 forward <= 2, backward (grad = 1) <= 3;
+float64 <= 4.
 """
-
-from decimal import Context, Decimal
 
 import numpy as np
 import pytest
 from scipy.special import expit
 
 import fastact as fa
+from fastact.bench.references import (
+    EXPONENTIAL,
+    SELU_ALPHA,
+    SELU_SCALE,
+    silu_derivative_near_root,
+)
+from fastact.bench.ulp import ulp_error
 
 LD = np.longdouble
-ALPHA_SELU = LD("1.6732632423543772848170429916717")
-LAMBDA_SELU = LD("1.0507009873554804934193349852946")
-# lambda*alpha as an unevaluated sum of two doubles (y + lambda*alpha cancels as
-# y -> -lambda*alpha: one long double would not be precise enough there)
-_LA = Decimal("1.6732632423543772848170429916717").fma(
-    Decimal("1.0507009873554804934193349852946"), Decimal(0), Context(prec=80))
-LA_HI = float(_LA)
-LA_LO = float(_LA - Decimal(LA_HI))
 HAVE_LD = np.finfo(np.longdouble).nmant >= 63
+# gelu and mish have their own module (test_gelu_mish.py: mpmath for float64)
+NAMES = sorted(n for n, s in fa.ACTIVATIONS.items()
+               if s.family == "exponential" and n not in ("gelu", "mish"))
+Y_NAMES = [n for n in NAMES if EXPONENTIAL[n].backward_y is not None]
 
 
-def _sig(x):
-    if x.dtype == LD:
-        with np.errstate(over="ignore"):
-            return 1 / (1 + np.exp(-x))
-    return expit(x)
+def _forward(name, x):
+    return EXPONENTIAL[name].forward(x)
 
 
-def _tanhshrink(x):
-    # the series where x - tanh(x) would cancel (to x^17: < 2^-64 relative below 0.1)
-    small = np.abs(x) < 0.1
-    x2 = x * x
-    c = [LD(1) / 3, LD(-2) / 15, LD(17) / 315, LD(-62) / 2835, LD(1382) / 155925,
-         LD(-21844) / 6081075, LD(929569) / 638512875]
-    p = c[-1]
-    for k in c[-2::-1]:
-        p = p * x2 + k
-    series = x * x2 * p
-    return np.where(small, series.astype(x.dtype), x - np.tanh(x))
-
-
-def _softplus(x, beta=1.0, th=20.0):
-    bx = beta * x
-    return np.where(bx > th, x, (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / beta)
-
-
-# name -> (forward reference, derivative reference) as functions of x (float64 or long double)
-REF = {
-    "sigmoid": (_sig, lambda x: _sig(x) * _sig(-x)),
-    "logsigmoid": (lambda x: -_softplus(-x, th=np.inf), lambda x: _sig(-x)),
-    "tanh": (np.tanh, lambda x: 1 / np.cosh(x) ** 2),
-    "tanhshrink": (_tanhshrink, lambda x: np.tanh(x) ** 2),
-    "elu": (lambda x: np.where(x > 0, x, np.expm1(x)), lambda x: np.where(x > 0, 1, np.exp(x))),
-    "selu": (lambda x: LAMBDA_SELU * np.where(x > 0, x, ALPHA_SELU * np.expm1(x)),
-             lambda x: LAMBDA_SELU * np.where(x > 0, 1, ALPHA_SELU * np.exp(x))),
-    "celu": (lambda x: np.where(x > 0, x, np.expm1(x)), lambda x: np.where(x > 0, 1, np.exp(x))),
-    "softplus": (_softplus, lambda x: np.where(x > 20, 1, _sig(x))),
-    "silu": (lambda x: x * _sig(x), lambda x: _sig(x) * (1 + x * (1 - _sig(x)))),
-    "swish": (lambda x: x * _sig(x), lambda x: _sig(x) * (1 + x * (1 - _sig(x)))),
-}
-# from-y derivative references, as functions of y
-REF_Y = {
-    "sigmoid": lambda y: y * (1 - y),
-    "logsigmoid": lambda y: -np.expm1(y),
-    "tanh": lambda y: (1 - y) * (1 + y),
-    "elu": lambda y: np.where(y > 0, 1, y + 1),
-    "selu": lambda y: np.where(y > 0, LAMBDA_SELU, (y + LA_HI) + LA_LO),
-    "celu": lambda y: np.where(y > 0, 1, y + 1),
-    "softplus": lambda y: np.where(y > 20, 1, -np.expm1(-y)),
-}
-NAMES = sorted(REF)
-
-
-def ulp_error(got, ref, dtype):
-    """|got - ref| in ULPs of dtype at ref (subnormal ULPs below the normal range)."""
-    fi = np.finfo(dtype)
-    ref = np.asarray(ref, dtype=LD if dtype == np.float64 else np.float64)
-    g = got.astype(ref.dtype)
-    a = np.abs(ref)
-    with np.errstate(all="ignore"):
-        e = np.floor(np.log2(np.maximum(a, ref.dtype.type(fi.smallest_normal))))
-        u = np.exp2(e - fi.nmant)
-        err = np.abs(g - ref) / u
-    same = (g == ref) | (np.isnan(g) & np.isnan(ref))
-    err = np.where(same, 0, err)
-    # a finite reference beyond the largest finite value of dtype rounds to inf
-    over = np.isinf(g) & (np.abs(ref) > fi.max) & (np.sign(g) == np.sign(ref))
-    return np.where(over, 0, np.where(np.isnan(err), np.inf, err))
+def _derivative(name, x):
+    return EXPONENTIAL[name].backward(1, x)
 
 
 # float32 inputs where earlier versions broke the bound (found by the exhaustive
@@ -144,7 +85,7 @@ def test_forward_accuracy(name, dtype):
         pytest.skip("needs an extended-precision long double")
     x = grid(dtype)
     with np.errstate(all="ignore"):
-        ref = REF[name][0](x.astype(np.float64 if dtype == np.float32 else LD))
+        ref = _forward(name, x.astype(np.float64 if dtype == np.float32 else LD))
     got = getattr(fa, name)(x, **_params(name))
     _assert_within(got, ref, x, dtype, "fwd", f"{name}: %.2f ULP at x=%r")
 
@@ -156,34 +97,23 @@ def test_backward_accuracy(name, dtype):
         pytest.skip("needs an extended-precision long double")
     x = grid(dtype)
     with np.errstate(all="ignore"):
-        ref = REF[name][1](x.astype(np.float64 if dtype == np.float32 else LD))
+        ref = _derivative(name, x.astype(np.float64 if dtype == np.float32 else LD))
     if dtype == np.float64 and name in ("silu", "swish"):
-        ref = _silu_deriv_near_root(x, ref)
+        pytest.importorskip("mpmath")
+        ref = silu_derivative_near_root(x, ref)
     got = getattr(fa, name + "_backward")(np.ones_like(x), x=x, **_params(name))
     _assert_within(got, ref, x, dtype, "bwd", f"{name}': %.2f ULP at x=%r")
 
 
-def _silu_deriv_near_root(x, ref):
-    """Near silu''s root (-1.2785) even long double cancels: use mpmath there."""
-    mp = pytest.importorskip("mpmath")
-    mp.mp.dps = 40
-    ref = ref.copy()
-    for i in np.nonzero(np.abs(x + 1.2785) < 0.6)[0]:
-        a = mp.mpf(float(x[i]))
-        s = 1 / (1 + mp.exp(-a))
-        ref[i] = LD(str(s * (1 + a * (1 - s))))
-    return ref
-
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
-@pytest.mark.parametrize("name", sorted(REF_Y))
+@pytest.mark.parametrize("name", Y_NAMES)
 def test_backward_from_y_accuracy(name, dtype):
     """Judged against the reference computed from that same (rounded) y."""
     if dtype == np.float64 and not HAVE_LD:
         pytest.skip("needs an extended-precision long double")
     y = getattr(fa, name)(grid(dtype))
     with np.errstate(all="ignore"):
-        ref = REF_Y[name](y.astype(np.float64 if dtype == np.float32 else LD))
+        ref = EXPONENTIAL[name].backward_y(1, y.astype(np.float64 if dtype == np.float32 else LD))
     got = getattr(fa, name + "_backward")(np.ones_like(y), y=y)
     _assert_within(got, ref, y, dtype, "bwd", f"{name}' from y: %.2f ULP at y=%r")
 
@@ -196,7 +126,7 @@ SPECIALS = [
     ("tanh", 1e30, 1.0), ("elu", -np.inf, -1.0), ("elu", np.inf, np.inf),
     ("celu", -np.inf, -1.0), ("logsigmoid", -np.inf, -np.inf), ("logsigmoid", np.inf, 0.0),
     ("logsigmoid", -1e30, -1e30), ("tanhshrink", np.inf, np.inf),
-    ("tanhshrink", -np.inf, -np.inf), ("selu", -np.inf, -LAMBDA_SELU * ALPHA_SELU),
+    ("tanhshrink", -np.inf, -np.inf), ("selu", -np.inf, -LD(SELU_SCALE) * LD(SELU_ALPHA)),
     ("tanh", -0.0, -0.0), ("silu", -0.0, -0.0), ("elu", -0.0, -0.0),
 ]
 
@@ -284,7 +214,7 @@ def test_huge_grad_times_derivative(name, dtype):
         for gv in (fi.max, fi.max / 3, -fi.max / 1.5):
             g = np.full_like(x, gv)
             got = getattr(fa, name + "_backward")(g, x=x)
-            ref = work(gv) * REF[name][1](x.astype(work))
+            ref = EXPONENTIAL[name].backward(work(gv), x.astype(work))
             inside = np.abs(ref) < work(fi.max) * (1 - 2 * work(fi.eps))
             assert np.isfinite(got[inside]).all(), (
                 name, gv, x[inside][~np.isfinite(got[inside])][:3])

@@ -1,8 +1,8 @@
 """gelu (approximate "none" and "tanh") and mish: accuracy, tails, specials.
 
-References are written here independently of fastact: float64 SciPy/NumPy for
-float32 results (x * ndtr(x): ndtr is erfc-based, accurate in the tail), and
-mpmath (40 digits) on a sample for float64 results.  Errors are in ULPs of the
+References (fastact/bench/references.py), independent of fastact: float64
+SciPy/NumPy for float32 results (x * ndtr(x): ndtr is erfc-based, accurate in
+the tail), and mpmath (40 digits) on a sample for float64 results.  Errors are in ULPs of the
 result's type (subnormal ULPs for subnormal results), as in test_exponential.
 
 The issue's contract, asserted here: float32 <= 2 ULP forward / <= 3 ULP
@@ -13,10 +13,11 @@ measures the margin: see the table in pyx/_exponential.pxd.
 
 import numpy as np
 import pytest
-from scipy.special import expit, ndtr
-from test_exponential import grid, ulp_error
+from test_exponential import grid
 
 import fastact as fa
+from fastact.bench.references import EXPONENTIAL, mp_values
+from fastact.bench.ulp import ulp_error
 
 C = np.sqrt(2 / np.pi)
 K = 0.044715
@@ -24,58 +25,16 @@ VARIANTS = [("gelu", {}), ("gelu", {"approximate": "tanh"}), ("mish", {})]
 IDS = ["gelu", "gelu_tanh", "mish"]
 
 
-def _gelu(x):
-    return x * ndtr(x)
+def _refs32(key, x):
+    """(f, f') of fastact/bench/references.py in float64, for float32 results."""
+    ref = EXPONENTIAL[key]
+    return ref.forward(x), ref.backward(1, x)
 
 
-def _gelu_d(x):
-    return ndtr(x) + x * np.exp(-x * x / 2) / np.sqrt(2 * np.pi)
-
-
-def _gelu_tanh(x):                     # 0.5 x (1 + tanh u) = x sigma(2u), no cancellation
-    return x * expit(2 * C * (x + K * x**3))
-
-
-def _gelu_tanh_d(x):
-    s = expit(2 * C * (x + K * x**3))
-    return s * (1 + 2 * x * C * (1 + 3 * K * x * x) * (1 - s))
-
-
-def _mish(x):
-    return x * np.tanh(np.logaddexp(0, x))
-
-
-def _mish_d(x):
-    sp = np.logaddexp(0, x)
-    return np.tanh(sp) + x * expit(x) / np.cosh(sp) ** 2
-
-
-REF32 = {"gelu": (_gelu, _gelu_d), "gelu_tanh": (_gelu_tanh, _gelu_tanh_d),
-         "mish": (_mish, _mish_d)}
-
-
-def _mp_refs(name, xs):
-    mp = pytest.importorskip("mpmath")
-    mp.mp.dps = 40
-    f, d = [], []
-    for v in xs:
-        x = mp.mpf(float(v))
-        if name == "gelu":
-            phi = mp.erfc(-x / mp.sqrt(2)) / 2
-            f.append(x * phi)
-            d.append(phi + x * mp.exp(-x * x / 2) / mp.sqrt(2 * mp.pi))
-        elif name == "gelu_tanh":
-            u = mp.sqrt(2 / mp.pi) * (x + mp.mpf("0.044715") * x**3)
-            s = 1 / (1 + mp.exp(-2 * u))
-            f.append(x * s)
-            d.append(s * (1 + 2 * x * mp.sqrt(2 / mp.pi) * (1 + 3 * mp.mpf("0.044715") * x * x)
-                          * (1 - s)))
-        else:
-            t = mp.tanh(mp.log1p(mp.exp(x)))
-            f.append(x * t)
-            d.append(t + x / (1 + mp.exp(-x)) * (1 - t * t))
-    return (np.array([float(v) for v in f]), np.array([float(v) for v in d]),
-            [v for v in f], [v for v in d])
+def _mp_refs(key, xs):
+    """(f, f') from mpmath (40 digits), for float64 results."""
+    pytest.importorskip("mpmath")
+    return mp_values(key, "forward", xs), mp_values(key, "backward", xs)
 
 
 def _ulp64(got, ref_mp):
@@ -107,7 +66,7 @@ def test_float32_accuracy(name, params):
     key = "gelu_tanh" if params else name
     x = _f32_inputs()
     with np.errstate(all="ignore"):
-        ref_f, ref_d = (r(x.astype(np.float64)) for r in REF32[key])
+        ref_f, ref_d = _refs32(key, x.astype(np.float64))
     y = getattr(fa, name)(x, **params)
     d = getattr(fa, name + "_backward")(np.ones_like(x), x=x, **params)
     ef, ed = ulp_error(y, ref_f, np.float32), ulp_error(d, ref_d, np.float32)
@@ -124,7 +83,7 @@ def test_float64_accuracy_mpmath_sample(name, params):
     x = np.concatenate([rng.uniform(-8, 8, 1500), rng.uniform(-40, -8, 300),
                         -np.geomspace(1e-12, 1, 100), np.geomspace(1e-12, 1, 100),
                         np.linspace(-1.4, -0.2, 300)])
-    _, _, ref_f, ref_d = _mp_refs(key, x)
+    ref_f, ref_d = _mp_refs(key, x)
     y = getattr(fa, name)(x, **params)
     d = getattr(fa, name + "_backward")(np.ones_like(x), x=x, **params)
     ef, ed = _ulp64(y, ref_f), _ulp64(d, ref_d)
@@ -140,7 +99,7 @@ def test_gelu_tail_uses_erfc():
     for dt, lo in ((np.float32, -14.5), (np.float64, -38.9)):
         x = np.linspace(lo, -5, 20001).astype(dt)
         with np.errstate(all="ignore"):
-            ref = _gelu(x.astype(np.float64))
+            ref = EXPONENTIAL["gelu"].forward(x.astype(np.float64))
         y = fa.gelu(x)
         if dt == np.float32:
             assert ulp_error(y, ref, dt).max() <= CONTRACT[dt][0]
@@ -196,11 +155,11 @@ def test_derivative_near_root(name, params, dtype):
     d = getattr(fa, name + "_backward")(np.ones_like(x), x=x, **params)
     if dtype == np.float32:
         with np.errstate(all="ignore"):
-            ref = REF32[key][1](x.astype(np.float64))
+            ref = _refs32(key, x.astype(np.float64))[1]
         assert ulp_error(d, ref, dtype).max() <= 3
     else:
         idx = np.arange(0, x.size, 40)
-        _, _, _, ref = _mp_refs(key, x[idx])
+        _, ref = _mp_refs(key, x[idx])
         assert _ulp64(d[idx], ref).max() <= 4
     assert np.all(np.sign(d[x < a0 - 1e-6]) == -1) and np.all(np.sign(d[x > a0 + 1e-6]) == 1)
 
@@ -212,7 +171,7 @@ def test_approximate_selects_kernel_and_matches_pytorch_formula():
     assert not np.array_equal(exact, tanh)
     assert np.allclose(tanh, 0.5 * x * (1 + np.tanh(C * (x + K * x**3))), rtol=1e-12, atol=1e-15)
     assert np.allclose(fa.gelu_backward(np.ones_like(x), x=x, approximate="tanh"),
-                       _gelu_tanh_d(x), rtol=1e-12, atol=1e-15)
+                       EXPONENTIAL["gelu_tanh"].backward(1, x), rtol=1e-12, atol=1e-15)
     y = x.copy()
     assert fa.gelu_(y, approximate="tanh") is y and np.array_equal(y, tanh)
     with pytest.raises(ValueError, match="approximate"):

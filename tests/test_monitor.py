@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from inputs import DTYPES, moderate, rng_for, special_values
 from test_layouts import LAYOUTS, WRITABLE, _fresh_out, make
-from ulp import assert_bitwise_equal
 
 import fastact
 from fastact import _kernels
+from fastact.bench.ulp import assert_bitwise_equal
 
 # Independent of the table's description strings: where each activation is flat.
 FLAT = {

@@ -4,10 +4,10 @@ backward that also returns dL/dweight."""
 import numpy as np
 import pytest
 from inputs import DTYPES, edge_values, grad_edge_values, moderate, random_values, rng_for
-from references import REFERENCES, prelu_dweight
-from ulp import assert_bitwise_equal, assert_matches_reference
 
 import fastact
+from fastact.bench.references import REFERENCES, prelu_dweight
+from fastact.bench.ulp import assert_bitwise_equal, assert_matches_reference
 
 REF = REFERENCES["prelu"]
 dtypes = pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)

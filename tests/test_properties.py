@@ -17,9 +17,10 @@ overlapping an input's memory.  Then:
   inputs unless out overlaps them);
 * with a DeadUnitMonitor (relu, relu6, leaky_relu, prelu forward, drawn per
   call or per channel), the same bits, and the counts NumPy finds;
-* the plain result matches the independent references of tests/
-  (references.py, test_exponential.py, test_gelu_mish.py, test_rowwise.py,
-  test_prelu.py) within the documented bounds (ACCURACY.md).
+* the plain result matches the independent references
+  (fastact/bench/references.py, as test_exponential.py, test_gelu_mish.py,
+  test_rowwise.py and test_prelu.py use them) within the documented bounds
+  (ACCURACY.md).
 
 Profiles (tests/conftest.py): "ci" (the default, about a minute on 2 cores),
 "long" (FASTACT_HYPOTHESIS=long, or the ``slow`` tests here: ``-m slow``).
@@ -38,12 +39,12 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from refcheck import check_backward, check_backward_y, check_forward
-from references import REFERENCES
 from test_monitor import check as check_monitor
 from test_robustness import KeepsTwoD, Tagged
-from ulp import assert_matches_reference, same_bits
 
 import fastact
+from fastact.bench.references import REFERENCES, maxout_backward, maxout_forward, with_params
+from fastact.bench.ulp import assert_matches_reference, same_bits, ulp_error
 
 ENTRIES = entries()
 DTYPES = (np.float32, np.float64)
@@ -243,7 +244,7 @@ def cases(draw, entry_list=ENTRIES):
 
 
 # ---------------------------------------------------------------------------
-# References (independent of fastact, from the other test modules)
+# References (fastact/bench/references.py, independent of fastact)
 # ---------------------------------------------------------------------------
 LD = np.longdouble
 
@@ -256,79 +257,9 @@ def _exp_reference(name, params, direction, source, x, dtype):
     """The exponential family's reference (work precision) for f, f' (from x) or
     f' from y, at the exact beta*x and x/alpha (the kernels correct the
     rounding of both: ACCURACY.md)."""
-    flat = np.asarray(x).reshape(-1)      # the references expect 1-d arrays
-    return np.asarray(_exp_reference_1d(name, params, direction, source, flat, dtype)
-                      ).reshape(np.shape(x))
-
-
-def _exp_reference_1d(name, params, direction, source, x, dtype):
-    import test_exponential as te
-    import test_gelu_mish as tg
-    w = _work(dtype)
-    p = {k: dtype(v) for k, v in params.items() if not isinstance(v, str)}
-    xw = x.astype(w)
-    if name == "gelu" or name == "mish":
-        key = "gelu_tanh" if params.get("approximate") == "tanh" else name
-        if dtype == np.float32:
-            return tg.REF32[key][0 if direction == "forward" else 1](xw)
-        # mpmath, 40 digits; beyond |x| = 1000 the limits (x or 0, 1 or 0) are
-        # exact in float64
-        flat = x
-        inside = np.abs(flat) <= 1000
-        _, _, f, d = tg._mp_refs(key, flat[inside])
-        r = np.where(flat > 0, flat, 0).astype(LD) if direction == "forward" \
-            else np.where(flat > 0, 1, 0).astype(LD)
-        r[np.isnan(flat)] = np.nan
-        r[inside] = [LD(str(v)) for v in (f if direction == "forward" else d)]
-        return r
-    if name == "selu" or not p or all(v == 1 for k, v in p.items() if k != "threshold") \
-            and p.get("threshold", 20) == 20:
-        if source == "y":
-            return te.REF_Y[name](xw)
-        r = te.REF[name][0 if direction == "forward" else 1](xw)
-        if direction == "backward" and name in ("silu", "swish") and dtype == np.float64:
-            r = te._silu_deriv_near_root(x, r)
-        return r
-    if name == "elu":
-        a = w(p["alpha"])
-        if source == "y":
-            return np.where(xw > 0, 1, xw + a)
-        return np.where(xw > 0, xw, a * np.expm1(xw)) if direction == "forward" \
-            else np.where(xw > 0, 1, a * np.exp(xw))
-    if name == "celu":
-        a = w(p["alpha"])
-        if source == "y":
-            return np.where(xw > 0, 1, (xw + a) / a)
-        q = xw / a
-        return np.where(xw > 0, xw, a * np.expm1(q)) if direction == "forward" \
-            else np.where(xw > 0, 1, np.exp(q))
-    if name == "softplus":
-        b, th = w(p["beta"]), w(p["threshold"])
-        a = b * xw
-        # the threshold test is on the rounded beta * x (where both sides agree)
-        a_rounded = (p["beta"] * x).astype(w)
-        if source == "y":
-            return np.where(a_rounded > th, 1, -np.expm1(-a))
-        if direction == "forward":
-            return np.where(a_rounded > th, xw,
-                            (np.maximum(a, 0) + np.log1p(np.exp(-np.abs(a)))) / b)
-        return np.where(a_rounded > th, 1, te._sig(a))
-    if name == "swish":
-        a = w(p["beta"]) * xw
-        s = te._sig(a)
-        if direction == "forward":
-            return xw * s
-        d = s * (1 + a * (1 - s))
-        if dtype == np.float64:   # near the root even long double cancels
-            mp = pytest.importorskip("mpmath")
-            mp.mp.dps = 40
-            d = np.array(d, copy=True)
-            for i in np.flatnonzero(np.abs(a + LD(1.2785)) < 0.6):
-                t = mp.mpf(float(p["beta"])) * mp.mpf(float(x[i]))   # exact beta * x
-                sm = 1 / (1 + mp.exp(-t))
-                d[i] = LD(str(sm * (1 + t * (1 - sm))))
-        return d
-    raise AssertionError(name)
+    if dtype == np.float64 and name in ("gelu", "mish", "silu", "swish"):
+        pytest.importorskip("mpmath")
+    return with_params(name, params, direction, source, x, dtype)
 
 
 def _check_exponential(entry, arrays, params, result):
@@ -336,7 +267,6 @@ def _check_exponential(entry, arrays, params, result):
     derivative 3 / 4 ULP, plus 0.5 for grad's product and, where the derivative
     is subnormal, its rounding to the subnormal grid scaled by |grad|; plus 0.5
     for the final scaling of a non-default alpha or beta (celu, softplus)."""
-    from test_exponential import ulp_error
     name = entry.activation
     src = entry.source if entry.direction == "backward" else None
     v = arrays["x"] if src != "y" else arrays["y"]
@@ -412,9 +342,9 @@ def check_reference(entry, arrays, params, result):
         import test_rowwise as tr
         x = arrays["x"]
         if entry.direction == "forward":
-            want, _ = tr.ref_maxout(x, params["pieces"], params["axis"])
+            want, _ = maxout_forward(x, params["pieces"], params["axis"])
         else:
-            want = tr.ref_maxout_backward(arrays["grad"], x, params["pieces"], params["axis"])
+            want = maxout_backward(arrays["grad"], x, params["pieces"], params["axis"])
         assert tr.same_bits(np.asarray(result), want), entry.id
 
 

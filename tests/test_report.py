@@ -75,10 +75,19 @@ def _row(name, impl, threads, ns, *, share=1.0, iqr=0.0, family=None):
             "ns_per_element": ns, "iqr": iqr * sec, "cpu_share": share}
 
 
+def test_two_transcendental_names_exponential_rows_of_the_table():
+    from fastact.bench.report import TWO_TRANSCENDENTAL
+    from fastact.bench.rows import variants
+
+    family = {label: spec.family for spec in fastact.ACTIVATIONS.values()
+              for label, _ in variants(spec)}
+    assert {family.get(n) for n in TWO_TRANSCENDENTAL} == {"exponential"}
+
+
 def test_flagged_rows_make_the_verdict_unreliable():
     """The loaded-machine run of issue 14: a 2-thread relu at 29.7 ns/el against
     0.25 on one thread gave "ReLU 6x faster than Sigmoid: holds (243x)"."""
-    from fastact._report import cost_ordering, flag_rows
+    from fastact.bench.report import cost_ordering, flag_rows
 
     results = [
         _row("relu", "fastact", 1, 0.25), _row("sigmoid", "fastact", 1, 1.0),
@@ -104,7 +113,7 @@ def test_flagged_rows_make_the_verdict_unreliable():
 
 
 def test_quick_note_says_when_the_promise_was_not_met():
-    from fastact._report import quick_time_note
+    from fastact.bench.report import quick_time_note
 
     report = {"config": {"cpus": 2}, "load_average": 8.5, "load_average_after": 9.0,
               "cpu_seconds": 30.0, "reliability": {"flagged_rows": 40, "rows": 125},
@@ -119,7 +128,7 @@ def test_quick_note_says_when_the_promise_was_not_met():
 
 def test_plot_draws_small_multiples_and_speedups(tmp_path):
     pytest.importorskip("matplotlib")
-    from fastact._report import flag_rows, plot
+    from fastact.bench.report import flag_rows, plot
 
     results = []
     for size in (1 << 10, 1 << 14, 1 << 18):

@@ -16,6 +16,8 @@ from inputs import rng_for
 from subproc import python_words
 
 import fastact
+from fastact.bench.references import EXPONENTIAL, with_params
+from fastact.bench.ulp import ulp_error
 
 DTYPES = (np.float32, np.float64)
 ENTRIES = entries()
@@ -207,27 +209,9 @@ def test_maxout_out_overlapping_x(dtype):
 # ---------------------------------------------------------------------------
 def _swish_ref(x, beta):
     """x * sigmoid(beta * x) (beta rounded to x's dtype, as the kernels see it),
-    in float64 (float32 x) or long double (float64 x)."""
-    work = np.float64 if x.dtype == np.float32 else np.longdouble
-    a = work(x.dtype.type(beta)) * x.astype(work)
-    xw = x.astype(work)
+    in x's working precision (fastact/bench/references.py)."""
     with np.errstate(all="ignore"):
-        r = xw / (1 + np.exp(-a))
-        # x = +-inf: the limits (x itself when beta = 0 or beta x -> +inf, else 0)
-        r = np.where(np.isinf(xw) & (a > 0), xw, r)
-        r = np.where(np.isinf(xw) & (a < 0), np.copysign(0, xw), r)
-        r = np.where(np.isinf(xw) & np.isnan(a), xw, r)
-    return r
-
-
-def test_swish_beta_reproducers():
-    """Issue 11, item 3."""
-    got = fastact.swish(np.float32([100.0]), beta=-1.0)[0]
-    assert 3.7e-42 < got < 3.8e-42, got           # 100 e^-100, a subnormal float32
-    assert fastact.swish(np.float32([100.0]), beta=0.0)[0] == 50
-    assert fastact.swish(np.array([1000.0]), beta=0.0)[0] == 500
-    assert fastact.swish(np.array([1000.0]), beta=-1.0)[0] == 0   # 1000 e^-1000
-    assert fastact.swish(np.array([-1000.0]), beta=-1.0)[0] == -1000
+        return with_params("swish", {"beta": beta}, "forward", None, x, x.dtype.type)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -244,7 +228,6 @@ def test_swish_limits_for_every_beta(dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_swish_beta_against_reference(dtype):
-    from test_exponential import ulp_error
     top = 120 if dtype == np.float32 else 760
     x = np.concatenate([np.linspace(-top, top, 20001), np.geomspace(1e-3, top, 2000),
                         -np.geomspace(1e-3, top, 2000)]).astype(dtype)
@@ -528,7 +511,6 @@ def test_celu_backward_from_y_with_alpha(dtype):
     """y / alpha + 1 cancelled after a rounding (7 ULP at alpha = 0.28125, found
     by the property suite); (y + alpha) / alpha rounds twice at most (y + alpha
     is exact where it cancels)."""
-    from test_exponential import ulp_error
     alpha = 0.28125
     y = np.linspace(-alpha, 0, 4001)[:-1].astype(dtype)
     work = np.float64 if dtype == np.float32 else np.longdouble
@@ -546,7 +528,6 @@ def test_subnormal_derivative_times_grad(name, dtype):
     """grad * f'(x) where f'(x) is subnormal: the derivative rounded to the
     subnormal grid first, then multiplied, was |grad| times that rounding off
     (4 ULP at grad = 3).  Now within the derivative bound + 0.5 ULP."""
-    from test_exponential import REF, ulp_error
     fi = np.finfo(dtype)
     if name == "tanhshrink":       # tanh(x)^2 ~ x^2 is subnormal below sqrt(tiny)
         x = -np.geomspace(np.sqrt(fi.smallest_subnormal) * 2, np.sqrt(fi.smallest_normal), 500)
@@ -558,7 +539,7 @@ def test_subnormal_derivative_times_grad(name, dtype):
     for g in (3.0, 0.37, 100.0, -7.5):
         got = getattr(fastact, name + "_backward")(np.full_like(x, g), x=x)
         with np.errstate(all="ignore"):
-            ref = work(g) * REF[name][1](x.astype(work))
+            ref = EXPONENTIAL[name].backward(work(g), x.astype(work))
         err = ulp_error(got, ref, dtype)
         i = int(np.argmax(err))
         assert err[i] <= 3.0, (g, x[i], got[i], ref[i], err[i])
@@ -567,25 +548,6 @@ def test_subnormal_derivative_times_grad(name, dtype):
 # ---------------------------------------------------------------------------
 # Non-default parameters: beta * x and x / alpha round before the formula
 # ---------------------------------------------------------------------------
-def _param_refs(name, p, x):
-    """(f, f') at the exact beta * x or x / alpha, in float64 / long double."""
-    from test_exponential import _sig
-    w = np.float64 if x.dtype == np.float32 else np.longdouble
-    xw = x.astype(w)
-    v = w(x.dtype.type(p.get("beta", p.get("alpha"))))
-    if name == "softplus":   # x itself where the rounded beta * x > threshold (20)
-        a = v * xw
-        over = (x.dtype.type(p["beta"]) * x) > 20
-        return (np.where(over, xw, (np.maximum(a, 0) + np.log1p(np.exp(-np.abs(a)))) / v),
-                np.where(over, 1, _sig(a)))
-    if name == "celu":
-        q = xw / v
-        return np.where(xw > 0, xw, v * np.expm1(q)), np.where(xw > 0, 1, np.exp(q))
-    a = v * xw
-    s = _sig(a)
-    return xw * s, s * (1 + a * (1 - s))
-
-
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name,p", [("softplus", {"beta": 3.0}), ("softplus", {"beta": 0.7}),
                                     ("celu", {"alpha": 0.3}), ("celu", {"alpha": 3.0}),
@@ -595,16 +557,16 @@ def test_non_default_parameters_against_the_exact_argument(name, p, dtype):
     without it the error was |beta x|/2 ULP (softplus beta=3 float32: 65 ULP at
     x = -22.5; celu' alpha=0.3: 63 ULP; swish' beta=0.7 next to its root: 18000
     ULP).  Contract (ACCURACY.md): float32 <= 3 ULP, float64 <= 4 ULP."""
-    from test_exponential import ulp_error
     top = 100 if dtype == np.float32 else 700
     x = np.concatenate([np.linspace(-top, 20, 100001), -np.geomspace(1e-4, top, 20000),
                         np.linspace(-2.5, -1.0, 20001)]).astype(dtype)
-    with np.errstate(all="ignore"):
-        rf, rd = _param_refs(name, p, x)
     if name == "swish" and dtype == np.float64:   # long double cancels at the root
         a = dtype(p["beta"]) * x
-        keep = np.abs(a + 1.2785) > 0.6
-        x, rf, rd = x[keep], rf[keep], rd[keep]
+        x = x[np.abs(a + 1.2785) > 0.6]
+    full = dict(fastact.ACTIVATIONS[name].params, **p)
+    with np.errstate(all="ignore"):
+        rf = with_params(name, full, "forward", None, x, dtype)
+        rd = with_params(name, full, "backward", "x", x, dtype)
     bound = 3.0 if dtype == np.float32 else 4.0
     got_f = getattr(fastact, name)(x, **p)
     got_d = getattr(fastact, name + "_backward")(np.ones_like(x), x=x, **p)

@@ -1,5 +1,5 @@
-"""Row-wise family (softmax, log_softmax, softmin, maxout) against references
-written here, in extended precision (np.longdouble).
+"""Row-wise family (softmax, log_softmax, softmin, maxout) against the references
+of fastact/bench/references.py, in extended precision (np.longdouble).
 
 Bounds verified (ULP = unit in the last place of the reference, in the output dtype):
 
@@ -22,6 +22,12 @@ import numpy as np
 import pytest
 
 import fastact
+from fastact.bench.references import (
+    maxout_backward,
+    maxout_forward,
+    rowwise_backward,
+    rowwise_forward,
+)
 
 LD = np.longdouble
 DTYPES = [np.float32, np.float64]
@@ -79,49 +85,7 @@ def assert_within(got, ref, allowed, what):
             f"{float(allowed[i]):.3g} (worst entry at {float(worst):.3g}x the bound)")
 
 
-# ---------------------------------------------------------------- references
-
-
-def ref_forward(name, x, axis=-1):
-    """softmax / log_softmax / softmin of x along axis, in extended precision."""
-    z = np.asarray(x, LD)
-    if name == "softmin":
-        z = -z
-    with np.errstate(invalid="ignore", over="ignore"):
-        m = np.max(z, axis=axis, keepdims=True)
-        shifted = z - m
-        total = np.sum(np.exp(shifted), axis=axis, keepdims=True)
-        if name == "log_softmax":
-            # log(total) = log1p(tail), the tail = every term but one at the max
-            # (exactly 1): log(1 + 4e-18) is 0 even in long double.
-            if z.ndim == 0:
-                return shifted
-            at_max = np.zeros(z.shape, bool)
-            first = np.expand_dims(np.argmax(z, axis=axis), axis)
-            np.put_along_axis(at_max, first, True, axis=axis)
-            tail = np.sum(np.where(at_max, 0, np.exp(shifted)), axis=axis, keepdims=True)
-            r = shifted - np.log1p(tail)
-        else:
-            r = np.exp(shifted) / total
-        # a row whose max is +inf (and no NaN): SPEC's limit, all the mass
-        # equally on the +inf entries
-        top = z == np.inf
-        k = np.sum(top, axis=axis, keepdims=True) if z.ndim else top.astype(int)
-        limit = (np.where(top, -np.log(np.maximum(k, 1).astype(LD)), -np.inf)
-                 if name == "log_softmax" else top / np.maximum(k, 1).astype(LD))
-        return np.where(np.isposinf(m), limit, r)
-
-
-def ref_backward(name, g, y, axis=-1):
-    """Gradient from the forward output y (as given, not renormalized)."""
-    g, y = np.asarray(g, LD), np.asarray(y, LD)
-    if name == "log_softmax":  # g - S*exp(y); near y = 0 as (g - S) - S*expm1(y)
-        total = np.sum(g, axis=axis, keepdims=True)
-        with np.errstate(invalid="ignore"):
-            return np.where(y > -0.5, (g - total) - total * np.expm1(y),
-                            g - total * np.exp(y))
-    dx = y * (g - np.sum(g * y, axis=axis, keepdims=True))
-    return -dx if name == "softmin" else dx
+# ---------------------------------------------------------------- bounds
 
 
 def forward_bound(name, x, ref, dtype, axis=-1):
@@ -151,14 +115,14 @@ def backward_bound(name, g, y, ref, dtype, axis=-1):
 
 
 def check_forward(name, got, x, axis=-1):
-    ref = ref_forward(name, x, axis)
+    ref = rowwise_forward(name, x, axis)
     assert got.dtype == x.dtype and got.shape == x.shape
     assert_within(got, ref, forward_bound(name, x, ref, x.dtype.type, axis),
                   f"{name} {x.dtype} axis={axis}")
 
 
 def check_backward(name, got, g, y, axis=-1):
-    ref = ref_backward(name, g, y, axis)
+    ref = rowwise_backward(name, g, y, axis)
     assert got.dtype == g.dtype and got.shape == g.shape
     assert_within(got, ref, backward_bound(name, g, y, ref, g.dtype.type, axis),
                   f"{name}_backward {g.dtype} axis={axis}")
@@ -258,7 +222,7 @@ def test_backward_float32_cancellation(name):
     y = fn(name)(v) if kind == "x" else v
     got = fn(name, "_backward")(g, y=y)
     if name == "log_softmax":
-        ref = ref_backward(name, g, y)
+        ref = rowwise_backward(name, g, y)
     else:  # exactly, in rationals: the extended-precision dot product cancels too
         fy, fg = [Fraction(float(v)) for v in y], [Fraction(float(v)) for v in g]
         dot = sum(a * b for a, b in zip(fg, fy))
@@ -327,7 +291,7 @@ def test_log_softmax_large_max(dtype):
     for row in rows:
         x = np.array(row, dtype)
         got = fastact.log_softmax(x)
-        ref = ref_forward("log_softmax", x)
+        ref = rowwise_forward("log_softmax", x)
         assert_within(got, ref, 4 * ulp(ref, dtype), f"log_softmax({row})")
 
 
@@ -525,7 +489,7 @@ def test_out_of_other_layout_and_overlap(name, rng):
     # backward with grad and y the same array (in place into both)
     y = fn(name)(x)
     y_before = y.copy()
-    ref = ref_backward(name, y_before, y_before)
+    ref = rowwise_backward(name, y_before, y_before)
     assert fn(name, "_backward_")(y, y=y) is y
     assert_within(y, ref, backward_bound(name, y_before, y_before, ref, np.float32), name)
 
@@ -633,25 +597,6 @@ def test_bad_calls_leave_caller_data_untouched(rng):
 # ---------------------------------------------------------------- maxout
 
 
-def ref_maxout(x, pieces, axis):
-    """(output, index of the first arg-max in each group); NaN wins (np.argmax
-    returns the first NaN), ties go to the first entry."""
-    xm = np.moveaxis(x, axis, -1)
-    groups = xm.reshape(xm.shape[:-1] + (xm.shape[-1] // pieces, pieces))
-    idx = np.argmax(groups, axis=-1)
-    out = np.take_along_axis(groups, idx[..., None], axis=-1)[..., 0]
-    return np.moveaxis(out, -1, axis), idx
-
-
-def ref_maxout_backward(g, x, pieces, axis):
-    _, idx = ref_maxout(x, pieces, axis)
-    xm = np.moveaxis(x, axis, -1)
-    dx = np.zeros(xm.shape[:-1] + (xm.shape[-1] // pieces, pieces), x.dtype)
-    gm = np.moveaxis(g, axis, -1)
-    np.put_along_axis(dx, idx[..., None], gm[..., None], axis=-1)
-    return np.moveaxis(dx.reshape(xm.shape), -1, axis)
-
-
 def same_bits(a, b):
     return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(
         np.ascontiguousarray(a).view(np.uint8), np.ascontiguousarray(b).view(np.uint8))
@@ -671,7 +616,7 @@ def test_maxout(dtype, shape, axis, layout, pieces, rng):
     specials = rng.choice(flat.size, size=max(1, flat.size // 10), replace=False)
     flat[specials] = rng.choice([np.nan, np.inf, -np.inf, -0.0], size=specials.size)
     x = make_layout(base, layout)
-    want, _ = ref_maxout(base, pieces, axis)
+    want, _ = maxout_forward(base, pieces, axis)
     got = fastact.maxout(x, pieces, axis=axis)
     assert same_bits(got, want)
     np.testing.assert_array_equal(fastact.maxout(x, pieces, axis=axis - len(shape)), want)
@@ -680,7 +625,7 @@ def test_maxout(dtype, shape, axis, layout, pieces, rng):
     assert same_bits(out, want)
 
     g = make_layout(rng.standard_normal(want.shape).astype(dtype), layout)
-    want_dx = ref_maxout_backward(np.asarray(g), base, pieces, axis)
+    want_dx = maxout_backward(np.asarray(g), base, pieces, axis)
     dx = fastact.maxout_backward(g, x=x, pieces=pieces, axis=axis)
     assert same_bits(dx, want_dx)
     out = make_layout(np.full(shape, 9.0, dtype), layout)  # zeros elsewhere overwrite 9s

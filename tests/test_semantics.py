@@ -1,6 +1,6 @@
 """The documented semantics, value by value, written out by hand.
 
-Independent of tests/references.py: if a reference and a kernel agreed on a
+Independent of fastact/bench/references.py: if a reference and a kernel agreed on a
 wrong answer, these tables would still catch it.  Every value is compared
 bitwise (sign of zero included) in float32 and float64.
 """
@@ -8,9 +8,9 @@ bitwise (sign of zero included) in float32 and float64.
 import numpy as np
 import pytest
 from inputs import DTYPES
-from ulp import assert_bitwise_equal, ulp_distance
 
 import fastact
+from fastact.bench.ulp import assert_bitwise_equal, ulp_distance
 
 NAN, INF = float("nan"), float("inf")
 MAX, SUB = "max", "sub"  # the dtype's largest finite / smallest subnormal value

@@ -15,10 +15,10 @@ import functools
 import numpy as np
 import pytest
 from inputs import edge_values, random_values, rng_for
-from ulp import ulp_distance
 
 import fastact
 import fastact._dispatch as D
+from fastact.bench.ulp import ulp_distance
 
 TARGETS = [t for t in D.supported_targets() if D.explicit_simd(target=t)]
 

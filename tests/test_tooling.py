@@ -117,25 +117,25 @@ def test_show_config_names_what_matters():
 # ---- the exhaustive sweep (python -m fastact.accuracy): its measuring stick ----
 
 def test_sweep_ulp_error_is_measured_in_float32_ulps():
-    from fastact.accuracy import ulp_error_f32
+    from fastact.bench.ulp import ulp_error
     ref = np.array([1.0, 1.0, 1.5, 2.0 ** -130, 0.0, -3.0, 1e39, -1e39, 1.0])
     up = np.nextafter(np.float32(1), np.float32(2))
     got = np.array([1.0, up, 1.5 + 2 ** -23 * 3, 2.0 ** -130 + 2 ** -149, 0.0, -3.0,
                     np.inf, np.inf, np.nan], np.float32)
-    err = ulp_error_f32(got, ref)
+    err = ulp_error(got, ref, np.float32)
     # 1 ULP; 3 ULPs; 1 subnormal ULP; exact; overflow of a reference beyond
     # FLT_MAX is right only with the right sign; NaN is infinitely wrong.
     assert err.tolist() == [0, 1, 3, 1, 0, 0, 0, np.inf, np.inf]
 
 
 def test_sweep_block_finds_a_planted_error(monkeypatch):
-    from fastact import accuracy
+    from fastact.bench import accuracy
     x = np.linspace(-4, 4, 1001, dtype=np.float32)
     err, at = accuracy._block("sigmoid", "forward", x)
     assert err <= 2 and at in x
     # every limit at +-inf and huge inputs is judged (not NaN = infinitely wrong)
     specials = np.array([np.inf, -np.inf, 3e38, -3e38, 0.0, -0.0, 1e-45], np.float32)
-    for name in accuracy.FORWARD:
+    for name in accuracy.sweep_labels():
         for direction in ("forward", "backward"):
             assert accuracy._block(name, direction, specials)[0] <= 3, (name, direction)
     # a kernel 4 ULP off somewhere is reported there
@@ -148,7 +148,7 @@ def test_sweep_block_finds_a_planted_error(monkeypatch):
 
 
 def test_accuracy_others_compares_the_libraries(monkeypatch, capsys):
-    from fastact import accuracy
+    from fastact.bench import accuracy
     monkeypatch.setattr(accuracy, "_sample", lambda seed=0: np.concatenate(
         [np.linspace(-90, 20, 20001, dtype=np.float32), np.float32([np.inf, -np.inf])]))
     accuracy.others(["sigmoid"], libraries=("numpy",))

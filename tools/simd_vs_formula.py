@@ -22,22 +22,14 @@ import numpy as np
 
 import fastact as fa
 import fastact._dispatch as D
-from fastact.accuracy import CALLS, FORWARD
+from fastact.bench.accuracy import default_labels, sweep_labels
+from fastact.bench.ulp import ulp_distance
 
 BLOCK = 1 << 22
 
 
-def _ulp_distance(a, b):
-    ia = a.view(np.int32).astype(np.int64)
-    ib = b.view(np.int32).astype(np.int64)
-    # map the sign-magnitude bit patterns onto a monotonic integer line
-    ia = np.where(ia < 0, -(ia & 0x7FFFFFFF), ia)
-    ib = np.where(ib < 0, -(ib & 0x7FFFFFFF), ib)
-    return np.abs(ia - ib)
-
-
 def compare(name, direction):
-    fname, params = CALLS.get(name, (name, {}))
+    fname, params = sweep_labels()[name]
     f = getattr(fa, fname if direction == "forward" else fname + "_backward")
     differ, outside, worst, worst_x = 0, 0, 0, 0.0
     g = np.ones(BLOCK, np.float32)
@@ -56,7 +48,7 @@ def compare(name, direction):
             differ += k
             ax = np.abs(x[bad])
             outside += int(np.sum(~((ax >= 2.0 ** -32) & (ax < 2.0 ** 8))))
-            d = _ulp_distance(a[bad], b[bad])
+            d = ulp_distance(a[bad], b[bad])
             d[np.isnan(a[bad]) | np.isnan(b[bad])] = 1 << 40
             i = int(np.argmax(d))
             if d[i] > worst:
@@ -66,7 +58,7 @@ def compare(name, direction):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("names", nargs="*", default=sorted(FORWARD))
+    ap.add_argument("names", nargs="*", default=default_labels())
     ap.add_argument("--forward", action="store_true")
     ap.add_argument("--backward", action="store_true")
     a = ap.parse_args(argv)
@@ -77,7 +69,7 @@ def main(argv=None):
     for name in a.names:
         for d in dirs:
             kernel = ("gelu_tanh" if name == "gelu_tanh" else
-                      CALLS.get(name, (name,))[0].replace("silu", "swish")) + "_" + d
+                      sweep_labels()[name][0].replace("silu", "swish")) + "_" + d
             if kernel not in kernels:
                 print(f"{name:<12} {d:<9} no explicit-SIMD kernel on this target")
                 continue

@@ -1,7 +1,8 @@
 """What fastact is measured against: every docs/CONTRACT.md activation as others write it.
 
-For each activation name (all three families, whether or not fastact has it
-yet) this module gives the implementations a competent user would reach for:
+For each activation of fastact's table (all three families; the parameters,
+families and variant rows come from the table) this module gives the
+implementations a competent user would reach for:
 
 * ``numpy``: chained ufuncs writing into a preallocated array (``out=``), the
   way NumPy users avoid temporaries.  Where NumPy has no function (erf for
@@ -23,7 +24,7 @@ of it) and write their result into memory the caller allocated:
 ``forward_(x, p)``              x <- f(x)                  (in place)
 ``backward(g, x, y, out, p)``   out <- g * f'(x); reads x or y (``backward_input``)
 
-``p`` is the complete parameter dict (docs/CONTRACT.md defaults overlaid with the caller's).
+``p`` is the complete parameter dict (the table's defaults overlaid with the caller's).
 The numbers these produce are checked against fastact in tests/test_baselines.py,
 so the benchmarks compare implementations of the same function.
 """
@@ -37,41 +38,26 @@ from typing import Any, Callable
 
 import numpy as np
 
-# docs/CONTRACT.md's parameters and defaults, for activations the table may not have yet.
+from .._table import ACTIVATIONS
+from .rows import variants
+
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
+
+# Parameters every activation is timed with: the table's defaults, and a value
+# where the table has none (maxout's pieces is a required argument).
+REQUIRED_PARAMS: Mapping[str, Mapping[str, Any]] = {"maxout": {"pieces": 4}}
 DEFAULT_PARAMS: Mapping[str, Mapping[str, Any]] = {
-    "identity": {},
-    "relu": {},
-    "relu6": {},
-    "leaky_relu": {"negative_slope": 0.01},
-    "prelu": {},
-    "hardtanh": {"min_val": -1.0, "max_val": 1.0},
-    "hardsigmoid": {"slope": 1.0 / 6.0, "offset": 0.5},
-    "hardswish": {},
-    "softsign": {},
-    "sigmoid": {},
-    "logsigmoid": {},
-    "tanh": {},
-    "tanhshrink": {},
-    "elu": {"alpha": 1.0},
-    "selu": {},
-    "celu": {"alpha": 1.0},
-    "softplus": {"beta": 1.0, "threshold": 20.0},
-    "silu": {},
-    "swish": {"beta": 1.0},
-    "mish": {},
-    "gelu": {"approximate": "none"},
-    "softmax": {"axis": -1},
-    "log_softmax": {"axis": -1},
-    "softmin": {"axis": -1},
-    "maxout": {"pieces": 4, "axis": -1},
+    name: {**spec.params, **REQUIRED_PARAMS.get(name, {})} for name, spec in ACTIVATIONS.items()
 }
 
 # Extra parameter settings timed as their own activation rows (benchmarks/ and
-# python -m fastact): activation -> [(row label, parameters)].  The label is the
-# accuracy sweep's name for the same kernel.
-VARIANTS: Mapping[str, list] = {"gelu": [("gelu_tanh", {"approximate": "tanh"})]}
+# python -m fastact): activation -> [(row label, parameters)], one per
+# non-default value of a string parameter.  The label is the accuracy sweep's
+# name for the same kernel.
+VARIANTS: Mapping[str, list] = {
+    name: variants(spec)[1:] for name, spec in ACTIVATIONS.items() if len(variants(spec)) > 1
+}
 
 # Benchmark layout: channels of PReLU (axis 1) and row length of the row-wise family.
 PRELU_CHANNELS = 16
@@ -117,12 +103,7 @@ def _swish_grad(g, x, s, b, o):
 
 
 def family_of(name: str) -> str:
-    if name in ("softmax", "log_softmax", "softmin", "maxout"):
-        return "rowwise"
-    if name in ("identity", "relu", "relu6", "leaky_relu", "prelu", "hardtanh",
-                "hardsigmoid", "hardswish", "softsign"):
-        return "piecewise"
-    return "exponential"
+    return ACTIVATIONS[name].family
 
 
 def input_shape(name: str, n: int, family: str | None = None) -> tuple:
@@ -863,15 +844,9 @@ def implementations(name: str, libraries=LIBRARIES) -> list[Impl]:
     return [impl for impl in found if impl is not None]
 
 
-def params_for(name: str, table_params: Mapping[str, Any] | None = None,
-               **overrides) -> dict:
-    """docs/CONTRACT.md defaults, overlaid with fastact's table defaults and ``overrides``."""
-    p = dict(DEFAULT_PARAMS.get(name, {}))
-    for k, v in (table_params or {}).items():
-        if v is not None:
-            p[k] = v
-    p.update(overrides)
-    return p
+def params_for(name: str, **overrides) -> dict:
+    """The parameters ``name`` is timed with (DEFAULT_PARAMS), overlaid with ``overrides``."""
+    return {**DEFAULT_PARAMS[name], **overrides}
 
 
 # --------------------------------------------------------------------------
@@ -930,7 +905,7 @@ def fastact_impl(name: str, backward_input: str = "x") -> Impl | None:
                 bwd = b and (lambda g, x, y, o: b(g, x=x, out=o))
         return fwd, fwd_, bwd
 
-    probe = binder(params_for(name, spec.params, weight=None))
+    probe = binder(params_for(name, weight=None))
     return Impl(
         "fastact",
         forward=probe[0] and True,
