@@ -65,6 +65,12 @@ static inline Py_ssize_t fa_cnt_rows_ahead(Py_ssize_t C) {
     return rows > FA_CNT_GROUP ? rows : FA_CNT_GROUP;
 }
 
+#if defined(__GNUC__)
+#  define FA_CNT_PF(p, write) __builtin_prefetch((const void*)(p), (write), 2)
+#else
+#  define FA_CNT_PF(p, write) ((void)(p))
+#endif
+
 static inline void fa_cnt_prefetch_rows(const void* x, const void* out, Py_ssize_t bytes) {
     if (x != out)                 /* in place: the write prefetch fetches it */
         fa_prefetch(x, bytes, 0);
@@ -187,6 +193,7 @@ FA_CNT void fa_cnt512_rows##SFX(int kind, int zs, const T* x, const T* w, T* out
                                 Py_ssize_t rows, Py_ssize_t C, T slope, CT* counts) {  \
     const int alive = kind == FA_CNT_RELU || kind == FA_CNT_RELU6;                     \
     const Py_ssize_t ahead = fa_cnt_rows_ahead(C);                                     \
+    const int inplace = (const void*)x == (const void*)out;                            \
     V s0 = _mm512_set1_##PS(slope), s1 = s0, s2 = s0, s3 = s0, y0, y1, y2, y3;         \
     Py_ssize_t r0, r, c, rn;                                                           \
     M k0, k1, k2, k3, cols;                                                            \
@@ -206,8 +213,18 @@ FA_CNT void fa_cnt512_rows##SFX(int kind, int zs, const T* x, const T* w, T* out
             for (r = r0; r < r0 + rn; r++) {                                           \
                 p = x + r * C + c;                                                     \
                 q = out + r * C + c;                                                   \
-                if (r + ahead < rows)                                                  \
-                    fa_cnt_prefetch_rows(p + ahead * C, q + ahead * C, 4 * W * sizeof(T));\
+                if (r + ahead < rows) {   /* four lines: a vector is 64 bytes */       \
+                    if (!inplace) {                                                    \
+                        FA_CNT_PF(p + ahead * C, 0);                                   \
+                        FA_CNT_PF(p + ahead * C + W, 0);                               \
+                        FA_CNT_PF(p + ahead * C + 2 * W, 0);                           \
+                        FA_CNT_PF(p + ahead * C + 3 * W, 0);                           \
+                    }                                                                  \
+                    FA_CNT_PF(q + ahead * C, 1);                                       \
+                    FA_CNT_PF(q + ahead * C + W, 1);                                   \
+                    FA_CNT_PF(q + ahead * C + 2 * W, 1);                               \
+                    FA_CNT_PF(q + ahead * C + 3 * W, 1);                               \
+                }                                                                      \
                 y0 = fa_cnt512_step_##PS(kind, _mm512_loadu_##PS(p), s0, zs, &k0);     \
                 y1 = fa_cnt512_step_##PS(kind, _mm512_loadu_##PS(p + W), s1, zs, &k1); \
                 y2 = fa_cnt512_step_##PS(kind, _mm512_loadu_##PS(p + 2 * W), s2, zs, &k2);\
