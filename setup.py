@@ -7,6 +7,10 @@
   nogil kernel loops, compiled with each target's flags.  At import,
   fastact/_dispatch.py picks the best one this CPU (and OS) supports.
 
+Both templates render their kernel lists (and the driver its grains) from
+fastact/_table.py, the one table of activations, read by path: fastact itself
+cannot be imported before it is built.
+
 Targets (x86-64): ``baseline`` (SSE2, no FMA), ``avx2`` (x86-64-v3: AVX2, FMA,
 256-bit) and ``avx512`` (x86-64-v4: AVX-512 F/BW/CD/DQ/VL, 512-bit vectors
 preferred).  Elsewhere (aarch64: NEON and FMA are baseline) only ``baseline``.

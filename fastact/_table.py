@@ -77,6 +77,9 @@ class Activation:
                      counting loop evaluates, the predicate's complement that
                      the per-call loop counts instead, or None to count the
                      predicate itself); pyx/_loops.pyx.tp, COUNTED, says why
+    torch_name:      the class name of its fastact.torch module (and of
+                     <torch_name>Function): PyTorch's where PyTorch has the
+                     activation; by default the CamelCase of ``name``
     tier:            docs/CONTRACT.md's cost tier: 1 piecewise-linear, 2 one
                      exponential, 3 two transcendental calls; None for the
                      row-wise family (the report checks the ordering)
@@ -107,6 +110,7 @@ class Activation:
     flat: Optional[str] = None
     counting: Optional[Tuple[str, str, Optional[str]]] = None
     tier: Optional[int] = None
+    torch_name: str = ""
     ufunc_rule: str = "copy"
     # Accuracy bound (forward, backward) in ULPs of the array's dtype against an
     # exact reference, as the tests check it (tests/references.py, ACCURACY.md,
@@ -124,6 +128,9 @@ class Activation:
                 raise ValueError(f"{self.name}: string parameter {key!r} needs choices")
         if (self.flat is None) != (self.counting is None):
             raise ValueError(f"{self.name}: flat and counting go together")
+        if not self.torch_name:
+            object.__setattr__(self, "torch_name",
+                               "".join(w.capitalize() for w in self.name.split("_")))
 
     def resolve(self, fname: str, given: Mapping[str, Any]) -> dict:
         """Defaults overlaid with ``given``; unknown names and bad values raise."""
@@ -218,9 +225,9 @@ def _piecewise(name, formula, params=None, *, y_kernel="backward", **kw):
 
 _ROWS = [
     _piecewise("identity", "x"),
-    _piecewise("relu", "max(0, x)", flat="x <= 0",
+    _piecewise("relu", "max(0, x)", flat="x <= 0", torch_name="ReLU",
                counting=("relu_flat", "relu_forward", "relu_alive")),
-    _piecewise("relu6", "min(max(0, x), 6)", flat="x <= 0 or x >= 6",
+    _piecewise("relu6", "min(max(0, x), 6)", flat="x <= 0 or x >= 6", torch_name="ReLU6",
                counting=("relu6_flat", "relu6_forward", "relu6_alive")),
     _piecewise(
         "leaky_relu",
@@ -231,6 +238,7 @@ _ROWS = [
         _y_rule=lambda p: p["negative_slope"] > 0,
         flat="x <= 0",
         counting=("leaky_relu_flat", "leaky_relu_forward_flat_first", None),
+        torch_name="LeakyReLU",
     ),
     _piecewise(
         "prelu",
@@ -239,6 +247,7 @@ _ROWS = [
         api="prelu",
         flat="x <= 0",
         counting=("prelu_flat", "prelu_forward_flat_first", None),
+        torch_name="PReLU",
     ),
     _piecewise(
         "hardtanh",
@@ -297,7 +306,8 @@ def _exponential(name, formula, params=None, *, kernel=None, from_y=True, **kw):
 _ROWS += [
     _exponential("sigmoid", "1 / (1 + exp(-x))"),
     # exp and log, as softplus
-    _exponential("logsigmoid", "log(sigmoid(x)) = -softplus(-x)", tier=3),
+    _exponential("logsigmoid", "log(sigmoid(x)) = -softplus(-x)", tier=3,
+                 torch_name="LogSigmoid"),
     _exponential("tanh", "tanh(x)"),
     _exponential("tanhshrink", "x - tanh(x)", from_y=False),
     _exponential(
@@ -307,11 +317,13 @@ _ROWS += [
         from_y_condition="alpha > 0",
         pack=lambda p: (p["alpha"],),
         _y_rule=lambda p: p["alpha"] > 0,
+        torch_name="ELU",
     ),
     _exponential(
         "selu",
         "scale * elu(x, alpha), alpha = 1.6732632423543772848170429916717, "
         "scale = 1.0507009873554804934193349852946",
+        torch_name="SELU",
     ),
     _exponential(
         "celu",
@@ -321,6 +333,7 @@ _ROWS += [
         pack=_celu_pack,
         _y_rule=lambda p: p["alpha"] > 0,
         ufunc_rule="celu",
+        torch_name="CELU",
     ),
     _exponential(
         "softplus",
@@ -331,7 +344,7 @@ _ROWS += [
         tier=3,
     ),
     _exponential("silu", "x * sigmoid(x)", kernel="swish", from_y=False,
-                 pack=lambda p: (1.0,)),
+                 pack=lambda p: (1.0,), torch_name="SiLU"),
     _exponential("swish", "x * sigmoid(beta * x)", {"beta": 1.0}, from_y=False,
                  pack=lambda p: (p["beta"],)),
 ]
@@ -349,6 +362,7 @@ _ROWS += [
         from_y=False,
         choices={"approximate": {"none": "", "tanh": "_tanh"}},
         tier=3,
+        torch_name="GELU",
     ),
 ]
 
