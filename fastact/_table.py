@@ -305,7 +305,7 @@ def _exponential(name, formula, params=None, *, kernel=None, from_y=True, **kw):
 
 _ROWS += [
     _exponential("sigmoid", "1 / (1 + exp(-x))"),
-    # exp and log, as softplus
+    # tier 3: exp and log, as softplus
     _exponential("logsigmoid", "log(sigmoid(x)) = -softplus(-x)", tier=3,
                  torch_name="LogSigmoid"),
     _exponential("tanh", "tanh(x)"),
