@@ -11,14 +11,13 @@ this layer only resolves keyword parameters and picks the kernel.
 from __future__ import annotations
 
 import inspect
-import itertools
 import math
 
 import numpy as np
 
 from . import _interop, _kernels
 from ._docs import keyword_doc, maxout_doc, prelu_doc, rowwise_doc
-from ._table import ACTIVATIONS, Activation
+from ._table import ACTIVATIONS, Activation, choice_combos
 
 _ndarray = np.ndarray
 _generic = np.generic
@@ -94,8 +93,8 @@ def _elementwise(spec: Activation):
     # Kernel triples (forward, backward from x, from y) per value of the string
     # parameters (spec.choices; just the one triple for most activations).
     variants = {}
-    for combo in itertools.product(*([(k, v) for v in vals] for k, vals in spec.choices.items())):
-        names = spec.kernels_for(dict(spec.params, **dict(combo)))
+    for combo in choice_combos(spec):
+        names = spec.kernels_for(dict(spec.params, **combo))
         variants[names] = tuple(_kernel(n) for n in names)
     default = (variants[spec.kernels_for(spec.params)], spec.pack(spec.params), spec.params)
     unary, unary_, binary = _kernels.run_unary, _kernels.run_unary_, _kernels.run_binary

@@ -166,7 +166,7 @@ class Activation:
         return bool(self._y_rule(self.resolve(self.name + "_backward", params)))
 
 
-def _choice_combos(spec: Activation) -> list:
+def choice_combos(spec: Activation) -> list:
     """Every combination of values of ``spec``'s string parameters, as dicts
     ([{}] for an activation without any)."""
     combos: list = [{}]
@@ -189,7 +189,7 @@ def ufunc_names(spec: Activation) -> list:
         return [(spec.name, spec.kernels[0], "forward"),
                 (spec.name + "_backward", spec.kernels[2], "backward_y")]
     out = []
-    for combo in _choice_combos(spec):
+    for combo in choice_combos(spec):
         names = spec.kernels_for(dict(spec.params, **combo))
         base = spec.name + "".join(spec.choices[k][v] for k, v in combo.items())
         for kernel, suffix, kind in zip(names, ("", "_backward", "_backward_y"),
@@ -431,7 +431,7 @@ def kernel_lists() -> dict:
     for spec in ACTIVATIONS.values():
         grain = PARALLEL_GRAIN[spec.family]
         weights = 1 if spec.api == "prelu" else 0
-        for combo in _choice_combos(spec):
+        for combo in choice_combos(spec):
             names = spec.kernels_for(dict(spec.params, **combo))
             for kernel, nin in zip(names, (1, 2, 2)):
                 if kernel is None or kernel in grains:
