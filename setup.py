@@ -7,6 +7,10 @@
   nogil kernel loops, compiled with each target's flags.  At import,
   fastact/_dispatch.py picks the best one this CPU (and OS) supports.
 
+Both templates render their kernel lists (and the driver its grains) from
+fastact/_table.py, the one table of activations, read by path: fastact itself
+cannot be imported before it is built.
+
 Targets (x86-64): ``baseline`` (SSE2, no FMA), ``avx2`` (x86-64-v3: AVX2, FMA,
 256-bit) and ``avx512`` (x86-64-v4: AVX-512 F/BW/CD/DQ/VL, 512-bit vectors
 preferred).  Elsewhere (aarch64: NEON and FMA are baseline) only ``baseline``.
@@ -92,6 +96,19 @@ def requested_targets():
     if "baseline" not in wanted:  # the fallback every CPU can run
         wanted.insert(0, "baseline")
     return wanted
+
+
+def kernel_lists():
+    """The kernel lists the templates render (fastact/_table.py, the one table of
+    activations), from the table module alone: fastact is not importable yet."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "_fastact_table", os.path.join(HERE, "fastact", "_table.py"))
+    table = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = table  # dataclasses look their module up
+    spec.loader.exec_module(table)
+    return table.kernel_lists()
 
 
 def render(template, dst, **names):
@@ -208,12 +225,14 @@ def extensions():
         return dict(include_dirs=[numpy.get_include(), PYX],
                     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")])
 
+    lists = kernel_lists()
     render(os.path.join(PYX, "_rowwise.pxi.tp"), os.path.join(PYX, "_rowwise.pxi"))
-    render(os.path.join(PYX, "_kernels.pyx.tp"), os.path.join(PYX, "_kernels.pyx"))
+    render(os.path.join(PYX, "_kernels.pyx.tp"), os.path.join(PYX, "_kernels.pyx"),
+           GRAINS=lists["GRAINS"])
     exts = [Extension("fastact._kernels", [os.path.join(PYX, "_kernels.pyx")], **common())]
     for target in requested_targets():
         src = os.path.join(PYX, "_loops_%s.pyx" % target)
-        render(os.path.join(PYX, "_loops.pyx.tp"), src, TARGET=target, X86=X86)
+        render(os.path.join(PYX, "_loops.pyx.tp"), src, TARGET=target, X86=X86, **lists)
         # the C headers the kernels include (explicit SIMD: pyx/simd/): a change
         # to one rebuilds the kernel modules
         headers = sorted(glob.glob(os.path.join(PYX, "simd", "*.h"))) + [

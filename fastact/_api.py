@@ -11,14 +11,13 @@ this layer only resolves keyword parameters and picks the kernel.
 from __future__ import annotations
 
 import inspect
-import itertools
 import math
 
 import numpy as np
 
 from . import _interop, _kernels
 from ._docs import keyword_doc, maxout_doc, prelu_doc, rowwise_doc
-from ._table import ACTIVATIONS, PARALLEL_GRAIN, Activation
+from ._table import ACTIVATIONS, Activation, choice_combos
 
 _ndarray = np.ndarray
 _generic = np.generic
@@ -94,12 +93,9 @@ def _elementwise(spec: Activation):
     # Kernel triples (forward, backward from x, from y) per value of the string
     # parameters (spec.choices; just the one triple for most activations).
     variants = {}
-    for combo in itertools.product(*([(k, v) for v in vals] for k, vals in spec.choices.items())):
-        names = spec.kernels_for(dict(spec.params, **dict(combo)))
+    for combo in choice_combos(spec):
+        names = spec.kernels_for(dict(spec.params, **combo))
         variants[names] = tuple(_kernel(n) for n in names)
-        for k in variants[names]:
-            if k is not None:
-                k.grain = PARALLEL_GRAIN[spec.family]
     default = (variants[spec.kernels_for(spec.params)], spec.pack(spec.params), spec.params)
     unary, unary_, binary = _kernels.run_unary, _kernels.run_unary_, _kernels.run_binary
 
@@ -300,7 +296,6 @@ def _elementwise(spec: Activation):
 
 def _prelu(spec: Activation):
     k_fwd, k_bwd = _kernel(spec.kernels[0]), _kernel(spec.kernels[1])
-    k_fwd.grain = k_bwd.grain = PARALLEL_GRAIN[spec.family]
     run, run_backward = _kernels.run_prelu, _kernels.run_prelu_backward
 
     def channel_weight(x, weight):
@@ -382,7 +377,6 @@ def _rowwise(spec: Activation):
     """softmax-like: reduce along ``axis``; backward from the output y."""
     name = spec.name
     k_fwd, k_bwd = _kernel(spec.kernels[0]), _kernel(spec.kernels[2])
-    k_fwd.grain = k_bwd.grain = PARALLEL_GRAIN[spec.family]
     (sign,) = spec.pack(spec.params)
     run = _kernels.run_rowwise
     fname, fname_ = name, name + "_"
@@ -436,7 +430,6 @@ def _rowwise(spec: Activation):
 
 def _maxout(spec: Activation):
     k_fwd, k_bwd = _kernel(spec.kernels[0]), _kernel(spec.kernels[1])
-    k_fwd.grain = k_bwd.grain = PARALLEL_GRAIN[spec.family]
     run = _kernels.run_maxout
 
     def _pieces(fname, pieces):

@@ -1,8 +1,10 @@
 """The one table of activations.
 
-Every public function, the tests and the benchmarks are generated from
-``ACTIVATIONS``.  Adding an activation = its formula in pyx/ (one inline
-function per direction), one row in pyx/_kernels.pyx.tp, one row here.
+Every public function, the compiled kernels, the tests and the benchmarks are
+generated from ``ACTIVATIONS``: setup.py renders the kernel templates from it
+(``kernel_lists``), so this module imports nothing compiled and is also
+loaded by path, before fastact is built.  Adding an activation: README,
+"Adding an activation".
 """
 
 from __future__ import annotations
@@ -70,6 +72,19 @@ class Activation:
                      for activations whose forward takes ``monitor=`` (a
                      DeadUnitMonitor; the forward kernel has a counting twin
                      <name>_forward_count); None for the others
+    counting:        how that twin counts, as functions of pyx/_piecewise.pxd:
+                     (the predicate "on the flat piece", the formula the
+                     counting loop evaluates, the predicate's complement that
+                     the per-call loop counts instead, or None to count the
+                     predicate itself); pyx/_loops.pyx.tp, COUNTED, says why
+    torch_name:      the class name of its fastact.torch module (and of
+                     <torch_name>Function): PyTorch's where PyTorch has the
+                     activation; by default the CamelCase of ``name``
+    tier:            docs/CONTRACT.md's cost tier: 1 piecewise-linear, 2 one
+                     exponential, 3 two transcendental calls; None for the
+                     row-wise family (the report checks the ordering)
+    choice_tiers:    the tier of a string parameter's other kernels, by kernel
+                     suffix where it differs (gelu's "_tanh": one tanh, tier 2)
     ufunc_rule:      how the ufunc's inner loop (fastact.ufunc; the parameters
                      arrive there as broadcast inputs) does what ``pack`` does:
                      "copy" (the parameters as they are), "ordered" (p0 <= p1),
@@ -95,9 +110,13 @@ class Activation:
     )
     choices: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     flat: Optional[str] = None
+    counting: Optional[Tuple[str, str, Optional[str]]] = None
+    tier: Optional[int] = None
+    choice_tiers: Mapping[str, int] = field(default_factory=dict)
+    torch_name: str = ""
     ufunc_rule: str = "copy"
     # Accuracy bound (forward, backward) in ULPs of the array's dtype against an
-    # exact reference, as the tests check it (tests/references.py, ACCURACY.md,
+    # exact reference, as the tests check it (fastact/bench/references.py, ACCURACY.md,
     # tests/test_rowwise.py); 0 = exact (the correctly rounded result).
     ulp: Tuple[float, float] = (0, 0)
 
@@ -110,6 +129,11 @@ class Activation:
         for key, default in self.params.items():
             if isinstance(default, str) and default not in self.choices.get(key, {}):
                 raise ValueError(f"{self.name}: string parameter {key!r} needs choices")
+        if (self.flat is None) != (self.counting is None):
+            raise ValueError(f"{self.name}: flat and counting go together")
+        if not self.torch_name:
+            object.__setattr__(self, "torch_name",
+                               "".join(w.capitalize() for w in self.name.split("_")))
 
     def resolve(self, fname: str, given: Mapping[str, Any]) -> dict:
         """Defaults overlaid with ``given``; unknown names and bad values raise."""
@@ -145,6 +169,15 @@ class Activation:
         return bool(self._y_rule(self.resolve(self.name + "_backward", params)))
 
 
+def choice_combos(spec: Activation) -> list:
+    """Every combination of values of ``spec``'s string parameters, as dicts
+    ([{}] for an activation without any)."""
+    combos: list = [{}]
+    for key, accepted in spec.choices.items():
+        combos = [dict(c, **{key: v}) for c in combos for v in accepted]
+    return combos
+
+
 def ufunc_names(spec: Activation) -> list:
     """(ufunc name, kernel, kind) for ``spec``'s ufuncs in fastact.ufunc; kind is
     "forward", "backward" (grad, x), "backward_y" (grad, y); row-wise: gufuncs
@@ -159,11 +192,7 @@ def ufunc_names(spec: Activation) -> list:
         return [(spec.name, spec.kernels[0], "forward"),
                 (spec.name + "_backward", spec.kernels[2], "backward_y")]
     out = []
-    keys = list(spec.choices)
-    combos: list = [{}]
-    for key in keys:
-        combos = [dict(c, **{key: v}) for c in combos for v in spec.choices[key]]
-    for combo in combos:
+    for combo in choice_combos(spec):
         names = spec.kernels_for(dict(spec.params, **combo))
         base = spec.name + "".join(spec.choices[k][v] for k, v in combo.items())
         for kernel, suffix, kind in zip(names, ("", "_backward", "_backward_y"),
@@ -189,6 +218,7 @@ def _piecewise(name, formula, params=None, *, y_kernel="backward", **kw):
         name=name,
         family="piecewise",
         formula=formula,
+        tier=1,
         params=params or {},
         backward_from_y=from_y,
         kernels=(f"{name}_forward", f"{name}_backward", y),
@@ -198,8 +228,10 @@ def _piecewise(name, formula, params=None, *, y_kernel="backward", **kw):
 
 _ROWS = [
     _piecewise("identity", "x"),
-    _piecewise("relu", "max(0, x)", flat="x <= 0"),
-    _piecewise("relu6", "min(max(0, x), 6)", flat="x <= 0 or x >= 6"),
+    _piecewise("relu", "max(0, x)", flat="x <= 0", torch_name="ReLU",
+               counting=("relu_flat", "relu_forward", "relu_alive")),
+    _piecewise("relu6", "min(max(0, x), 6)", flat="x <= 0 or x >= 6", torch_name="ReLU6",
+               counting=("relu6_flat", "relu6_forward", "relu6_alive")),
     _piecewise(
         "leaky_relu",
         "x if x > 0 else negative_slope * x",
@@ -208,6 +240,8 @@ _ROWS = [
         pack=lambda p: (p["negative_slope"],),
         _y_rule=lambda p: p["negative_slope"] > 0,
         flat="x <= 0",
+        counting=("leaky_relu_flat", "leaky_relu_forward_flat_first", None),
+        torch_name="LeakyReLU",
     ),
     _piecewise(
         "prelu",
@@ -215,6 +249,8 @@ _ROWS = [
         backward_from_y=False,
         api="prelu",
         flat="x <= 0",
+        counting=("prelu_flat", "prelu_forward_flat_first", None),
+        torch_name="PReLU",
     ),
     _piecewise(
         "hardtanh",
@@ -258,6 +294,7 @@ def _exponential(name, formula, params=None, *, kernel=None, from_y=True, **kw):
     """A row of the exponential family (kernels in pyx/_exponential.pxd)."""
     k = kernel or name
     kw.setdefault("ulp", (2, 3))   # ACCURACY.md: every float32 input swept
+    kw.setdefault("tier", 2)
     return Activation(
         name=name,
         family="exponential",
@@ -271,7 +308,9 @@ def _exponential(name, formula, params=None, *, kernel=None, from_y=True, **kw):
 
 _ROWS += [
     _exponential("sigmoid", "1 / (1 + exp(-x))"),
-    _exponential("logsigmoid", "log(sigmoid(x)) = -softplus(-x)"),
+    # tier 3: exp and log, as softplus
+    _exponential("logsigmoid", "log(sigmoid(x)) = -softplus(-x)", tier=3,
+                 torch_name="LogSigmoid"),
     _exponential("tanh", "tanh(x)"),
     _exponential("tanhshrink", "x - tanh(x)", from_y=False),
     _exponential(
@@ -281,11 +320,13 @@ _ROWS += [
         from_y_condition="alpha > 0",
         pack=lambda p: (p["alpha"],),
         _y_rule=lambda p: p["alpha"] > 0,
+        torch_name="ELU",
     ),
     _exponential(
         "selu",
         "scale * elu(x, alpha), alpha = 1.6732632423543772848170429916717, "
         "scale = 1.0507009873554804934193349852946",
+        torch_name="SELU",
     ),
     _exponential(
         "celu",
@@ -295,6 +336,7 @@ _ROWS += [
         pack=_celu_pack,
         _y_rule=lambda p: p["alpha"] > 0,
         ufunc_rule="celu",
+        torch_name="CELU",
     ),
     _exponential(
         "softplus",
@@ -302,9 +344,10 @@ _ROWS += [
         {"beta": 1.0, "threshold": 20.0},
         pack=_softplus_pack,
         ufunc_rule="nonzero",
+        tier=3,
     ),
     _exponential("silu", "x * sigmoid(x)", kernel="swish", from_y=False,
-                 pack=lambda p: (1.0,)),
+                 pack=lambda p: (1.0,), torch_name="SiLU"),
     _exponential("swish", "x * sigmoid(beta * x)", {"beta": 1.0}, from_y=False,
                  pack=lambda p: (p["beta"],)),
 ]
@@ -313,7 +356,7 @@ _ROWS += [
 # the kernels: "none" -> gelu_forward / gelu_backward (erf-based), "tanh" ->
 # gelu_tanh_forward / gelu_tanh_backward.
 _ROWS += [
-    _exponential("mish", "x * tanh(softplus(x))", from_y=False),
+    _exponential("mish", "x * tanh(softplus(x))", from_y=False, tier=3),
     _exponential(
         "gelu",
         "x * Phi(x) = 0.5 * x * (1 + erf(x / sqrt(2))); approximate='tanh': "
@@ -321,6 +364,9 @@ _ROWS += [
         {"approximate": "none"},
         from_y=False,
         choices={"approximate": {"none": "", "tanh": "_tanh"}},
+        tier=3,
+        choice_tiers={"_tanh": 2},
+        torch_name="GELU",
     ),
 ]
 
@@ -355,7 +401,9 @@ _ROWS += [
 
 ACTIVATIONS: Mapping[str, Activation] = MappingProxyType({a.name: a for a in _ROWS})
 
-# Minimum elements per thread before a call is split across threads, per family.
+# Minimum elements per thread before a call is split across threads, per family
+# (each kernel starts with its family's: kernel_lists(), rendered into the
+# driver by setup.py, so a new value takes a rebuild).
 # Measured with tools/measure_grain.py (2 cores, Sapphire Rapids): below
 # this, OpenMP's fork/join costs more than the second core saves.  piecewise:
 # relu's 2-thread break-even is ~32 K elements (1.27x at 64 K).  exponential:
@@ -367,3 +415,38 @@ ACTIVATIONS: Mapping[str, Activation] = MappingProxyType({a.name: a for a in _RO
 PARALLEL_GRAIN = MappingProxyType(
     {"piecewise": 1 << 15, "exponential": 1 << 12, "rowwise": 1 << 14}
 )
+
+
+def kernel_lists() -> dict:
+    """What the kernel templates instantiate, in the table's order: setup.py
+    renders pyx/_loops.pyx.tp and pyx/_kernels.pyx.tp with these names.
+
+    KERNELS:     (kernel, array inputs, whether the last input is prelu's
+                 per-channel weight, possibly broadcast) for every kernel of
+                 the elementwise and prelu rows, once (silu and swish share
+                 theirs): the forward takes x, the backward grad and x (or
+                 y), prelu's the weight after them
+    ROW_KERNELS: (kernel, array inputs) of the row-wise family, as KERNELS
+    COUNTED:     (forward kernel,) + its row's ``counting``
+    GRAINS:      kernel -> its family's PARALLEL_GRAIN (a counting twin
+                 <kernel>_count: its kernel's), which the driver starts with
+    """
+    kernels, row_kernels, counted, grains = [], [], [], {}
+    for spec in ACTIVATIONS.values():
+        grain = PARALLEL_GRAIN[spec.family]
+        weights = 1 if spec.api == "prelu" else 0
+        for combo in choice_combos(spec):
+            names = spec.kernels_for(dict(spec.params, **combo))
+            for kernel, nin in zip(names, (1, 2, 2)):
+                if kernel is None or kernel in grains:
+                    continue
+                grains[kernel] = grain
+                if spec.family == "rowwise":
+                    row_kernels.append((kernel, nin))
+                else:
+                    kernels.append((kernel, nin + weights, weights > 0))
+        if spec.counting is not None:
+            counted.append((spec.kernels[0],) + spec.counting)
+            grains[spec.kernels[0] + "_count"] = grain
+    return {"KERNELS": kernels, "ROW_KERNELS": row_kernels, "COUNTED": counted,
+            "GRAINS": grains}

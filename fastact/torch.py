@@ -35,16 +35,8 @@ __all__: list = []
 
 _DTYPES = (torch.float32, torch.float64)
 
-# PyTorch's module names, where a plain CamelCase of ours would differ.
-TORCH_NAMES = {
-    "identity": "Identity", "relu": "ReLU", "relu6": "ReLU6", "leaky_relu": "LeakyReLU",
-    "prelu": "PReLU", "hardtanh": "Hardtanh", "hardsigmoid": "Hardsigmoid",
-    "hardswish": "Hardswish", "softsign": "Softsign", "sigmoid": "Sigmoid",
-    "logsigmoid": "LogSigmoid", "tanh": "Tanh", "tanhshrink": "Tanhshrink", "elu": "ELU",
-    "selu": "SELU", "celu": "CELU", "softplus": "Softplus", "silu": "SiLU",
-    "swish": "Swish", "mish": "Mish", "gelu": "GELU", "softmax": "Softmax",
-    "log_softmax": "LogSoftmax", "softmin": "Softmin", "maxout": "Maxout",
-}
+# The modules' class names (the table's torch_name: PyTorch's, where it has one).
+TORCH_NAMES = {name: spec.torch_name for name, spec in ACTIVATIONS.items()}
 
 
 def _array(t: torch.Tensor, fname: str, argname: str) -> np.ndarray:
@@ -102,7 +94,7 @@ def _elementwise(spec: Activation):
         dx = _tensor(backward_fn(g, **kw, **ctx.params))
         return (dx,) + (None,) * len(keys)
 
-    func = type(f"{TORCH_NAMES.get(name, name)}Function", (torch.autograd.Function,),
+    func = type(f"{spec.torch_name}Function", (torch.autograd.Function,),
                 {"forward": staticmethod(fwd), "backward": staticmethod(bwd),
                  "__doc__": f"autograd Function of fastact.{name}."})
 
@@ -125,7 +117,7 @@ def _elementwise(spec: Activation):
     def extra_repr(self):
         return ", ".join(f"{k}={v!r}" for k, v in self.params.items())
 
-    module = type(TORCH_NAMES.get(name, name), (torch.nn.Module,),
+    module = type(spec.torch_name, (torch.nn.Module,),
                   {"__init__": init, "forward": forward, "extra_repr": extra_repr,
                    "__doc__": f"nn.Module of fastact.{name}: {spec.formula}.",
                    "__module__": __name__})
@@ -152,7 +144,7 @@ def _rowwise(spec: Activation):
         g = _array(grad, name + "_backward", "grad").astype(ya.dtype, copy=False)
         return _tensor(backward_fn(g, y=ya, axis=ctx.dim)), None
 
-    func = type(f"{TORCH_NAMES[name]}Function", (torch.autograd.Function,),
+    func = type(f"{spec.torch_name}Function", (torch.autograd.Function,),
                 {"forward": staticmethod(fwd), "backward": staticmethod(bwd)})
 
     def functional(x, dim=-1):
@@ -165,7 +157,7 @@ def _rowwise(spec: Activation):
         torch.nn.Module.__init__(self)
         self.dim = int(dim)
 
-    module = type(TORCH_NAMES[name], (torch.nn.Module,),
+    module = type(spec.torch_name, (torch.nn.Module,),
                   {"__init__": init, "forward": lambda self, x: func.apply(x, self.dim),
                    "extra_repr": lambda self: f"dim={self.dim}",
                    "__doc__": f"nn.Module of fastact.{name} along dim.",

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from . import _kernels
 from ._docs import ufunc_doc
-from ._table import ACTIVATIONS, PARALLEL_GRAIN, Activation, ufunc_names
+from ._table import ACTIVATIONS, Activation, ufunc_names
 
 __all__: list = []
 
@@ -76,7 +76,6 @@ def _build(spec: Activation):
         numeric = []
     for uname, kernel, kind in ufunc_names(spec):
         k = _kernels.KERNELS[kernel]
-        k.grain = PARALLEL_GRAIN[spec.family]
         if spec.api == "rowwise":
             signature = "(n)->(n)" if kind == "forward" else "(n),(n)->(n)"
         variant = {key: value for key in spec.choices for value, suffix in

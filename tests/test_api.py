@@ -6,6 +6,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,11 +14,28 @@ from refcheck import elementwise_names
 from subproc import python_words
 
 import fastact
+from fastact import _kernels
+from fastact._table import PARALLEL_GRAIN, kernel_lists
 from fastact.bench.references import REFERENCES
 
 NAMES = elementwise_names()
-SPEC_PARAM_NAMES = {"negative_slope", "min_val", "max_val", "slope", "offset", "alpha",
-                    "beta", "threshold", "approximate", "axis", "pieces"}
+# The contract, read as a document: the table is checked against it, never
+# against itself.
+CONTRACT = (Path(__file__).resolve().parent.parent / "docs" / "CONTRACT.md").read_text()
+
+
+def contract_catalog():
+    """name -> family of every activation in docs/CONTRACT.md's three tables."""
+    families = {"Piecewise-linear": "piecewise", "Exponential": "exponential",
+                "Row-wise": "rowwise"}
+    catalog, family = {}, None
+    for line in CONTRACT.splitlines():
+        if line.startswith("## "):
+            family = families.get(line[3:].split()[0])
+        elif family and re.match(r"\| [a-z]", line) and not line.startswith("| name"):
+            catalog[line[2:].split()[0]] = family
+    return catalog
+
 
 # docs/CONTRACT.md's piecewise-linear table: parameters with defaults, backward from y.
 SPEC_PIECEWISE = {
@@ -31,7 +49,7 @@ SPEC_PIECEWISE = {
     "hardswish": ({}, False),
     "softsign": ({}, True),
 }
-# docs/CONTRACT.md's other families (checked once they exist): family, backward from y.
+# docs/CONTRACT.md's other families: family, backward from y.
 SPEC_OTHERS = {
     "sigmoid": ("exponential", True), "logsigmoid": ("exponential", True),
     "tanh": ("exponential", True), "tanhshrink": ("exponential", False),
@@ -77,7 +95,8 @@ def test_table_entry(name):
     assert spec.name == name
     assert spec.family in {"piecewise", "exponential", "rowwise"}
     assert isinstance(spec.params, Mapping)
-    assert set(spec.params) <= SPEC_PARAM_NAMES, f"{name}: {list(spec.params)}"
+    unnamed = [p for p in spec.params if not re.search(rf"\b{p}\b", CONTRACT)]
+    assert not unnamed, f"{name}: docs/CONTRACT.md names no parameter {unnamed}"
     assert isinstance(spec.backward_from_y, bool)
     assert isinstance(spec.accepts_y(), bool)
     assert spec.accepts_y() == spec.backward_from_y
@@ -90,8 +109,28 @@ def test_table_entry(name):
         assert (spec.family, spec.backward_from_y) == SPEC_OTHERS[name]
 
 
-def test_spec_piecewise_family_is_complete():
-    assert set(SPEC_PIECEWISE) <= set(fastact.ACTIVATIONS)
+def test_contract_catalog_is_in_the_table():
+    catalog = contract_catalog()
+    assert set(SPEC_PIECEWISE) | set(SPEC_OTHERS) <= set(catalog)
+    missing = sorted(set(catalog) - set(fastact.ACTIVATIONS))
+    assert not missing, f"docs/CONTRACT.md lists activations fastact lacks: {missing}"
+    for name, family in catalog.items():
+        assert fastact.ACTIVATIONS[name].family == family, name
+
+
+def test_compiled_kernels_follow_the_table():
+    """setup.py renders the kernel modules from the table (kernel_lists): every
+    kernel a row names is compiled, with its inputs and its family's grain, and
+    nothing else is (a stale build shows here)."""
+    lists = kernel_lists()
+    nin = {k: n for k, n, _ in lists["KERNELS"]} | dict(lists["ROW_KERNELS"])
+    nin |= {k + "_count": nin[k] for k, *_ in lists["COUNTED"]}
+    assert {k: (v.nin, v.grain) for k, v in _kernels.KERNELS.items()} == {
+        k: (n, lists["GRAINS"][k]) for k, n in nin.items()}
+    for spec in fastact.ACTIVATIONS.values():
+        for kernel in spec.kernels:
+            if kernel is not None:
+                assert lists["GRAINS"][kernel] == PARALLEL_GRAIN[spec.family], kernel
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -75,13 +75,18 @@ def _row(name, impl, threads, ns, *, share=1.0, iqr=0.0, family=None):
             "ns_per_element": ns, "iqr": iqr * sec, "cpu_share": share}
 
 
-def test_two_transcendental_names_exponential_rows_of_the_table():
-    from fastact.bench.report import TWO_TRANSCENDENTAL
+def test_tiers_come_from_the_table():
+    """docs/CONTRACT.md's cost tiers, stated here independently of the table."""
+    from fastact.bench.report import tier
     from fastact.bench.rows import variants
 
-    family = {label: spec.family for spec in fastact.ACTIVATIONS.values()
-              for label, _ in variants(spec)}
-    assert {family.get(n) for n in TWO_TRANSCENDENTAL} == {"exponential"}
+    assert tier("relu") == tier("hardswish") == 1
+    assert tier("sigmoid") == tier("elu") == tier("gelu_tanh") == 2
+    assert tier("softplus") == tier("logsigmoid") == tier("mish") == tier("gelu") == 3
+    assert tier("softmax") is None
+    for spec in fastact.ACTIVATIONS.values():
+        for label, _ in variants(spec):
+            assert (tier(label) is None) == (spec.family == "rowwise"), label
 
 
 def test_flagged_rows_make_the_verdict_unreliable():

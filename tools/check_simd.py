@@ -26,7 +26,9 @@ SSE/AVX-128) and lists the functions it calls.  Exits 1 if a kernel:
 A kernel with an explicit-SIMD version on the target (pyx/simd/: the
 generated ``_k_`` function only hands its arrays to ``fa_simd_run1/2``) is
 judged by that version, the function ``fa_simd_<formula>_f32``: the table
-shows its counts and notes "explicit SIMD".
+shows its counts and notes "explicit SIMD".  A kernel whose code is the same
+as another's (two activations with one formula) is, after GCC's identical
+code folding, a jump to that kernel, and judged by it.
 
 and exits 1 if a module holds instructions above its target: the baseline no
 VEX/EVEX instruction at all (no ymm/zmm register, no v-prefixed mnemonic),
@@ -57,6 +59,9 @@ PACKED_MOVE = re.compile(r"\bv?mov(?:u|a)p[sd]\b.*\(|\bv?movdq[ua]\b.*\(")
 # The explicit-SIMD versions (pyx/simd/fa_simd_<target>.h), by formula name.
 SIMD_FN = re.compile(r"^[0-9a-f]+ <fa_simd_(\w+?)_(f32|f64)>:$")
 WIDEN = re.compile(r"\bv?cvt(?:ps2pd|ss2sd)\b")
+# A kernel's first instruction jumping to another kernel: the compiler folded
+# two identical functions into one.
+FOLDED = re.compile(r"^\s*[0-9a-f]+:\s+jmp\s+[0-9a-f]+ <.*_[kr]_(\w+?_f(?:32|64))>$")
 ALLOWED_CALLS = ("memcpy", "memmove", "memset")
 # Row-wise kernels may call log once per row, their own per-block helpers and
 # their explicit-SIMD rows (pyx/simd/fa_simd_rows_<target>.h) with theirs.
@@ -118,7 +123,7 @@ def analyse(path):
         if m:
             current = f"{m.group(3)}_{m.group(4)}"
             results[current] = {"widths": collections.Counter(), "calls": set(),
-                                "widens": 0, "rowwise": m.group(2) == "r",
+                                "widens": 0, "rowwise": m.group(2) == "r", "start": True,
                                 "symbol": m.group(1)}
             continue
         if current is None:
@@ -127,6 +132,9 @@ def analyse(path):
         if not line.strip():
             current = None
             continue
+        folded = r.pop("start", False) and FOLDED.match(line)
+        if folded:
+            r["same_as"] = folded.group(1)
         # Any instruction on a 512/256-bit register is packed; on xmm registers
         # only the packed mnemonics are (scalar ss/sd code also uses xmm).
         if "%zmm" in line:
@@ -144,6 +152,9 @@ def analyse(path):
     # keeps its Cython loop for the parameters and targets SIMD does not cover)
     for name, v in simd.items():
         results[name] = dict(v, explicit=True)
+    for name, r in list(results.items()):
+        if r.get("same_as") in results:
+            results[name] = dict(results[r["same_as"]], same_as=r["same_as"])
     return results, whole
 
 
@@ -171,6 +182,8 @@ def check(path):
         notes = ", ".join(calls) + ("float32 widened to double" if widened else "")
         if r.get("explicit"):
             notes = "explicit SIMD (pyx/simd/)" + (", " + notes if notes else "")
+        if r.get("same_as"):
+            notes = f"the code of {r['same_as']}" + (", " + notes if notes else "")
         print(f"{name:36s} {w['zmm']:5d} {w['ymm']:5d} {w['xmm']:5d}  {notes or '-'}")
         if name.startswith(SCALAR_BY_DESIGN) or (name in KNOWN_SCALAR.get(target, ())
                                                  and not calls):

@@ -182,7 +182,6 @@ def ufunc_stubs(table) -> str:
 
 
 def torch_stubs(table) -> str:
-    names = None
     exported: list = []
     lines = [_HEADER, "from typing import Any, Literal, Mapping", "",
              "import torch", "from torch import Tensor", "",
@@ -191,8 +190,7 @@ def torch_stubs(table) -> str:
         n = spec.name
         if spec.api not in ("elementwise", "rowwise"):
             continue
-        names = names or _torch_names()
-        cls = names[n]
+        cls = spec.torch_name
         if spec.api == "elementwise":
             kw = "".join(", " + k for k in _kw(spec)).replace(" = ", " = ")
             star = ", *" if kw else ""
@@ -248,18 +246,6 @@ def torch_stubs(table) -> str:
     exported += ["maxout", "Maxout", "MaxoutFunction", "prelu", "PReLU", "PReLUFunction"]
     lines += ["__all__ = ["] + [f"    {e!r}," for e in exported] + ["]"]
     return "\n".join(lines) + "\n"
-
-
-def _torch_names():
-    """TORCH_NAMES from fastact/torch.py, read without importing torch."""
-    import ast
-
-    with open(os.path.join(ROOT, "fastact", "torch.py")) as f:
-        tree = ast.parse(f.read())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "TORCH_NAMES":
-            return ast.literal_eval(node.value)
-    raise SystemExit("fastact/torch.py: TORCH_NAMES not found")
 
 
 def readme_table(table) -> str:

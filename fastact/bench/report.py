@@ -55,6 +55,7 @@ from typing import Callable
 
 import numpy as np
 
+from .._table import ACTIVATIONS
 from . import baselines as B
 
 DIRECTIONS = {
@@ -63,12 +64,8 @@ DIRECTIONS = {
     "backward": "backward (from x) into a preallocated out",
 }
 
-# docs/CONTRACT.md's cost tiers: piecewise-linear < one exponential < two transcendental
-# calls.  logsigmoid (= -softplus(-x)) needs exp and log like softplus.  The
-# family comes from the table; the count of transcendental calls is not one of
-# its columns, so the exponential rows (and labels: gelu_tanh is one tanh) that
-# make two are listed here (tests/test_report.py checks they are table rows).
-TWO_TRANSCENDENTAL = frozenset({"softplus", "mish", "gelu", "logsigmoid"})
+# docs/CONTRACT.md's cost tiers (the table's tier column): piecewise-linear <
+# one exponential < two transcendental calls.
 TIER_NAMES = {1: "piecewise-linear", 2: "exponential", 3: "two transcendental calls"}
 
 # The sources' claim the report checks.
@@ -80,13 +77,12 @@ RELU_SIGMOID_CLAIM = 6.0
 VARIANTS = {label: (name, p) for name, rows in B.VARIANTS.items() for label, p in rows}
 
 
-def tier(name: str, family: str) -> int | None:
-    """docs/CONTRACT.md's cost tier of an activation (None for the row-wise family)."""
-    if family == "piecewise":
-        return 1
-    if family == "exponential":
-        return 3 if name in TWO_TRANSCENDENTAL else 2
-    return None
+def tier(label: str) -> int | None:
+    """docs/CONTRACT.md's cost tier of a report row's activation label (None for
+    the row-wise family): the table's, or its choice's (gelu_tanh: 2)."""
+    name, _ = VARIANTS.get(label, (label, None))
+    spec = ACTIVATIONS[name]
+    return spec.choice_tiers.get(label[len(name):], spec.tier)
 
 
 class Unavailable(Exception):
@@ -662,7 +658,7 @@ def cost_ordering(results: list, names: list[str]) -> list:
         tiers: dict[int, list[float]] = {}
         flagged: dict[int, int] = {}
         for r in rows:
-            k = tier(r["activation"], r["family"])
+            k = tier(r["activation"])
             if k is None:
                 continue
             if r.get("reliable", True):
