@@ -177,19 +177,21 @@ ROW_SHAPES = [(r, c) for r in (1, 5, 16, 17, 40) for c in (1, 3, 8, 15, 16, 17, 
 @pytest.mark.parametrize("name,params", [
     ("relu", {}), ("relu6", {}), ("leaky_relu", {"negative_slope": 0.01}),
     ("leaky_relu", {"negative_slope": 0.0}), ("leaky_relu", {"negative_slope": -0.0}),
-    ("prelu", {})], ids=str)
+    ("prelu", {"weights": [0.0, -0.0, 0.25, -3.0, 1.5]}),
+    ("prelu", {"weights": [0.25, -3.0, 1.5]})], ids=str)
 def test_counting_intrinsics_are_the_formula(name, params, dtype):
     """The counting kernels' intrinsics (pyx/simd/fa_count.h: per call, and per
     channel over whole rows) against the Cython loops (explicit SIMD off): the
-    same bits and counts on every width and row count, specials mixed in; and
-    the counts against NumPy's."""
+    same bits and counts on every width and row count, specials mixed in
+    (prelu: with zero weights, and without, which skips the zero-slope fix);
+    and the counts against NumPy's."""
     import fastact._dispatch as D
     rng = rng_for("monitor-intrinsics", name, dtype, str(params))
     pool = np.concatenate([special_values(dtype), moderate(rng, 400, dtype),
                            np.array([6, 6.5, 5.999, -0.0, 0.0], dtype)])
     for shape in ROW_SHAPES:
         x = rng.choice(pool, size=shape)
-        w = rng.choice(np.array([0.0, -0.0, 0.25, -3.0, 1.5], dtype), size=shape[1])
+        w = rng.choice(np.array(params.get("weights", [1.0]), dtype), size=shape[1])
 
         def run(per_channel):
             m = fastact.DeadUnitMonitor(per_channel=per_channel)

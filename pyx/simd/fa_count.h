@@ -131,7 +131,8 @@ FA_CNT512_STEP(float, ps, __mmask16, __m512)
 FA_CNT512_STEP(double, pd, __mmask8, __m512d)
 
 /* The loop: W lanes of T, mask type M; zs (a constant where it is called): 0
- * a nonzero slope, 1 a zero slope for the whole call, 2 per-element slopes. */
+ * a nonzero slope, 1 a zero slope for the whole call, 2 per-element slopes,
+ * 3 per-element slopes none of which is 0 (no zero-slope fix). */
 #define FA_CNT512_LOOP(T, PS, M, V, W, SFX, MASK_U32, EPI)                             \
 FA_CNT long long fa_cnt512_loop##SFX(int kind, int zs, const T* x, const T* w, T* out, \
                                      Py_ssize_t n, T slope) {                          \
@@ -146,13 +147,13 @@ FA_CNT long long fa_cnt512_loop##SFX(int kind, int zs, const T* x, const T* w, T
         if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD) {                                  \
             if ((const void*)x != (const void*)out) /* in place: the write's */       \
                 fa_prefetch(x + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);     \
-            if (zs == 2)                                                               \
+            if (zs >= 2)                                                               \
                 fa_prefetch(w + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);     \
             fa_prefetch(out + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 1);       \
         }                                                                              \
         nv = m / W;                                                                    \
         for (j = 0; j < nv; j++) {                                                     \
-            if (zs == 2) s = _mm512_loadu_##PS(w + i0 + j * W);                        \
+            if (zs >= 2) s = _mm512_loadu_##PS(w + i0 + j * W);                        \
             y = fa_cnt512_step_##PS(kind, _mm512_loadu_##PS(x + i0 + j * W), s, zs, &k);\
             _mm512_storeu_##PS(out + i0 + j * W, y);                                   \
             lanes = _mm512_sub_##EPI(lanes, _mm512_movm_##EPI(k));                    \
@@ -160,7 +161,7 @@ FA_CNT long long fa_cnt512_loop##SFX(int kind, int zs, const T* x, const T* w, T
         i = i0 + nv * W;                                                               \
         if (i < i0 + m) {                 /* the last block's tail */                  \
             M tail = (M)((1u << (i0 + m - i)) - 1u);                                   \
-            if (zs == 2) s = _mm512_maskz_loadu_##PS(tail, w + i);                     \
+            if (zs >= 2) s = _mm512_maskz_loadu_##PS(tail, w + i);                     \
             y = fa_cnt512_step_##PS(kind, _mm512_maskz_loadu_##PS(tail, x + i), s, zs, \
                                     &k);                                               \
             _mm512_mask_storeu_##PS(out + i, tail, y);                                 \
@@ -187,7 +188,7 @@ FA_CNT512_LOOP(double, pd, __mmask8, __m512d, 8, _f64, _cvtmask8_u32, epi64)
  * -1 from vpmovm2d/q, subtracted), and the counters are read and written once
  * per group, not once per row (which doubled the stores: +60-100% over the
  * plain kernel in place at 256 K); the group's rows are FA_CNT_GROUP
- * sequential streams.  prelu's slopes are w[c] (zs == 2). */
+ * sequential streams.  prelu's slopes are w[c] (zs 2 or 3). */
 #define FA_CNT512_ROWS(T, PS, M, V, W, SFX, CT, EPI, FLUSH)                            \
 FA_CNT void fa_cnt512_rows##SFX(int kind, int zs, const T* x, const T* w, T* out,      \
                                 Py_ssize_t rows, Py_ssize_t C, T slope, CT* counts) {  \
@@ -203,7 +204,7 @@ FA_CNT void fa_cnt512_rows##SFX(int kind, int zs, const T* x, const T* w, T* out
     for (r0 = 0; r0 < rows; r0 += rn) {                                               \
         rn = rows - r0 < FA_CNT_GROUP ? rows - r0 : FA_CNT_GROUP;                      \
         for (c = 0; c + 4 * W <= C; c += 4 * W) {                                      \
-            if (zs == 2) {                                                             \
+            if (zs >= 2) {                                                             \
                 s0 = _mm512_loadu_##PS(w + c);                                         \
                 s1 = _mm512_loadu_##PS(w + c + W);                                     \
                 s2 = _mm512_loadu_##PS(w + c + 2 * W);                                 \
@@ -245,7 +246,7 @@ FA_CNT void fa_cnt512_rows##SFX(int kind, int zs, const T* x, const T* w, T* out
         }                                                                              \
         for (; c < C; c += W) {           /* the last columns, a vector at a time */   \
             cols = C - c >= W ? (M)~0u : (M)((1u << (C - c)) - 1u);                     \
-            if (zs == 2) s0 = _mm512_maskz_loadu_##PS(cols, w + c);                    \
+            if (zs >= 2) s0 = _mm512_maskz_loadu_##PS(cols, w + c);                    \
             a0 = _mm512_setzero_si512();                                               \
             for (r = r0; r < r0 + rn; r++) {                                           \
                 if (r + ahead < rows)                                                  \
@@ -338,19 +339,19 @@ FA_CNT long long fa_cnt256_loop##SFX(int kind, int zs, const T* x, const T* w, T
         if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD) {                                  \
             if ((const void*)x != (const void*)out)                                    \
                 fa_prefetch(x + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);     \
-            if (zs == 2)                                                               \
+            if (zs >= 2)                                                               \
                 fa_prefetch(w + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);     \
             fa_prefetch(out + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 1);       \
         }                                                                              \
         for (i = i0; i + W <= i0 + m; i += W) {                                        \
-            if (zs == 2) s = _mm256_loadu_##PS(w + i);                                 \
+            if (zs >= 2) s = _mm256_loadu_##PS(w + i);                                 \
             y = fa_cnt256_step_##PS(kind, _mm256_loadu_##PS(x + i), s, zs, &k);        \
             _mm256_storeu_##PS(out + i, y);                                            \
             total += _mm_popcnt_u32((unsigned)_mm256_movemask_##PS(k));                \
         }                                                                              \
         if (i < i0 + m) {                                                              \
             tail = _mm256_cmpgt_##EPI(SET1(i0 + m - i), LANE_IDX);                     \
-            if (zs == 2) s = _mm256_maskload_##PS(w + i, tail);                        \
+            if (zs >= 2) s = _mm256_maskload_##PS(w + i, tail);                        \
             y = fa_cnt256_step_##PS(kind, _mm256_maskload_##PS(x + i, tail), s, zs, &k);\
             _mm256_maskstore_##PS(out + i, tail, y);                                   \
             total += _mm_popcnt_u32((unsigned)_mm256_movemask_##PS(                    \
@@ -385,7 +386,7 @@ FA_CNT void fa_cnt256_rows##SFX(int kind, int zs, const T* x, const T* w, T* out
         for (c = 0; c < C; c += W) {                                                   \
             acc = ACC_ZERO;                                                            \
             if (C - c >= W) {                                                          \
-                if (zs == 2) s = _mm256_loadu_##PS(w + c);                             \
+                if (zs >= 2) s = _mm256_loadu_##PS(w + c);                             \
                 for (r = r0; r < r0 + rn; r++) {                                       \
                     if (r + ahead < rows)                                              \
                         fa_cnt_prefetch_rows(x + (r + ahead) * C + c,                  \
@@ -399,7 +400,7 @@ FA_CNT void fa_cnt256_rows##SFX(int kind, int zs, const T* x, const T* w, T* out
                 ACC_FLUSH(counts + c, SET1(-1), acc);                                  \
             } else {                                                                   \
                 cols = _mm256_cmpgt_##EPI(SET1(C - c), LANE_IDX);                      \
-                if (zs == 2) s = _mm256_maskload_##PS(w + c, cols);                    \
+                if (zs >= 2) s = _mm256_maskload_##PS(w + c, cols);                    \
                 for (r = r0; r < r0 + rn; r++) {                                       \
                     y = fa_cnt256_step_##PS(kind, _mm256_maskload_##PS(x + r * C + c, cols),\
                                             s, zs, &k);                                \
@@ -466,8 +467,14 @@ static inline long long fa_count_##kernel##SFX(const T* x, const T* w, int w_con
 static inline void fa_count_rows_##kernel##SFX(const T* x, const T* w, T* out,         \
                                                Py_ssize_t rows, Py_ssize_t C, T slope, \
                                                CT* counts) {                           \
-    if (KIND == FA_CNT_PRELU)                                                          \
-        FA_CNT_ROWS##SFX(KIND, 2, x, w, out, rows, C, (T)0, counts);                   \
+    Py_ssize_t c;                                                                      \
+    if (KIND == FA_CNT_PRELU) {   /* a row's weights: a zero among them needs the fix */ \
+        for (c = 0; c < C && w[c] != 0; c++) {}                                        \
+        if (c < C)                                                                     \
+            FA_CNT_ROWS##SFX(KIND, 2, x, w, out, rows, C, (T)0, counts);               \
+        else                                                                           \
+            FA_CNT_ROWS##SFX(KIND, 3, x, w, out, rows, C, (T)0, counts);               \
+    }                                                                                  \
     else if (KIND == FA_CNT_LEAKY && slope == 0)                                       \
         FA_CNT_ROWS##SFX(KIND, 1, x, w, out, rows, C, slope, counts);                  \
     else                                                                               \
