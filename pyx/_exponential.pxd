@@ -141,7 +141,8 @@ cdef inline floating tanh_backward_y(floating g, floating y, floating unused0,
 
 # tanhshrink: x - tanh(x) -----------------------------------------------------
 # x - tanh(x) = x^3 P(x^2) for |x| < 1 (tanhshrink without cancellation near 0):
-# P minimax of degree 7 / 16 (gen_coeffs.py tanhshrink: 0.5 * 2^-24 / 0.5 * 2^-53).
+# P minimax of degree 7 / 16 (python tools/gen_coeffs.py tanhshrink: 0.5 x 2^-24
+# / 0.5 x 2^-53 relative).
 cdef inline float _tanhshrink_small_f32(float x) noexcept nogil:
     cdef float s = x * x
     cdef float P = -0.00020674848929047585
@@ -193,6 +194,7 @@ cdef inline floating _tanhshrink_small(floating x) noexcept nogil:
         return _tanhshrink_small_f32(x)
     else:
         return _tanhshrink_small_f64(x)
+
 
 # |x| < 1: x^3 P(x^2) (no cancellation near 0); beyond, (x - sign x) + sign(x) q,
 # where x - sign x is exact and q = 1 - |tanh x| < 0.24.
@@ -393,13 +395,11 @@ cdef inline floating swish_forward(floating x, floating beta, floating unused1,
     r = fa_copysign(r, x) if a <= big else x   # x = -0: the low parts sum to +0
     return fa_copysign(<floating>0, x) if a < lim else r
 
-# ---------------------------------------------------------------------------
 # silu'(a) = sigma(a) (1 + a (1 - sigma(a))) near its root a0 = -1.27846454276...,
 # where the general formula cancels: d Q(d), d = (a - a0_hi) - a0_lo (a - a0_hi is
 # exact by Sterbenz on most of the window), Q minimax of degree 12 on |d| <= 1
-# (float32) / 18 on |d| <= 0.5 (float64) (gen_coeffs.py silu_root: 0.16 * 2^-24 /
-# 0.17 * 2^-53).  Callers select it where |d| < the window (_silu_root_window).
-# ---------------------------------------------------------------------------
+# (float32) / 18 on |d| <= 0.5 (float64) (python tools/gen_coeffs.py silu_root:
+# 0.16 x 2^-24 / 0.17 x 2^-53).  Used where |d| < the window (_silu_root_window).
 cdef inline float _silu_deriv_root_f32(float a, float* d_out) noexcept nogil:
     cdef float d = (a - <float>-1.2784645557403564) - <float>1.2979282537628478e-08
     cdef float Q = -1.118882551054412e-06
@@ -450,6 +450,7 @@ cdef inline floating _silu_deriv_root(floating a, floating* d) noexcept nogil:
         return _silu_deriv_root_f32(a, d)
     else:
         return _silu_deriv_root_f64(a, d)
+
 
 # f' = sigma(a) (1 + a (1 - sigma(a))), a = bx.  With z = e^-|a| (carried as
 # z + zl), s = 1 + z (+ its exact rounding error e), sq = (1 + z)^2 as a pair:
@@ -565,7 +566,8 @@ cdef inline floating _gelu_amax(floating x) noexcept nogil:
 #            x < 0: 1.037 ULP float32 (every input, ACCURACY.md), float64 in
 #            tests/ (<= 1.71 ULP with the derivative).  S's own error in exact
 #            arithmetic: 0.007 x 2^-24 / 0.40 x 2^-53 relative
-#   coeffs   python tools/gen_coeffs.py gelu_tail0 (float32), gelu_tail (float64)
+#   coeffs   python tools/gen_coeffs.py gelu_tail0 (float32), gelu_tail (float64);
+#            by hand: k, c0 = 1/sqrt(2 pi), the clamp AMAX
 # ---------------------------------------------------------------------------
 # gelu_tail f64: Phi(-a) = exp(-a^2/2) t S(t), t = 1/(1 + 0.125 a), a in [0.5, 39], S of degree 22 in t - 0.5625: on [-0.39228723, 0.37867647], max weighted error 4.4e-17 (7.39e-10 x 2^-24, 0.397 x 2^-53)
 cdef inline double _gelu_tail_s_f64(double t) noexcept nogil:

@@ -33,10 +33,12 @@
 # Coefficients: python tools/gen_coeffs.py NAME (near-minimax by Lawson's
 # algorithm in 60-digit mpmath, rounded to the target type one coefficient at
 # a time) prints each block as it appears here; python tools/gen_coeffs.py
-# --check fails when a constant here differs from what it produces.  The
-# "max ULP" of each card is measured in float arithmetic (how: on the card):
-# for float32 over every float32 input, for float64 on dense samples against
-# mpmath / np.longdouble.
+# --check (tests/test_gen_coeffs.py) fails when a constant here, or its copy
+# in pyx/simd/, differs from what it produced.  Constants no fit produces
+# (the splits of ln2, log2(e), the shifters, clamps and thresholds) are
+# written by hand; each card says which.  The "max ULP" of each card is
+# measured in float arithmetic (how: on the card): for float32 over every
+# float32 input, for float64 on dense samples against np.longdouble.
 
 from cython cimport floating
 from libc.stdint cimport int32_t, int64_t, uint64_t
@@ -117,11 +119,34 @@ cdef inline int64_t _imax64(int64_t a, int64_t b) noexcept nogil:
 
 
 
-# ---------------------------------------------------------------------------
-# e^r - 1 on |r| <= ln2/2 (the kernel of exp and expm1)
-#   r + r^2 q(r), q minimax of degree 4 (float32) / 10 (float64); polynomial
-#   error 0.23 * 2^-24 / 0.003 * 2^-53 relative to e^r - 1 (gen_coeffs.py expm1).
-# ---------------------------------------------------------------------------
+# ===========================================================================
+# exp(x)          v_exp, v_exp_neg (x <= 0), v_exp_split_lo, v_exp_kernel_f64
+#   method   x = n ln2 + r, |r| <= ln2/2: n by the shifter trick, r by
+#            Cody-Waite (ln2 in two parts, _reduce_f32/_f64); e^r = 1 + t,
+#            t = r + r^2 q(r) (_expm1_kernel, shared with expm1); 2^n applied
+#            as two normal powers of two s1 s2, so that a subnormal result
+#            rounds once
+#   degree   q: 4 (float32) / 10 (float64)
+#   range    every x; clamped first to [-120, 89] (float32) / [-760, 710]
+#            (float64): beyond, +0 / inf; NaN passes
+#   max ULP  float32: 1.031 at x = -70.998886 (every float32 x <= 0), 1.015 at
+#            15.625229 (2^24 random float32 in [0, 89]); float64: 0.974 at
+#            480.04965 (2^22 uniform samples on [-708, 709] and on [-1, 1],
+#            against np.longdouble).  Measured 2026-12-03 on the avx512 target
+#            with its explicit SIMD off (fastact._dispatch.explicit_simd(False),
+#            this formula), through celu_backward at alpha = 1 (x <= 0) and
+#            alpha = -1 (x >= 0), which return e^x unchanged (grad = 1)
+#   coeffs   python tools/gen_coeffs.py expm1 (q in exact arithmetic:
+#            0.23 x 2^-24 / 0.003 x 2^-53 relative to e^r - 1); by hand:
+#            log2(e), the shifters 1.5 x 2^23 / 2^52, ln2 = LN2_HI + LN2_LO
+#            (LN2_HI with trailing zero bits: n LN2_HI is exact), the clamps
+# ===========================================================================
+
+# e^r - 1 = r + r^2 q(r) on |r| <= ln2/2: the kernel of exp and expm1.
+# float32's q is one nested expression: on the x86-64 baseline, where
+# fa_poly is a plain multiply-add, it is then evaluated in double (the
+# literals are doubles) and rounded once, where the one-step-a-line form
+# would round to float at each step (other bits: keep the form).
 cdef inline float _expm1_kernel_f32(float r) noexcept nogil:
     cdef float q = fa_poly_f32(fa_poly_f32(fa_poly_f32(fa_poly_f32(
         0.0013870634138584137, r, 0.008366254158318043), r, 0.04166743531823158), r,
@@ -160,16 +185,12 @@ cdef inline double _reduce_f64(double x, int64_t* n) noexcept nogil:
     return fa_fma_f64(nf, -1.9082149292705877e-10, fa_fma_f64(nf, -0.6931471803691238, x))
 
 
-# ---------------------------------------------------------------------------
-# exp(x)
-#   float32: max 0.52 ULP (normal results), subnormal results rounded once.
-#   float64: max 0.51 ULP.
 # p = e^r in [0.70, 1.42]; 2^n = s1 * s2 with s1 = 2^clamp(n, -64, 127) (p*s1 is
 # normal, exact) and s2 = 2^(n - n1) in [2^-109, 2]: the one rounding into the
 # subnormal range happens at the last multiply.  x is clamped first (NaN passes
-# the clamps): above 89 every result overflows to inf, below -120 (-760) to +0 (the clamp leaves room for
-# callers that multiply e^x by up to ~2^20 before the last scaling).
-# ---------------------------------------------------------------------------
+# the clamps): above 89 every result overflows to inf, below -120 (-760) to +0
+# (the clamp leaves room for callers that multiply e^x by up to ~2^20 before
+# the last scaling).
 cdef inline float v_exp_split_f32(float x, float* s2) noexcept nogil:
     cdef int32_t n, n1
     cdef float xc = <float>89 if x > <float>89 else (<float>-120 if x < <float>-120 else x)
@@ -238,14 +259,25 @@ cdef inline double v_exp_kernel_f64(double x, double* u, int64_t* n) noexcept no
 
 
 
-# ---------------------------------------------------------------------------
-# expm1(x) = e^x - 1, accurate near 0 (elu, celu, selu, softplus from y).
-#   e^x - 1 = 2^n (1 + t) - 1 = fma(2^n, t, 2^n - 1), t = e^r - 1 (n = 0: t
-#   itself, exact pass-through of tiny and subnormal x).  2^n - 1 is exact for
-#   the n that matter; x < -25 (-40) gives -1, x > 89 (710) gives inf; n = 128
-#   (1024) is reached as 2 * (2^127 ...).
-#   float32: max 1.0 ULP; float64: max 1.0 ULP (measured, see module header).
-# ---------------------------------------------------------------------------
+# ===========================================================================
+# expm1(x) = e^x - 1, accurate near 0 (elu, celu, selu, softplus from y)
+#                                                  v_expm1, v_expm1_neg (x <= 0)
+#   method   the reduction and kernel of exp: e^x - 1 = 2^n (1 + t) - 1 =
+#            fma(2^n, t, 2^n - 1), t = e^r - 1 (n = 0: t itself, exact
+#            pass-through of tiny and subnormal x); 2^n - 1 is exact for the
+#            n that matter; n = 128 (1024) is reached as 2 * (2^127 ...)
+#   degree   q: 4 (float32) / 10 (float64), exp's
+#   range    every x; clamped to [-25, 89] (float32) / [-40, 710] (float64):
+#            below, -1; above, inf; +-0 and NaN pass through
+#   max ULP  float32: 0.945 at x = -0.3955549 (every float32 x <= 0: elu
+#            forward at alpha = 1, ACCURACY.md), 1.505 at 0.3912059 (x >= 0;
+#            2^24 random float32 in [0, 89]);
+#            float64: 1.808 at 0.36296809 (2^22 uniform samples on [-40, 709]
+#            and on [-1, 1], against np.longdouble).  Measured as exp's card
+#            says, through logsigmoid_backward from y (-expm1(y), unchanged);
+#            largest just above ln2/2, where n = 1 doubles t's rounding
+#   coeffs   python tools/gen_coeffs.py expm1 (exp's)
+# ===========================================================================
 cdef inline float v_expm1_f32(float x) noexcept nogil:
     cdef int32_t n, nc
     cdef float xc = <float>89 if x > <float>89 else (<float>-25 if x < <float>-25 else x)
@@ -282,14 +314,23 @@ cdef inline double v_expm1_neg_f64(double x) noexcept nogil:
 
 
 
-# ---------------------------------------------------------------------------
-# log1p(u), u >= -1 (u in [0, 1] is what softplus/logsigmoid pass).
-#   m = 1 + u rounded, c = the rounding error of that sum (exact: Fast2Sum),
-#   m = 2^k f with f in [sqrt(1/2), sqrt(2)), g = f - 1 (exact),
-#   log1p(u) = k ln2 + log(1 + g) + c/m, log(1 + g) = g - g^2/2 + g^3 P(g),
-#   P minimax of degree 7 / 17 (gen_coeffs.py log1p: 0.1 * 2^-24 / 0.47 * 2^-53).
-#   u = -1 -> -inf, u < -1 -> NaN, u = inf -> inf, NaN -> NaN (selects below).
-# ---------------------------------------------------------------------------
+# ===========================================================================
+# log1p(u)                          v_log1p_lo (u + u_lo, float32), v_log1p_f64
+#   method   m = 1 + u rounded, c = the rounding error of that sum (exact:
+#            Fast2Sum), m = 2^k f with f in [sqrt(1/2), sqrt(2)) (integer
+#            arithmetic on the bits), g = f - 1 (exact); log1p(u) = k ln2 +
+#            log(1 + g) + c/m, log(1 + g) = g - g^2/2 + g^3 P(g)
+#   degree   P: 7 (float32) / 17 (float64)
+#   range    u >= -1 (u in [0, 1] is what softplus / logsigmoid pass);
+#            u = -1 -> -inf, u < -1 -> NaN, u = inf -> inf, NaN -> NaN
+#   max ULP  not measured alone (no kernel returns it unchanged): through
+#            logsigmoid and softplus forward, 1.472 ULP float32 over every
+#            input (ACCURACY.md; that includes exp's error, carried into
+#            u_lo); float64 in tests/ (<= 4 ULP contract)
+#   coeffs   python tools/gen_coeffs.py log1p (P in exact arithmetic:
+#            0.1 x 2^-24 / 0.47 x 2^-53 relative to log(1 + g)); by hand:
+#            the bits of sqrt(1/2), ln2 = LN2_HI + LN2_LO as in exp
+# ===========================================================================
 cdef inline float _log1p_poly_f32(float g) noexcept nogil:
     cdef float P = -0.07636934518814087
     P = fa_poly_f32(P, g, 0.12762539088726044)
@@ -363,14 +404,21 @@ cdef inline double v_log1p_f64(double u) noexcept nogil:
 
 
 
-# ---------------------------------------------------------------------------
-# tanh(x)
-#   |x| < 0.625: x + x^3 P(x^2), P minimax of degree 4 / 10 (gen_coeffs.py tanh).
-#   else: sign(x) (1 - 2 / (e^(2|x|) + 1)); from 0.625 up, 2/(e^2|x| + 1) < 0.45, so
-#   its rounding errors reach the result scaled down; e^(2|x|) = inf gives 1.
-#   float32: max 1.33 ULP (every input with 2^-32 <= |x| < 2^8, ACCURACY.md);
-#   float64: max 1.2 ULP.
-# ---------------------------------------------------------------------------
+# ===========================================================================
+# tanh(x)                               v_tanh, v_tanh_tail (2 / (e^(2a) + 1))
+#   method   |x| < 0.625: x + x^3 P(x^2); else sign(x) (1 - 2 / (e^(2|x|) + 1))
+#            through exp's reduction and kernel: from 0.625 up 2 / (e^2|x| + 1)
+#            < 0.45, so its rounding errors reach the result scaled down;
+#            e^(2|x|) = inf gives 1; tanh(-0) = -0
+#   degree   P: 4 (float32) / 10 (float64) in s = x^2
+#   range    every x; NaN passes
+#   max ULP  float32: 1.332 at x = 0.6310442 (every float32 input, tanh
+#            forward: ACCURACY.md); float64: 1.334 at 0.63021737 (2^22 uniform
+#            samples on [-20, 20] and on [-1, 1], against np.longdouble; as
+#            exp's card says); both just above the switch at 0.625
+#   coeffs   python tools/gen_coeffs.py tanh (P in exact arithmetic, relative
+#            to tanh); by hand: the switch at 0.625, the tail's clamp at 44
+# ===========================================================================
 cdef inline float _tanh_poly_f32(float x) noexcept nogil:
     cdef float s = x * x
     cdef float P = -0.00569590087980032
@@ -431,7 +479,7 @@ cdef inline floating v_exp(floating x) noexcept nogil:
     else:
         return v_exp_f64(x)
 
-# float64 carries no low part (its exp is 0.51 ULP, well inside the 4 ULP bound):
+# float64 carries no low part (its exp is within 1 ULP, well inside the 4 ULP bound):
 # lo = 0 and v_log1p_lo ignores it.
 # Both: x <= 0 (or NaN) only.
 cdef inline floating v_exp_split_lo(floating x, floating* s2, floating* lo) noexcept nogil:
@@ -478,18 +526,25 @@ cdef inline floating v_tanh_tail(floating a) noexcept nogil:
 
 
 # ===========================================================================
-# e^x as a high + low pair, and double-float ("pair") arithmetic (gelu2).
-# gelu, gelu_tanh and mish chain e^x through products, sums and a quotient;
-# rounded at each step, that chain costs 4-7 ULP in float32.  Carried as
-# unevaluated sums hi + lo (error-free transformations: TwoSum, TwoProd with
-# fa_fma), only the last rounding and exp's own (tiny) error remain.
+# e^x as a high + low pair (gelu, gelu_tanh, mish)                  v_exp_hilo
+#   gelu, gelu_tanh and mish chain e^x through products, sums and a quotient;
+#   rounded at each step, that chain costs 4-7 ULP in float32.  Carried as
+#   unevaluated sums hi + lo (pair arithmetic, _eft.pxd), only the last
+#   rounding and this exp's own (tiny) error remain.
+#   method   exp's reduction, plus r's own rounding error r_lo (the second
+#            Cody-Waite step's residual, by fma), folded in as e^r r_lo;
+#            e^r = 1 + r + r^2/2 + r^3 q(r), 1 + r + r^2/2 summed exactly
+#            (Fast2Sum twice: |r| >= r^2/2 and 1 > |r + r^2/2|), so r^3 q
+#            (< 0.008) and r^2's rounding error enter only as small corrections
+#   degree   q: 4 (float32) / 9 (float64)
+#   range    every x; clamped to [-120, 89] (float32) / [-760, 710]
+#            (float64), where the callers select the limits; NaN passes
+#   max err  hi + lo: below 0.04 x 2^-24 (float32) / 0.05 x 2^-53 (float64)
+#            relative, against mpmath on 2^20 samples; hi alone within
+#            0.51 ULP (hi + lo is renormalized)
+#   coeffs   python tools/gen_coeffs.py exp_hilo (q in exact arithmetic:
+#            0.0016 x 2^-24 / 0.0065 x 2^-53 relative to e^r)
 # ===========================================================================
-
-# e^r = 1 + r + r^2/2 + r^3 q(r) on |r| <= ln2/2 (python tools/gen_coeffs.py
-# exp_hilo): q of degree 4 / 9, error 0.0016 x 2^-24 / 0.0065 x 2^-53 relative
-# to e^r.  1 + r + r^2/2 is summed exactly (Fast2Sum twice: |r| >= r^2/2 and
-# 1 > |r + r^2/2|), so r^3 q (< 0.008) and r^2's rounding error enter only as
-# small corrections.
 cdef inline float _exp_hilo_q_f32(float r) noexcept nogil:
     cdef float q = 0.00019740253628697246
     q = fa_poly_f32(q, r, 0.0013935079332441092)
@@ -509,14 +564,10 @@ cdef inline double _exp_hilo_q_f64(double r) noexcept nogil:
     q = fa_poly_f64(q, r, 0.04166666666666641)
     return fa_poly_f64(q, r, 0.1666666666666668)
 
-# e^x = (hi + lo) * s2.  Range reduction as in v_exp_split_f32/_f64, plus the rounding
-# error of r (r_lo: the second Cody-Waite step's residual, by fma), folded in
-# as e^r r_lo.  Error of hi + lo (measured against mpmath on 2^20 samples):
-# below 0.04 x 2^-24 (float32) / 0.05 x 2^-53 (float64) relative; hi alone is
-# within 0.51 ULP (hi + lo is renormalized).  Scaling as in v_exp_split_f32/_f64: hi, lo are normal (hi >= 2^-65 /
-# 2^-513), s2 = 2^(n - n1) applied last so that subnormal results round once.
-# Clamps: x > 89 (710) -> e^89 (e^710) * 2, x < -120 (-760) -> e^-120 (e^-760):
-# callers select the limits.  NaN passes.
+# e^x = (hi + lo) * s2.  Scaling as in v_exp_split_f32/_f64: hi, lo are normal
+# (hi >= 2^-65 / 2^-513), s2 = 2^(n - n1) applied last so that subnormal
+# results round once.  Clamps: x > 89 (710) -> e^89 (e^710) * 2, x < -120
+# (-760) -> e^-120 (e^-760).
 cdef inline float v_exp_hilo_f32(float x, float* lo, float* s2) noexcept nogil:
     cdef int32_t n, n1
     cdef float xc = <float>89 if x > <float>89 else (<float>-120 if x < <float>-120 else x)
