@@ -566,8 +566,11 @@ cdef inline floating _gelu_amax(floating x) noexcept nogil:
 #            x < 0: 1.037 ULP float32 (every input, ACCURACY.md), float64 in
 #            tests/ (<= 1.71 ULP with the derivative).  S's own error in exact
 #            arithmetic: 0.007 x 2^-24 / 0.40 x 2^-53 relative
-#   coeffs   python tools/gen_coeffs.py gelu_tail0 (float32), gelu_tail (float64);
-#            by hand: k, c0 = 1/sqrt(2 pi), the clamp AMAX
+#   coeffs   python tools/gen_coeffs.py gelu_tail0 (float32), gelu_tail (float64:
+#            not reproduced by the script as it stands, which fits an equally
+#            good but different polynomial: see its NOT_REPRODUCED; the check
+#            holds these constants to the recorded ones); by hand: k,
+#            c0 = 1/sqrt(2 pi), the clamp AMAX
 # ---------------------------------------------------------------------------
 # gelu_tail f64: Phi(-a) = exp(-a^2/2) t S(t), t = 1/(1 + 0.125 a), a in [0.5, 39], S of degree 22 in t - 0.5625: on [-0.39228723, 0.37867647], max weighted error 4.4e-17 (7.39e-10 x 2^-24, 0.397 x 2^-53)
 cdef inline double _gelu_tail_s_f64(double t) noexcept nogil:
