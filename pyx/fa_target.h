@@ -18,7 +18,7 @@
 #  define FASTACT_SIMD "scalar (no SIMD extension detected at compile time)"
 #endif
 
-/* Whether fa_fma_* (pyx/_vmath.pxd) is one hardware instruction here or the
+/* Whether fa_fma_* (pyx/_eft.pxd) is one hardware instruction here or the
  * vectorizable exact emulation of the no-FMA baseline. */
 #if defined(__FMA__) || defined(__aarch64__) || defined(__ARM_FEATURE_FMA) || defined(_M_ARM64)
 #  define FASTACT_HW_FMA 1

@@ -284,7 +284,7 @@ FA512 void fa512_softmax_bwd_row(const float* g, const float* y, float* out, Py_
 /* log_softmax's gradient for 8 float64 lanes: g - e^y S, and where e^y > 1/2
  * (a confident entry, g - S cancels) (g - S) - S expm1(y), S = hi + lo: as
  * _log_softmax_grad (pyx/_rowwise.pxi.tp), on the float64 polynomial of
- * v_exp_kernel_f64 (pyx/_vmath.pxd, 0.51 ULP): e^y = 2^k (1 + u) and
+ * v_exp_kernel_f64 (pyx/_vmath.pxd, 0.97 ULP): e^y = 2^k (1 + u) and
  * expm1(y) = 2^k u + (2^k - 1) from the one u.  y is float32, so these
  * float64 exps are what keeps e^y S exact to 2^-52 where g - e^y S cancels. */
 FA512 __m512d fa512_log_softmax_grad_pd(__m512d g, __m512d y, __m512d hi, __m512d lo,
