@@ -10,7 +10,7 @@
 # branch-free), so each side must be harmless for every input: no trap, and NaN
 # reaching the result only when the input is NaN.
 #
-# Accuracy (measured; see fastact/accuracy.py and tests/test_exponential.py):
+# Accuracy (measured; see fastact/bench/accuracy.py and tests/test_exponential.py):
 # float32 <= 2 ULP forward, <= 3 ULP backward with grad = 1, vs float64; float64
 # <= 4 ULP vs long double.  "From y" formulas are exact functions of y but y has
 # already been rounded: the from-x backward is the accurate path.

@@ -176,7 +176,9 @@ cdef inline floating softsign_backward_y(floating g, floating y, floating unused
 # (x <= 0, so relu'(x) = 0), relu6's two zero-gradient pieces (x <= 0 and
 # x >= 6), and the negative-slope piece of leaky_relu and prelu (x <= 0).
 # NaN is on no piece (every comparison is false): a NaN output is not dead.
-# The counting kernels (pyx/_loops.pyx.tp) add these up in the forward pass.
+# The counting kernels (pyx/_loops.pyx.tp) add these up in the forward pass;
+# on avx512 and avx2 they run pyx/simd/fa_count.h, the same selects and
+# predicates in intrinsics, which the tests hold to these forms bit for bit.
 cdef inline int relu_flat(floating x, floating unused0, floating unused1,
                           floating unused2) noexcept nogil:
     return x <= 0

@@ -7,7 +7,7 @@ rounded to the target type one at a time, lowest degree first, refitting the
 higher ones after each rounding, so the rounding error of early coefficients is
 absorbed by later ones.  The error printed is the weighted (relative) error of
 the rounded polynomial in exact arithmetic; the error of the float
-implementation is measured separately (fastact/accuracy.py, tests/, the cards
+implementation is measured separately (fastact/bench/accuracy.py, tests/, the cards
 of pyx/_vmath.pxd).
 
     python tools/gen_coeffs.py [NAME ...]       fit; print each block as the sources hold it
