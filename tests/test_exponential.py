@@ -79,30 +79,26 @@ def _assert_within(got, ref, inputs, dtype, direction, message):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("direction", ["fwd", "bwd"])
 @pytest.mark.parametrize("name", NAMES)
-def test_forward_accuracy(name, dtype):
+def test_accuracy(name, direction, dtype):
+    """Forward, and backward from x (grad = 1), against the float64 / long
+    double reference (mpmath near silu's root in float64)."""
     if dtype == np.float64 and not HAVE_LD:
         pytest.skip("needs an extended-precision long double")
     x = grid(dtype)
+    exact = _forward if direction == "fwd" else _derivative
     with np.errstate(all="ignore"):
-        ref = _forward(name, x.astype(np.float64 if dtype == np.float32 else LD))
-    got = getattr(fa, name)(x, **_params(name))
-    _assert_within(got, ref, x, dtype, "fwd", f"{name}: %.2f ULP at x=%r")
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
-@pytest.mark.parametrize("name", NAMES)
-def test_backward_accuracy(name, dtype):
-    if dtype == np.float64 and not HAVE_LD:
-        pytest.skip("needs an extended-precision long double")
-    x = grid(dtype)
-    with np.errstate(all="ignore"):
-        ref = _derivative(name, x.astype(np.float64 if dtype == np.float32 else LD))
-    if dtype == np.float64 and name in ("silu", "swish"):
-        pytest.importorskip("mpmath")
-        ref = silu_derivative_near_root(x, ref)
-    got = getattr(fa, name + "_backward")(np.ones_like(x), x=x, **_params(name))
-    _assert_within(got, ref, x, dtype, "bwd", f"{name}': %.2f ULP at x=%r")
+        ref = exact(name, x.astype(np.float64 if dtype == np.float32 else LD))
+    if direction == "fwd":
+        got = getattr(fa, name)(x, **_params(name))
+    else:
+        if dtype == np.float64 and name in ("silu", "swish"):
+            pytest.importorskip("mpmath")
+            ref = silu_derivative_near_root(x, ref)
+        got = getattr(fa, name + "_backward")(np.ones_like(x), x=x, **_params(name))
+    label = name if direction == "fwd" else name + "'"
+    _assert_within(got, ref, x, dtype, direction, label + ": %.2f ULP at x=%r")
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
