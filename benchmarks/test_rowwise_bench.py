@@ -126,31 +126,20 @@ def _group(kind, op, shape, axis, n):
 @pytest.mark.parametrize("threads", THREADS)
 @pytest.mark.parametrize("case", SHAPES, ids=_ids)
 @pytest.mark.parametrize("op", OPS)
-def test_forward(benchmark, op, case, threads, lib):
+@pytest.mark.parametrize("direction", ["forward", "backward"])
+def test_rowwise(benchmark, direction, op, case, threads, lib):
     shape, axis = case
     if lib == "torch" and torch is None:
         pytest.skip("torch is not installed")
+    if lib == "scipy" and direction == "backward":
+        pytest.skip("SciPy has no backward")
     x = _data(shape)
-    call = _forward_call(lib, op, x, axis)
-    benchmark.group = _group("forward", op, shape, axis, threads)
-    benchmark.extra_info["elements"] = x.size
-    with _Threads(threads):
-        benchmark(call)
-
-
-@pytest.mark.parametrize("lib", ["fastact", "numpy", "torch"])
-@pytest.mark.parametrize("threads", THREADS)
-@pytest.mark.parametrize("case", SHAPES, ids=_ids)
-@pytest.mark.parametrize("op", OPS)
-def test_backward(benchmark, op, case, threads, lib):
-    shape, axis = case
-    if lib == "torch" and torch is None:
-        pytest.skip("torch is not installed")
-    x = _data(shape)
-    y = getattr(fastact, op)(x, axis=axis)
-    g = _data(shape, seed=1)
-    call = _backward_call(lib, op, g, y, axis)
-    benchmark.group = _group("backward", op, shape, axis, threads)
+    if direction == "forward":
+        call = _forward_call(lib, op, x, axis)
+    else:
+        call = _backward_call(lib, op, _data(shape, seed=1), getattr(fastact, op)(x, axis=axis),
+                              axis)
+    benchmark.group = _group(direction, op, shape, axis, threads)
     benchmark.extra_info["elements"] = x.size
     with _Threads(threads):
         benchmark(call)
