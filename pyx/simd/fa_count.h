@@ -141,9 +141,8 @@ FA_CNT long long fa_cnt512_loop##SFX(int kind, int zs, const T* x, const T* w, T
     V y;                                                                               \
     for (i0 = 0; i0 < n; i0 += m) {                                                    \
         m = n - i0 < FA_SIMD_BLOCK ? n - i0 : FA_SIMD_BLOCK;                           \
-        if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD) {                                  \
-            if ((const void*)x != (const void*)out) /* in place: the write's */       \
-                fa_prefetch(x + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);     \
+        if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD && !fa_in_place(x, NULL, out)) {    \
+            fa_prefetch(x + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);         \
             if (zs >= 2)                                                               \
                 fa_prefetch(w + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);     \
             fa_prefetch(out + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 1);       \
@@ -329,9 +328,8 @@ FA_CNT long long fa_cnt256_loop##SFX(int kind, int zs, const T* x, const T* w, T
     __m256i tail;                                                                      \
     for (i0 = 0; i0 < n; i0 += m) {                                                    \
         m = n - i0 < FA_SIMD_BLOCK ? n - i0 : FA_SIMD_BLOCK;                           \
-        if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD) {                                  \
-            if ((const void*)x != (const void*)out)                                    \
-                fa_prefetch(x + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);     \
+        if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD && !fa_in_place(x, NULL, out)) {    \
+            fa_prefetch(x + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);         \
             if (zs >= 2)                                                               \
                 fa_prefetch(w + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);     \
             fa_prefetch(out + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 1);       \

@@ -198,9 +198,8 @@ static inline void fa_simd_run1##SFX(fa_simd_fn1##SFX fn, char** args,          
         T* out = (T*)args[1];                                                         \
         for (i0 = 0; i0 < n; i0 += m) {                                               \
             m = n - i0 < FA_SIMD_BLOCK ? n - i0 : FA_SIMD_BLOCK;                      \
-            if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD) {                             \
-                if ((const void*)x != (const void*)out) /* in place: the write */     \
-                    fa_prefetch(x + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0); \
+            if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD && !fa_in_place(x, NULL, out)) { \
+                fa_prefetch(x + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);    \
                 fa_prefetch(out + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 1);  \
             }                                                                         \
             fn(x + i0, out + i0, m, prm);                                             \
@@ -231,11 +230,9 @@ static inline void fa_simd_run2##SFX(fa_simd_fn2##SFX fn, char** args,          
         T* out = (T*)args[2];                                                         \
         for (i0 = 0; i0 < n; i0 += m) {                                               \
             m = n - i0 < FA_SIMD_BLOCK ? n - i0 : FA_SIMD_BLOCK;                      \
-            if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD) {                             \
-                if ((const void*)g != (const void*)out) /* prefetch fetches it */     \
-                    fa_prefetch(g + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0); \
-                if ((const void*)v != (const void*)out)                               \
-                    fa_prefetch(v + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0); \
+            if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD && !fa_in_place(g, v, out)) {  \
+                fa_prefetch(g + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);    \
+                fa_prefetch(v + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);    \
                 fa_prefetch(out + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 1);  \
             }                                                                         \
             fn(g + i0, v + i0, out + i0, m, prm);                                     \
