@@ -131,7 +131,7 @@ FA_CNT512_STEP(double, pd, __mmask8, __m512d)
 /* The loop: W lanes of T, mask type M; zs (a constant where it is called): 0
  * a nonzero slope, 1 a zero slope for the whole call, 2 per-element slopes,
  * 3 per-element slopes none of which is 0 (no zero-slope fix). */
-#define FA_CNT512_LOOP(T, PS, M, V, W, SFX, MASK_U32)                                  \
+#define FA_CNT512_LOOP(T, PS, M, V, W, SFX, MASK_U32, UNPACK_U32)                      \
 FA_CNT long long fa_cnt512_loop##SFX(int kind, int zs, const T* x, const T* w, T* out, \
                                      Py_ssize_t n, T slope) {                          \
     long long total = 0;                                                               \
@@ -148,7 +148,21 @@ FA_CNT long long fa_cnt512_loop##SFX(int kind, int zs, const T* x, const T* w, T
             fa_prefetch(out + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 1);       \
         }                                                                              \
         nv = m / W;                                                                    \
-        for (j = 0; j < nv; j++) {                                                     \
+        for (j = 0; j + 1 < nv; j += 2) {    /* two vectors, one popcount */           \
+            V s1 = s, y1;                                                              \
+            M k1;                                                                      \
+            if (zs >= 2) {                                                             \
+                s = _mm512_loadu_##PS(w + i0 + j * W);                                 \
+                s1 = _mm512_loadu_##PS(w + i0 + (j + 1) * W);                          \
+            }                                                                          \
+            y = fa_cnt512_step_##PS(kind, _mm512_loadu_##PS(x + i0 + j * W), s, zs, &k);\
+            y1 = fa_cnt512_step_##PS(kind, _mm512_loadu_##PS(x + i0 + (j + 1) * W), s1, \
+                                     zs, &k1);                                         \
+            _mm512_storeu_##PS(out + i0 + j * W, y);                                   \
+            _mm512_storeu_##PS(out + i0 + (j + 1) * W, y1);                            \
+            total += _mm_popcnt_u32(UNPACK_U32(k1, k));                                \
+        }                                                                              \
+        if (j < nv) {                                                                  \
             if (zs >= 2) s = _mm512_loadu_##PS(w + i0 + j * W);                        \
             y = fa_cnt512_step_##PS(kind, _mm512_loadu_##PS(x + i0 + j * W), s, zs, &k);\
             _mm512_storeu_##PS(out + i0 + j * W, y);                                   \
@@ -167,8 +181,11 @@ FA_CNT long long fa_cnt512_loop##SFX(int kind, int zs, const T* x, const T* w, T
     return total;                                                                      \
 }
 
-FA_CNT512_LOOP(float, ps, __mmask16, __m512, 16, _f32, _cvtmask16_u32)
-FA_CNT512_LOOP(double, pd, __mmask8, __m512d, 8, _f64, _cvtmask8_u32)
+/* two vectors' masks as one integer (kunpckwd / kunpckbw) */
+#define FA_CNT_UNPACK_F32(hi, lo) _cvtmask32_u32(_mm512_kunpackw((__mmask32)(hi), (__mmask32)(lo)))
+#define FA_CNT_UNPACK_F64(hi, lo) _cvtmask16_u32(_mm512_kunpackb((__mmask16)(hi), (__mmask16)(lo)))
+FA_CNT512_LOOP(float, ps, __mmask16, __m512, 16, _f32, _cvtmask16_u32, FA_CNT_UNPACK_F32)
+FA_CNT512_LOOP(double, pd, __mmask8, __m512d, 8, _f64, _cvtmask8_u32, FA_CNT_UNPACK_F64)
 #define FA_CNT_LOOP_f32 fa_cnt512_loop_f32
 #define FA_CNT_LOOP_f64 fa_cnt512_loop_f64
 
