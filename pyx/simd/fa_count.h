@@ -51,6 +51,9 @@ enum { FA_CNT_RELU, FA_CNT_RELU6, FA_CNT_LEAKY, FA_CNT_PRELU };
 /* Rows per group of the per-channel count (see FA_CNT512_ROWS): counters are
  * touched once per this many rows. */
 #define FA_CNT_GROUP 16
+/* Blocks of rows up to this size (bytes, about an L2) are walked without
+ * software prefetch: in cache its instructions were only overhead. */
+#define FA_CNT_PF_MIN ((Py_ssize_t)1 << 21)
 
 /* The whole-rows count walks a group's rows side by side, FA_CNT_GROUP short
  * streams that hardware prefetchers follow poorly: out of cache (16 M
@@ -58,9 +61,11 @@ enum { FA_CNT_RELU, FA_CNT_RELU6, FA_CNT_LEAKY, FA_CNT_PRELU };
  * it prefetches the row `ahead` rows below the one it computes, the same
  * columns: at least a group ahead (the next group, which the walk reaches a
  * group later) and at least the plain loops' distance in elements. */
-static inline Py_ssize_t fa_cnt_rows_ahead(Py_ssize_t C) {
-    Py_ssize_t rows = (FA_SIMD_AHEAD + C - 1) / C;
-    return rows > FA_CNT_GROUP ? rows : FA_CNT_GROUP;
+static inline Py_ssize_t fa_cnt_rows_ahead(Py_ssize_t C, Py_ssize_t rows, Py_ssize_t itemsize) {
+    Py_ssize_t ahead = (FA_SIMD_AHEAD + C - 1) / C;
+    if (rows * C * itemsize <= FA_CNT_PF_MIN)
+        return rows;              /* in cache: no prefetch (r + rows < rows never holds) */
+    return ahead > FA_CNT_GROUP ? ahead : FA_CNT_GROUP;
 }
 
 #if defined(__GNUC__)
@@ -202,7 +207,7 @@ FA_CNT512_LOOP(double, pd, __mmask8, __m512d, 8, _f64, _cvtmask8_u32, FA_CNT_UNP
 FA_CNT void fa_cnt512_rows##SFX(int kind, int zs, const T* x, const T* w, T* out,      \
                                 Py_ssize_t rows, Py_ssize_t C, T slope, CT* counts) {  \
     const int alive = kind == FA_CNT_RELU || kind == FA_CNT_RELU6;                     \
-    const Py_ssize_t ahead = fa_cnt_rows_ahead(C);                                     \
+    const Py_ssize_t ahead = fa_cnt_rows_ahead(C, rows, sizeof(T));                                     \
     const int inplace = (const void*)x == (const void*)out;                            \
     V s0 = _mm512_set1_##PS(slope), s1 = s0, s2 = s0, s3 = s0, y0, y1, y2, y3;         \
     Py_ssize_t r0, r, c, rn;                                                           \
@@ -383,7 +388,7 @@ FA_CNT256_LOOP(double, pd, __m256d, 4, epi64, _mm256_set1_epi64x, _f64,
                        ACC_COUNT, ACC_REST, ACC_FLUSH)                                 \
 FA_CNT void fa_cnt256_rows##SFX(int kind, int zs, const T* x, const T* w, T* out,      \
                                 Py_ssize_t rows, Py_ssize_t C, T slope, CT* counts) {  \
-    const Py_ssize_t ahead = fa_cnt_rows_ahead(C);                                     \
+    const Py_ssize_t ahead = fa_cnt_rows_ahead(C, rows, sizeof(T));                                     \
     V s = _mm256_set1_##PS(slope);                                                     \
     Py_ssize_t r0, r, c, rn;                                                           \
     V k, y;                                                                            \
