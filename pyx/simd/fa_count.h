@@ -209,6 +209,7 @@ FA_CNT void fa_cnt512_rows##SFX(int kind, int zs, const T* x, const T* w, T* out
     const int alive = kind == FA_CNT_RELU || kind == FA_CNT_RELU6;                     \
     const Py_ssize_t ahead = fa_cnt_rows_ahead(C, rows, sizeof(T));                                     \
     const int inplace = (const void*)x == (const void*)out;                            \
+    const __m512i minus1 = _mm512_set1_##EPI(-1);                                      \
     V s0 = _mm512_set1_##PS(slope), s1 = s0, s2 = s0, s3 = s0, y0, y1, y2, y3;         \
     Py_ssize_t r0, r, c, rn;                                                           \
     M k0, k1, k2, k3, cols;                                                            \
@@ -248,10 +249,10 @@ FA_CNT void fa_cnt512_rows##SFX(int kind, int zs, const T* x, const T* w, T* out
                 _mm512_storeu_##PS(q + W, y1);                                         \
                 _mm512_storeu_##PS(q + 2 * W, y2);                                     \
                 _mm512_storeu_##PS(q + 3 * W, y3);                                     \
-                a0 = _mm512_sub_##EPI(a0, _mm512_movm_##EPI(k0));                      \
-                a1 = _mm512_sub_##EPI(a1, _mm512_movm_##EPI(k1));                      \
-                a2 = _mm512_sub_##EPI(a2, _mm512_movm_##EPI(k2));                      \
-                a3 = _mm512_sub_##EPI(a3, _mm512_movm_##EPI(k3));                      \
+                a0 = _mm512_mask_sub_##EPI(a0, k0, a0, minus1);                        \
+                a1 = _mm512_mask_sub_##EPI(a1, k1, a1, minus1);                        \
+                a2 = _mm512_mask_sub_##EPI(a2, k2, a2, minus1);                        \
+                a3 = _mm512_mask_sub_##EPI(a3, k3, a3, minus1);                        \
             }                                                                          \
             FLUSH(counts + c, (M)~0u, a0, alive, rn);                                  \
             FLUSH(counts + c + W, (M)~0u, a1, alive, rn);                              \
