@@ -198,8 +198,8 @@ FA_CNT512_LOOP(double, pd, __mmask8, __m512d, 8, _f64, _cvtmask8_u32, FA_CNT_UNP
  * rows of C elements back to back, counts[c] += the flat elements of column
  * c (CT: int for float32, double for float64 (exact to 2^53), as the
  * driver's counters).  Rows go in groups of FA_CNT_GROUP: four column
- * vectors at a time, the group's rows are counted into registers (lanes of
- * -1 from vpmovm2d/q, subtracted), and the counters are read and written once
+ * vectors at a time, the group's rows are counted into registers (a masked
+ * subtract of -1 per vector), and the counters are read and written once
  * per group, not once per row (which doubled the stores: +60-100% over the
  * plain kernel in place at 256 K); the group's rows are FA_CNT_GROUP
  * sequential streams.  prelu's slopes are w[c] (zs 2 or 3). */
