@@ -74,6 +74,16 @@ static inline Py_ssize_t fa_cnt_rows_ahead(Py_ssize_t C, Py_ssize_t rows, Py_ssi
 #  define FA_CNT_PF(p, write) ((void)(p))
 #endif
 
+/* The per-call loops' prefetch of the block FA_SIMD_AHEAD elements on (out of
+ * place only, as the plain loops'): x, prelu's weights w (or NULL), out. */
+static inline void fa_cnt_prefetch_block(const void* x, const void* w, const void* out,
+                                         Py_ssize_t bytes) {
+    fa_prefetch(x, bytes, 0);
+    if (w != NULL)
+        fa_prefetch(w, bytes, 0);
+    fa_prefetch(out, bytes, 1);
+}
+
 static inline void fa_cnt_prefetch_rows(const void* x, const void* out, Py_ssize_t bytes) {
     if (x != out)                 /* in place: the write prefetch fetches it */
         fa_prefetch(x, bytes, 0);
@@ -146,12 +156,9 @@ FA_CNT long long fa_cnt512_loop##SFX(int kind, int zs, const T* x, const T* w, T
     V y;                                                                               \
     for (i0 = 0; i0 < n; i0 += m) {                                                    \
         m = n - i0 < FA_SIMD_BLOCK ? n - i0 : FA_SIMD_BLOCK;                           \
-        if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD && !fa_in_place(x, NULL, out)) {    \
-            fa_prefetch(x + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);         \
-            if (zs >= 2)                                                               \
-                fa_prefetch(w + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);     \
-            fa_prefetch(out + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 1);       \
-        }                                                                              \
+        if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD && !fa_in_place(x, NULL, out))      \
+            fa_cnt_prefetch_block(x + i0 + FA_SIMD_AHEAD, zs >= 2 ? w + i0 + FA_SIMD_AHEAD \
+                                  : NULL, out + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T));\
         nv = m / W;                                                                    \
         for (j = 0; j + 1 < nv; j += 2) {    /* two vectors, one popcount */           \
             V s1 = s, y1;                                                              \
@@ -351,12 +358,9 @@ FA_CNT long long fa_cnt256_loop##SFX(int kind, int zs, const T* x, const T* w, T
     __m256i tail;                                                                      \
     for (i0 = 0; i0 < n; i0 += m) {                                                    \
         m = n - i0 < FA_SIMD_BLOCK ? n - i0 : FA_SIMD_BLOCK;                           \
-        if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD && !fa_in_place(x, NULL, out)) {    \
-            fa_prefetch(x + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);         \
-            if (zs >= 2)                                                               \
-                fa_prefetch(w + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);     \
-            fa_prefetch(out + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 1);       \
-        }                                                                              \
+        if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD && !fa_in_place(x, NULL, out))      \
+            fa_cnt_prefetch_block(x + i0 + FA_SIMD_AHEAD, zs >= 2 ? w + i0 + FA_SIMD_AHEAD \
+                                  : NULL, out + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T));\
         for (i = i0; i + W <= i0 + m; i += W) {                                        \
             if (zs >= 2) s = _mm256_loadu_##PS(w + i);                                 \
             y = fa_cnt256_step_##PS(kind, _mm256_loadu_##PS(x + i), s, zs, &k);        \
