@@ -46,78 +46,17 @@ typedef void (*fa_simd_fn2_f64)(const double* g, const double* v, double* out, P
 #  include "fa_simd_avx2.h"
 #endif
 
-/* Every kernel the generated loops may ask for (pyx/_loops.pyx.tp's
- * SIMD_F32): a target without it gets FA_SIMD_<kernel>_f32 = 0. */
+/* A target without a kernel of pyx/_loops.pyx.tp's SIMD_F32 / SIMD_F64 (its
+ * header defines no FA_SIMD_HAVE_<kernel>[_f64]) gets FA_SIMD_<kernel>_f32 /
+ * _f64 = 0 and a null function from these; the template emits the list of
+ * #ifndef ... FA_SIMD_ABSENT lines from its own kernel lists, so the list is
+ * written once. */
 #define FA_SIMD_ABSENT1(name) \
     static const int FA_SIMD_##name##_f32 = 0; \
     static const fa_simd_fn1 fa_simd_##name##_f32 = 0;
 #define FA_SIMD_ABSENT2(name) \
     static const int FA_SIMD_##name##_f32 = 0; \
     static const fa_simd_fn2 fa_simd_##name##_f32 = 0;
-
-#ifndef FA_SIMD_HAVE_sigmoid_forward
-FA_SIMD_ABSENT1(sigmoid_forward)
-#endif
-#ifndef FA_SIMD_HAVE_sigmoid_backward
-FA_SIMD_ABSENT2(sigmoid_backward)
-#endif
-#ifndef FA_SIMD_HAVE_tanh_forward
-FA_SIMD_ABSENT1(tanh_forward)
-#endif
-#ifndef FA_SIMD_HAVE_tanh_backward
-FA_SIMD_ABSENT2(tanh_backward)
-#endif
-#ifndef FA_SIMD_HAVE_swish_forward
-FA_SIMD_ABSENT1(swish_forward)
-#endif
-#ifndef FA_SIMD_HAVE_swish_backward
-FA_SIMD_ABSENT2(swish_backward)
-#endif
-#ifndef FA_SIMD_HAVE_elu_forward
-FA_SIMD_ABSENT1(elu_forward)
-#endif
-#ifndef FA_SIMD_HAVE_elu_backward
-FA_SIMD_ABSENT2(elu_backward)
-#endif
-#ifndef FA_SIMD_HAVE_selu_forward
-FA_SIMD_ABSENT1(selu_forward)
-#endif
-#ifndef FA_SIMD_HAVE_selu_backward
-FA_SIMD_ABSENT2(selu_backward)
-#endif
-#ifndef FA_SIMD_HAVE_celu_forward
-FA_SIMD_ABSENT1(celu_forward)
-#endif
-#ifndef FA_SIMD_HAVE_celu_backward
-FA_SIMD_ABSENT2(celu_backward)
-#endif
-#ifndef FA_SIMD_HAVE_softplus_forward
-FA_SIMD_ABSENT1(softplus_forward)
-#endif
-#ifndef FA_SIMD_HAVE_softplus_backward
-FA_SIMD_ABSENT2(softplus_backward)
-#endif
-#ifndef FA_SIMD_HAVE_logsigmoid_forward
-FA_SIMD_ABSENT1(logsigmoid_forward)
-#endif
-#ifndef FA_SIMD_HAVE_logsigmoid_backward
-FA_SIMD_ABSENT2(logsigmoid_backward)
-#endif
-#ifndef FA_SIMD_HAVE_gelu_tanh_forward
-FA_SIMD_ABSENT1(gelu_tanh_forward)
-#endif
-#ifndef FA_SIMD_HAVE_mish_forward
-FA_SIMD_ABSENT1(mish_forward)
-#endif
-#ifndef FA_SIMD_HAVE_gelu_tanh_backward
-FA_SIMD_ABSENT2(gelu_tanh_backward)
-#endif
-#ifndef FA_SIMD_HAVE_mish_backward
-FA_SIMD_ABSENT2(mish_backward)
-#endif
-#ifndef FA_SIMD_HAVE_gelu_forward
-FA_SIMD_ABSENT1(gelu_forward)
-#endif
 
 /* float64 */
 #define FA_SIMD_ABSENT1_F64(name) \
@@ -126,27 +65,6 @@ FA_SIMD_ABSENT1(gelu_forward)
 #define FA_SIMD_ABSENT2_F64(name) \
     static const int FA_SIMD_##name##_f64 = 0; \
     static const fa_simd_fn2_f64 fa_simd_##name##_f64 = 0;
-#ifndef FA_SIMD_HAVE_sigmoid_forward_f64
-FA_SIMD_ABSENT1_F64(sigmoid_forward)
-#endif
-#ifndef FA_SIMD_HAVE_sigmoid_backward_f64
-FA_SIMD_ABSENT2_F64(sigmoid_backward)
-#endif
-#ifndef FA_SIMD_HAVE_tanh_backward_f64
-FA_SIMD_ABSENT2_F64(tanh_backward)
-#endif
-#ifndef FA_SIMD_HAVE_swish_forward_f64
-FA_SIMD_ABSENT1_F64(swish_forward)
-#endif
-#ifndef FA_SIMD_HAVE_swish_backward_f64
-FA_SIMD_ABSENT2_F64(swish_backward)
-#endif
-#ifndef FA_SIMD_HAVE_softplus_backward_f64
-FA_SIMD_ABSENT2_F64(softplus_backward)
-#endif
-#ifndef FA_SIMD_HAVE_logsigmoid_backward_f64
-FA_SIMD_ABSENT2_F64(logsigmoid_backward)
-#endif
 
 /* The row-wise kernels (fa_simd_rows_<target>.h): one contiguous float32 row
  * per call.  Absent: the Cython row forms run (never these stubs). */
