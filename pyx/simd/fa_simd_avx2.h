@@ -712,31 +712,8 @@ FA256 __m256 fa256_gelu(__m256 x) {
         }                                                                             \
     }
 
-#define FA256_LOOP2(name, EXPR)                                                       \
-    static void fa_simd_##name##_f32(const float* gs, const float* xs, float* out,     \
-                                     Py_ssize_t n, const float* prm) {                \
-        const __m256 p0 = _mm256_set1_ps(prm[0]);                                     \
-        const __m256 p1 = _mm256_set1_ps(prm[1]);                                     \
-        const int unit_p0 = prm[0] == 1.0f;                                           \
-        Py_ssize_t i = 0;                                                             \
-        (void)p0; (void)p1; (void)unit_p0;                                            \
-        for (; i + 8 <= n; i += 8) {                                                  \
-            __m256 g = _mm256_loadu_ps(gs + i);                                       \
-            __m256 x = _mm256_loadu_ps(xs + i);                                       \
-            _mm256_storeu_ps(out + i, _mm256_mul_ps(g, (EXPR)));                      \
-        }                                                                             \
-        if (i < n) {                                                                  \
-            float bg[8] = {0}, bx[8] = {0}, bo[8];                                    \
-            memcpy(bg, gs + i, (size_t)(n - i) * sizeof(float));                      \
-            memcpy(bx, xs + i, (size_t)(n - i) * sizeof(float));                      \
-            {                                                                         \
-                __m256 g = _mm256_loadu_ps(bg);                                       \
-                __m256 x = _mm256_loadu_ps(bx);                                       \
-                _mm256_storeu_ps(bo, _mm256_mul_ps(g, (EXPR)));                       \
-            }                                                                         \
-            memcpy(out + i, bo, (size_t)(n - i) * sizeof(float));                     \
-        }                                                                             \
-    }
+/* g * EXPR: the G form with the product by g written here */
+#define FA256_LOOP2(name, EXPR) FA256_LOOP2G(name, _mm256_mul_ps(g, (EXPR)))
 
 /* the expression multiplies by g itself */
 #define FA256_LOOP2G(name, EXPR)                                                       \

@@ -761,26 +761,8 @@ FA512 __m512 fa512_gelu(__m512 x) {
         }                                                                             \
     }
 
-#define FA512_LOOP2(name, EXPR)                                                       \
-    static void fa_simd_##name##_f32(const float* gs, const float* xs, float* out,     \
-                                     Py_ssize_t n, const float* prm) {                \
-        const __m512 p0 = _mm512_set1_ps(prm[0]);                                     \
-        const __m512 p1 = _mm512_set1_ps(prm[1]);                                     \
-        const int unit_p0 = prm[0] == 1.0f;                                           \
-        Py_ssize_t i = 0;                                                             \
-        (void)p0; (void)p1; (void)unit_p0;                                            \
-        for (; i + 16 <= n; i += 16) {                                                \
-            __m512 g = _mm512_loadu_ps(gs + i);                                       \
-            __m512 x = _mm512_loadu_ps(xs + i);                                       \
-            _mm512_storeu_ps(out + i, _mm512_mul_ps(g, (EXPR)));                      \
-        }                                                                             \
-        if (i < n) {                                                                  \
-            __mmask16 m = (__mmask16)((1u << (n - i)) - 1u);                          \
-            __m512 g = _mm512_maskz_loadu_ps(m, gs + i);                              \
-            __m512 x = _mm512_maskz_loadu_ps(m, xs + i);                              \
-            _mm512_mask_storeu_ps(out + i, m, _mm512_mul_ps(g, (EXPR)));              \
-        }                                                                             \
-    }
+/* g * EXPR: the G form with the product by g written here */
+#define FA512_LOOP2(name, EXPR) FA512_LOOP2G(name, _mm512_mul_ps(g, (EXPR)))
 
 /* the expression multiplies by g itself */
 #define FA512_LOOP2G(name, EXPR)                                                       \
