@@ -167,10 +167,17 @@ def test_monitored_forward_is_the_plain_forward_on_special_values(name, params, 
             assert m.last_dead == int(FLAT[name](v).sum())
 
 
-# Widths around the vector lengths (8, 16 lanes; the whole-rows count takes four
-# vectors at a time) and row counts around its groups of 16 rows.
-ROW_SHAPES = [(r, c) for r in (1, 5, 16, 17, 40) for c in (1, 3, 8, 15, 16, 17, 33, 63, 64,
-                                                           65, 100, 257)]
+# Widths around the vector lengths (8, 16 lanes) and row counts around the
+# whole-rows count's cases (pyx/simd/fa_count.h): widths dividing 1,024 (one
+# stream of 1,024-element blocks: rows around a block, rows past the last
+# block); wider rows (tiles of 128 rows, 1,024-channel segments, the channels
+# past them a vector at a time); other widths (a vector at a time); and more
+# than 255 blocks (the byte counters widened mid-walk).
+ROW_SHAPES = ([(r, c) for r in (1, 5, 16, 17, 40) for c in (1, 3, 8, 15, 16, 17, 33, 63, 64,
+                                                            65, 100, 257)]
+              + [(r, c) for c in (16, 32, 128, 512, 1024)
+                 for r in (1024 // c - 1, 1024 // c, 1024 // c + 1, 3 * 1024 // c + 5) if r]
+              + [(3, 1040), (130, 1030), (2, 2048 + 17), (255 * 4 + 7, 256)])
 
 
 @dtypes
