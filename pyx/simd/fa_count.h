@@ -37,6 +37,7 @@
 #ifndef FASTACT_COUNT_H
 #define FASTACT_COUNT_H
 
+#include <string.h>   /* memset */
 #include "fa_target.h"
 
 #if defined(__GNUC__)
@@ -218,26 +219,25 @@ FA_CNT512_LOOP(double, pd, __mmask8, __m512d, 8, _f64, _cvtmask8_u32, FA_CNT_UNP
  * - C dividing 1,024 and a multiple of 16 (16, 32, ..., 1,024: the usual
  *   widths): the rows are one stream of 1,024-element blocks, each 1024 / C
  *   whole rows, lane l of a block counting channel l mod C: a single
- *   sequential pass, as the plain kernel's.  The rows past the last whole
- *   block go a vector at a time (FA_CNT512_COLS).
- * - Wider rows: tiles of FA_CNT_TILE_ROWS rows, in which each 1,024-channel
- *   segment of the row walks the tile's rows (4 KiB or 8 KiB runs), and the
- *   channels past the last segment go a vector at a time down the tile.
- * - Other widths below 1,024 (C = 10, 100, 784, ...): a vector at a time down
- *   tiles of rows, as the channels past the last segment.
+ *   sequential pass, as the plain kernel's.
+ * - Any other width (and the rows past the last whole block): the rows in
+ *   order, each in chunks of 64 channels counted into a byte per channel
+ *   that stays in L1 (FA_CNT512_GEN): sequential too, at the cost of a
+ *   load, subtract and store of 64 counters per chunk.
  * The earlier walk (16-row groups, four column vectors: 16 row streams side
  * by side, the counters flushed every 16 rows) cost +25-45% over the plain
  * kernel in place at 256 K and 16 M elements with C = 256, and +30-60% with
  * C = 1,024. */
-#define FA_CNT_CHUNK 255            /* blocks per flush: the byte lanes' range */
-#define FA_CNT_TILE_ROWS ((Py_ssize_t)128)
+#define FA_CNT_CHUNK 255            /* blocks (rows) per flush: the byte lanes' range */
 #if defined(__GNUC__) && !defined(__clang__)
 #  define FA_CNT_UNROLL _Pragma("GCC unroll 16")
+#  define FA_CNT_UNROLL2 _Pragma("GCC unroll 4")
 #else
 #  define FA_CNT_UNROLL
+#  define FA_CNT_UNROLL2
 #endif
 
-/* fa_cnt512_tally_<epi>: acc + 1 in the lanes of k (a subtract of -1,
+/* fa_cnt512_tally_epi8: acc + 1 in the byte lanes of k (a subtract of -1,
  * merge-masked).  GCC 12 gives the intrinsic's result a fresh register and
  * copies it back into the accumulator's, a vmovdqa64 per accumulator and
  * block, and with 16 accumulators spills: 118 instructions per 16 float32
@@ -257,8 +257,6 @@ FA_CNT __m512i fa_cnt512_tally_##EPI(__m512i acc, M k, __m512i minus1) {        
 }
 #endif
 FA_CNT512_TALLY(epi8, __mmask64, "vpsubb")
-FA_CNT512_TALLY(epi32, __mmask16, "vpsubd")
-FA_CNT512_TALLY(epi64, __mmask8, "vpsubq")
 
 /* counts[0..16) += 16 lanes' count (n: int32 lanes) */
 FA_CNT void fa_cnt512_add16_i32(int* c, __m512i n) {
@@ -270,25 +268,33 @@ FA_CNT void fa_cnt512_add16_d(double* c, __m512i n) {
     _mm512_storeu_pd(c + 8, _mm512_add_pd(_mm512_loadu_pd(c + 8),
                                           _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(n, 1))));
 }
-/* counts[0..W) += a column vector's count, lanes of m only */
-FA_CNT void fa_cnt512_flush_i32(int* c, __mmask16 m, __m512i n, int alive, Py_ssize_t rn) {
-    if (alive)
-        n = _mm512_sub_epi32(_mm512_set1_epi32((int)rn), n);
-    _mm512_mask_storeu_epi32(c, m, _mm512_add_epi32(_mm512_maskz_loadu_epi32(m, c), n));
-}
-FA_CNT void fa_cnt512_flush_d(double* c, __mmask8 m, __m512i n, int alive, Py_ssize_t rn) {
-    if (alive)
-        n = _mm512_sub_epi64(_mm512_set1_epi64((long long)rn), n);
-    _mm512_mask_storeu_pd(c, m, _mm512_add_pd(_mm512_maskz_loadu_pd(m, c),
-                                              _mm512_cvtepi64_pd(n)));
-}
-
 /* One vector of a block: out[j] = kernel(x[j]); its value is its mask.
  * (In place, a masked store of only the lanes that change measured no
  * faster: 4.1 instructions per vector instead of 5.1, the same time.) */
-#define FA_CNT512_AT(PS, j)                                                            \
-    (_mm512_storeu_##PS(q + (j), y_ = fa_cnt512_step_##PS(kind, _mm512_loadu_##PS(p + (j)),\
+#define FA_CNT512_AT(PS, P, Q, j)                                                      \
+    (_mm512_storeu_##PS((Q) + (j), y_ = fa_cnt512_step_##PS(kind, _mm512_loadu_##PS((P) + (j)),\
         zs >= 2 ? _mm512_loadu_##PS(ws + (j)) : s, zs, &k_)), k_)
+
+/* The 64 elements from j of row P (out: Q) as FA_CNT512_AT; the value: their
+ * masks joined into one 64-bit mask (kunpckwd and kunpckdq; float64
+ * kunpckbw first). */
+#define FA_CNT512_CHUNK(PS, W, P, Q, j)                                                \
+    ((W) == 16                                                                         \
+     ? _mm512_kunpackd((__mmask64)_mm512_kunpackw((__mmask32)FA_CNT512_AT(PS, P, Q, (j) + 48),\
+                                                  (__mmask32)FA_CNT512_AT(PS, P, Q, (j) + 32)),\
+                       (__mmask64)_mm512_kunpackw((__mmask32)FA_CNT512_AT(PS, P, Q, (j) + 16),\
+                                                  (__mmask32)FA_CNT512_AT(PS, P, Q, (j))))\
+     : _mm512_kunpackd(                                                                \
+         (__mmask64)_mm512_kunpackw(                                                   \
+             (__mmask32)_mm512_kunpackb((__mmask16)FA_CNT512_AT(PS, P, Q, (j) + 56),   \
+                                        (__mmask16)FA_CNT512_AT(PS, P, Q, (j) + 48)),  \
+             (__mmask32)_mm512_kunpackb((__mmask16)FA_CNT512_AT(PS, P, Q, (j) + 40),   \
+                                        (__mmask16)FA_CNT512_AT(PS, P, Q, (j) + 32))), \
+         (__mmask64)_mm512_kunpackw(                                                   \
+             (__mmask32)_mm512_kunpackb((__mmask16)FA_CNT512_AT(PS, P, Q, (j) + 24),   \
+                                        (__mmask16)FA_CNT512_AT(PS, P, Q, (j) + 16)),  \
+             (__mmask32)_mm512_kunpackb((__mmask16)FA_CNT512_AT(PS, P, Q, (j) + 8),    \
+                                        (__mmask16)FA_CNT512_AT(PS, P, Q, (j))))))
 
 /* The walk of nr blocks of 1,024 elements, stride elements apart (x and out
  * point at the first): element i of every block is counted in byte lane
@@ -323,28 +329,9 @@ FA_CNT void fa_cnt512_seg##SFX(int kind, int zs, const T* x, const T* ws, T* out
                 fa_prefetch(q + ahead, 1024 * sizeof(T), 1);                           \
             }                                                                          \
             FA_CNT_UNROLL                                                              \
-            for (u = 0; u < 16; u++) {                                                 \
-                __mmask64 k;                                                           \
-                if (W == 16) {                                                         \
-                    __mmask32 lo = _mm512_kunpackw((__mmask32)FA_CNT512_AT(PS, 64 * u + 16),\
-                                                   (__mmask32)FA_CNT512_AT(PS, 64 * u)); \
-                    __mmask32 hi = _mm512_kunpackw((__mmask32)FA_CNT512_AT(PS, 64 * u + 48),\
-                                                   (__mmask32)FA_CNT512_AT(PS, 64 * u + 32));\
-                    k = _mm512_kunpackd((__mmask64)hi, (__mmask64)lo);                 \
-                } else {                                                               \
-                    __mmask16 k0 = _mm512_kunpackb((__mmask16)FA_CNT512_AT(PS, 64 * u + 8),\
-                                                   (__mmask16)FA_CNT512_AT(PS, 64 * u));\
-                    __mmask16 k1 = _mm512_kunpackb((__mmask16)FA_CNT512_AT(PS, 64 * u + 24),\
-                                                   (__mmask16)FA_CNT512_AT(PS, 64 * u + 16));\
-                    __mmask16 k2 = _mm512_kunpackb((__mmask16)FA_CNT512_AT(PS, 64 * u + 40),\
-                                                   (__mmask16)FA_CNT512_AT(PS, 64 * u + 32));\
-                    __mmask16 k3 = _mm512_kunpackb((__mmask16)FA_CNT512_AT(PS, 64 * u + 56),\
-                                                   (__mmask16)FA_CNT512_AT(PS, 64 * u + 48));\
-                    k = _mm512_kunpackd((__mmask64)_mm512_kunpackw((__mmask32)k3, (__mmask32)k2),\
-                                        (__mmask64)_mm512_kunpackw((__mmask32)k1, (__mmask32)k0));\
-                }                                                                      \
-                acc[u] = fa_cnt512_tally_epi8(acc[u], k, minus1);                      \
-            }                                                                          \
+            for (u = 0; u < 16; u++)                                                   \
+                acc[u] = fa_cnt512_tally_epi8(acc[u], FA_CNT512_CHUNK(PS, W, p, q, 64 * u),\
+                                              minus1);                                 \
         }                                                                              \
         FA_CNT_UNROLL                                                                  \
         for (u = 0; u < 16; u++) {                                                     \
@@ -356,75 +343,105 @@ FA_CNT void fa_cnt512_seg##SFX(int kind, int zs, const T* x, const T* ws, T* out
     }                                                                                  \
 }
 
-/* Rows [r0, r1) of channels [c0, C), a vector at a time down the rows (the
- * last vector masked); rows r < pf_below prefetch the row `ahead` rows on. */
-#define FA_CNT512_COLS(T, PS, M, V, W, SFX, CT, EPI, FLUSH)                            \
-FA_CNT void fa_cnt512_cols##SFX(int kind, int zs, const T* x, const T* w, T* out,      \
-                                Py_ssize_t r0, Py_ssize_t r1, Py_ssize_t C,            \
-                                Py_ssize_t c0, T slope, CT* counts, Py_ssize_t pf_below,\
-                                Py_ssize_t ahead) {                                    \
+/* One vector of a row's last, partial chunk: lanes of `lanes` only. */
+#define FA_CNT512_AT_MASKED(PS, P, Q, j, lanes)                                        \
+    (_mm512_mask_storeu_##PS((Q) + (j), (lanes), y_ = fa_cnt512_step_##PS(kind,        \
+        _mm512_maskz_loadu_##PS((lanes), (P) + (j)),                                   \
+        zs >= 2 ? _mm512_maskz_loadu_##PS((lanes), ws + (j)) : s, zs, &k_)), k_ & (lanes))
+
+/* The lanes of vector v (W lanes) among the first m elements of a chunk */
+#define FA_CNT_LANES(M, W, m, v)                                                       \
+    ((m) >= ((v) + 1) * (W) ? (M)~0u : (m) <= (v) * (W) ? (M)0                         \
+     : (M)((1u << ((m) - (v) * (W))) - 1u))
+
+/* Any width: rows [r0, r1) walked in order, each row in chunks of 64
+ * channels whose flat lanes (the vectors' masks joined, as FA_CNT512_SEG)
+ * are counted into a byte per channel, cnt[], which stays in L1 and is
+ * widened into the counters every 255 rows; rows wider than
+ * FA_CNT_GEN_COLS channels go that many channels at a time.  A chunk costs
+ * a load, subtract and store of its 64 counters over the sequential walk's
+ * instructions (half an instruction per float32 vector). */
+#define FA_CNT_GEN_COLS 8192
+#define FA_CNT512_GEN(T, PS, M, V, W, SFX, CT, ADD16)                                  \
+FA_CNT void fa_cnt512_gen##SFX(int kind, int zs, const T* x, const T* w, T* out,       \
+                               Py_ssize_t r0, Py_ssize_t r1, Py_ssize_t C, T slope,    \
+                               CT* counts, int pf) {                                   \
     const int alive = kind == FA_CNT_RELU || kind == FA_CNT_RELU6;                     \
-    const __m512i minus1 = _mm512_set1_##EPI(-1);                                      \
-    V s = _mm512_set1_##PS(slope), y;                                                  \
-    Py_ssize_t r, c;                                                                   \
-    M k, cols;                                                                         \
-    __m512i a;                                                                         \
-    for (c = c0; c < C; c += W) {                                                      \
-        cols = C - c >= W ? (M)~0u : (M)((1u << (C - c)) - 1u);                         \
-        if (zs >= 2) s = _mm512_maskz_loadu_##PS(cols, w + c);                         \
-        a = _mm512_setzero_si512();                                                    \
-        for (r = r0; r < r1; r++) {                                                    \
-            if (r < pf_below)                                                          \
-                fa_cnt_prefetch_rows(x + (r + ahead) * C + c, out + (r + ahead) * C + c,\
-                                     W * sizeof(T));                                   \
-            y = fa_cnt512_step_##PS(kind, _mm512_maskz_loadu_##PS(cols, x + r * C + c),\
-                                    s, zs, &k);                                     \
-            _mm512_mask_storeu_##PS(out + r * C + c, cols, y);                         \
-            a = fa_cnt512_tally_##EPI(a, k, minus1);                                   \
+    const __m512i minus1 = _mm512_set1_epi8(-1);                                       \
+    const V s = _mm512_set1_##PS(slope);                                               \
+    unsigned char cnt[FA_CNT_GEN_COLS] __attribute__((aligned(64)));                   \
+    Py_ssize_t c0, cw, rr, rn, r, c, m, ahead;                                         \
+    for (c0 = 0; c0 < C; c0 += cw) {                                                   \
+        const T* ws = w + c0;                                                          \
+        cw = C - c0 < FA_CNT_GEN_COLS ? C - c0 : FA_CNT_GEN_COLS;                      \
+        ahead = (FA_SIMD_AHEAD + cw - 1) / cw;                                         \
+        for (rr = r0; rr < r1; rr += rn) {                                             \
+            rn = r1 - rr < FA_CNT_CHUNK ? r1 - rr : FA_CNT_CHUNK;                      \
+            memset(cnt, 0, (size_t)((cw + 63) & ~(Py_ssize_t)63));                     \
+            for (r = rr; r < rr + rn; r++) {                                           \
+                const T* p = x + r * C + c0;                                           \
+                T* q = out + r * C + c0;                                               \
+                V y_;                                                                  \
+                M k_;                                                                  \
+                __mmask64 k;                                                           \
+                if (pf && r + ahead < r1) {                                            \
+                    fa_prefetch(p + ahead * C, cw * sizeof(T), 0);                     \
+                    fa_prefetch(q + ahead * C, cw * sizeof(T), 1);                     \
+                }                                                                      \
+                FA_CNT_UNROLL2                                                         \
+                for (c = 0; c + 64 <= cw; c += 64)                                     \
+                    _mm512_store_si512((void*)(cnt + c), fa_cnt512_tally_epi8(          \
+                        _mm512_load_si512((const void*)(cnt + c)),                     \
+                        FA_CNT512_CHUNK(PS, W, p, q, c), minus1));                     \
+                if (c < cw) {                 /* the row's last chunk, partial */      \
+                    m = cw - c;                                                        \
+                    k = 0;                                                             \
+                    for (Py_ssize_t v = 0; v * W < m; v++)                             \
+                        k |= (__mmask64)FA_CNT512_AT_MASKED(PS, p, q, c + v * W,       \
+                                                            FA_CNT_LANES(M, W, m, v)) << (v * W);\
+                    _mm512_store_si512((void*)(cnt + c), fa_cnt512_tally_epi8(          \
+                        _mm512_load_si512((const void*)(cnt + c)), k, minus1));        \
+                }                                                                      \
+            }                                                                          \
+            for (c = 0; c + 16 <= cw; c += 16) {                                       \
+                __m512i n = _mm512_cvtepu8_epi32(_mm_load_si128((const __m128i*)(cnt + c)));\
+                ADD16(counts + c0 + c,                                                 \
+                      alive ? _mm512_sub_epi32(_mm512_set1_epi32((int)rn), n) : n);    \
+            }                                                                          \
+            for (; c < cw; c++)                                                        \
+                counts[c0 + c] += alive ? rn - cnt[c] : cnt[c];                        \
         }                                                                              \
-        FLUSH(counts + c, cols, a, alive, r1 - r0);  /* lanes past C: masked out */    \
     }                                                                                  \
 }
 
 /* The walk (see above).  Out of cache (the block larger than
- * FA_CNT_PF_MIN) it prefetches: the sequential walk as the plain loops do
- * (FA_SIMD_AHEAD elements on, not in place), the others `ahead` rows on,
- * the same columns (in place too: their runs are short). */
+ * FA_CNT_PF_MIN) and out of place it prefetches as the plain loops do
+ * (about FA_SIMD_AHEAD elements on); in place the hardware's prefetch of the
+ * sequential walk is what the plain loops rely on too. */
 #define FA_CNT512_ROWS(T, PS, M, V, W, SFX, CT)                                        \
 FA_CNT void fa_cnt512_rows##SFX(int kind, int zs, const T* x, const T* w, T* out,      \
                                 Py_ssize_t rows, Py_ssize_t C, T slope, CT* counts) {  \
-    const int big = rows * C * (Py_ssize_t)sizeof(T) > FA_CNT_PF_MIN;                   \
-    const Py_ssize_t ahead = (FA_SIMD_AHEAD + C - 1) / C;                              \
-    Py_ssize_t r0, rn, c = 0, j, tile;                                                 \
+    const int pf = rows * C * (Py_ssize_t)sizeof(T) > FA_CNT_PF_MIN && x != out;       \
+    Py_ssize_t r0 = 0, j;                                                              \
     if (C % 16 == 0 && 1024 % C == 0) {   /* one stream of 1,024-element blocks */     \
         const Py_ssize_t per = 1024 / C, blocks = rows / per;                          \
-        const Py_ssize_t bahead = (FA_SIMD_AHEAD + 1023) / 1024;                       \
+        const Py_ssize_t ahead = (FA_SIMD_AHEAD + 1023) / 1024;                        \
         T ws[1024];                                                                    \
         if (zs >= 2)                                                                   \
             for (j = 0; j < 1024; j++)                                                 \
                 ws[j] = w[j % C];                                                      \
         fa_cnt512_seg##SFX(kind, zs, x, ws, out, blocks, 1024, slope, counts, C,       \
-                           big && x != out ? blocks - bahead : 0, bahead * 1024);      \
-        fa_cnt512_cols##SFX(kind, zs, x, w, out, blocks * per, rows, C, 0, slope,      \
-                            counts, 0, 0);                                             \
-        return;                                                                        \
+                           pf ? blocks - ahead : 0, ahead * 1024);                     \
+        r0 = blocks * per;                                                             \
     }                                                                                  \
-    tile = C >= 1024 ? FA_CNT_TILE_ROWS : 32768 / (C * (Py_ssize_t)sizeof(T)) + 1;     \
-    for (r0 = 0; r0 < rows; r0 += rn) {                                                \
-        rn = rows - r0 < tile ? rows - r0 : tile;                                      \
-        for (c = 0; c + 1024 <= C; c += 1024)                                          \
-            fa_cnt512_seg##SFX(kind, zs, x + r0 * C + c, w + c, out + r0 * C + c,      \
-                               rn, C, slope, counts + c, 1024,                         \
-                               big ? rows - ahead - r0 : 0, ahead * C);                \
-        fa_cnt512_cols##SFX(kind, zs, x, w, out, r0, r0 + rn, C, c, slope, counts,     \
-                            big ? rows - ahead : 0, ahead);                            \
-    }                                                                                  \
+    if (r0 < rows)                                                                     \
+        fa_cnt512_gen##SFX(kind, zs, x, w, out, r0, rows, C, slope, counts, pf);       \
 }
 
 FA_CNT512_SEG(float, ps, __mmask16, __m512, 16, _f32, int, fa_cnt512_add16_i32)
 FA_CNT512_SEG(double, pd, __mmask8, __m512d, 8, _f64, double, fa_cnt512_add16_d)
-FA_CNT512_COLS(float, ps, __mmask16, __m512, 16, _f32, int, epi32, fa_cnt512_flush_i32)
-FA_CNT512_COLS(double, pd, __mmask8, __m512d, 8, _f64, double, epi64, fa_cnt512_flush_d)
+FA_CNT512_GEN(float, ps, __mmask16, __m512, 16, _f32, int, fa_cnt512_add16_i32)
+FA_CNT512_GEN(double, pd, __mmask8, __m512d, 8, _f64, double, fa_cnt512_add16_d)
 FA_CNT512_ROWS(float, ps, __mmask16, __m512, 16, _f32, int)
 FA_CNT512_ROWS(double, pd, __mmask8, __m512d, 8, _f64, double)
 #define FA_CNT_ROWS_f32 fa_cnt512_rows_f32
