@@ -70,7 +70,8 @@ def variants(name: str, n: int, dtype):
     x = x0.copy()
     calls = {}
     for variant in ("plain", "monitor", "channels") + (("numpy",) if name == "relu" else ()):
-        xv = x.reshape(-1, FEATURES) if variant == "channels" and name != "prelu" else x
+        xv = (x[:x.size // FEATURES * FEATURES].reshape(-1, FEATURES)
+              if variant == "channels" and name != "prelu" else x)
         m = fastact.DeadUnitMonitor(per_channel=variant == "channels")
         if name == "prelu":
             call = ((lambda xv=xv: fastact.prelu_(xv, weight)) if variant == "plain" else
@@ -119,9 +120,15 @@ def main(argv=None) -> int:
                    help="print {case: {variant: [median, p10]}} instead of the table")
     p.add_argument("--trees", help="comma-separated source trees to compare (see above)")
     p.add_argument("--repeat", type=int, default=3, help="runs per tree with --trees")
+    p.add_argument("--overhead", default="monitor", choices=["monitor", "channels"],
+                   help="with --trees: the variant whose overhead over plain is tabled")
+    p.add_argument("--features", type=int, default=256,
+                   help="the channels variant's width (features innermost; default 256)")
     args = p.parse_args(argv)
     if args.trees:
         return compare_trees(args)
+    global FEATURES
+    FEATURES = args.features
     fastact.set_num_threads(1)
     results = {}
     if not args.json:
@@ -163,7 +170,7 @@ def compare_trees(args) -> int:
     trees = [os.path.abspath(t) for t in args.trees.split(",")]
     cmd = [sys.executable, os.path.abspath(__file__), "--json", "--only", args.only,
            "--dtypes", args.dtypes, "--sizes", args.sizes, "--rounds", str(args.rounds),
-           "--budget", str(args.budget)]
+           "--budget", str(args.budget), "--features", str(args.features)]
     runs = {t: [] for t in trees}
     for r in range(args.repeat):
         for t in (trees if r % 2 == 0 else trees[::-1]):
@@ -172,17 +179,19 @@ def compare_trees(args) -> int:
             runs[t].append(json.loads(out.stdout.strip().splitlines()[-1]))
             if os.path.dirname(runs[t][-1].pop("_fastact")) != t:
                 raise SystemExit(f"{t}: the fastact imported is not this tree's (built in place?)")
+    what = args.overhead
     print(f"{args.repeat} runs per tree, alternated; 1 thread, in place; CPU ns/el median "
-          f"(p10) over the runs; monitor overhead over plain: of the medians / of the p10s "
-          f"[each run's]")
-    print("| case | " + " | ".join(f"{t}: plain | monitor overhead" for t in trees) + " |")
+          f"(p10) over the runs; {what} overhead over plain: of the medians / of the p10s "
+          f"[each run's]" + (f"; channels: {args.features} features" if what == "channels"
+                             else ""))
+    print("| case | " + " | ".join(f"{t}: plain | {what} overhead" for t in trees) + " |")
     print("|---|" + "---|---|" * len(trees))
     med = statistics.median
     for case in runs[trees[0]][0]:
         cells = []
         for t in trees:
             pl = [x[case]["plain"] for x in runs[t]]
-            mo = [x[case]["monitor"] for x in runs[t]]
+            mo = [x[case][what] for x in runs[t]]
             each = sorted(m[0] / p[0] - 1 for m, p in zip(mo, pl))
             pm, pp = med(v[0] for v in pl), med(v[1] for v in pl)
             mm, mp = med(v[0] for v in mo), med(v[1] for v in mo)
