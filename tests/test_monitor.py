@@ -170,14 +170,16 @@ def test_monitored_forward_is_the_plain_forward_on_special_values(name, params, 
 # Widths around the vector lengths (8, 16 lanes) and row counts around the
 # whole-rows count's cases (pyx/simd/fa_count.h): widths dividing 1,024 (one
 # stream of 1,024-element blocks: rows around a block, rows past the last
-# block); wider rows (tiles of 128 rows, 1,024-channel segments, the channels
-# past them a vector at a time); other widths (a vector at a time); and more
-# than 255 blocks (the byte counters widened mid-walk).
+# block); other widths as one stream with byte counters over lcm(C, 64)
+# elements (relu, relu6, leaky_relu) or row by row in 64-channel chunks
+# (prelu, and widths whose lcm exceeds 8,192: 257, 1030, 2065); and more
+# than 255 blocks or passes (the byte counters folded mid-walk).
 ROW_SHAPES = ([(r, c) for r in (1, 5, 16, 17, 40) for c in (1, 3, 8, 15, 16, 17, 33, 63, 64,
                                                             65, 100, 257)]
               + [(r, c) for c in (16, 32, 128, 512, 1024)
                  for r in (1024 // c - 1, 1024 // c, 1024 // c + 1, 3 * 1024 // c + 5) if r]
-              + [(3, 1040), (130, 1030), (2, 2048 + 17), (255 * 4 + 7, 256)])
+              + [(3, 1040), (130, 1030), (2, 2048 + 17), (255 * 4 + 7, 256), (4100, 100),
+                 (300, 8200)])
 
 
 @dtypes
@@ -220,6 +222,32 @@ def test_counting_intrinsics_are_the_formula(name, params, dtype):
             if per_channel:
                 np.testing.assert_array_equal(got[2], FLAT[name](x).sum(axis=0))
                 np.testing.assert_array_equal(want[2], got[2])
+
+
+@dtypes
+@pytest.mark.parametrize("name", ["relu", "relu6", "leaky_relu", "prelu"])
+@pytest.mark.parametrize("shape", [(255 * 4 + 7, 256), (4100, 100), (300, 8200), (600, 48)],
+                         ids=lambda s: "x".join(map(str, s)))
+def test_counts_past_the_byte_counters(name, shape, dtype):
+    """The whole-rows count keeps 8-bit counters per lane, folded into the
+    channels' counters every 255 blocks, passes or rows: a channel dead on
+    every row (and one alive on every row) must count exactly past that, in
+    each of the walks (blocks of 1,024; a period of lcm(C, 64); rows)."""
+    x = np.full(shape, -1.0, dtype)
+    x[:, 1::3] = 3.0                      # alive on every row (relu6 too)
+    w = np.full(shape[1], 0.25, dtype)
+    for per_channel in (False, True):
+        m = fastact.DeadUnitMonitor(per_channel=per_channel)
+        with fastact.num_threads(1):      # one walk over all the rows
+            if name == "prelu":
+                fastact.prelu(x, w, monitor=m)
+            else:
+                getattr(fastact, name)(x, monitor=m)
+        dead_cols = np.ones(shape[1], bool)
+        dead_cols[1::3] = False
+        assert m.last_dead == int(dead_cols.sum()) * shape[0]
+        if per_channel:
+            np.testing.assert_array_equal(m.last_channel_dead, dead_cols * shape[0])
 
 
 # Shapes large enough to split across threads (piecewise grain 32 K per thread),

@@ -259,6 +259,15 @@ FA_CNT __m512i fa_cnt512_tally_##EPI(__m512i acc, M k, __m512i minus1) {        
 #endif
 FA_CNT512_TALLY(epi8, __mmask64, "vpsubb")
 
+/* gcd(C, 64), and the complement of a 64-bit mask */
+static inline Py_ssize_t fa_cnt_gcd64(Py_ssize_t C) {
+    Py_ssize_t g = 64;
+    while (C % g)
+        g /= 2;
+    return g;
+}
+#define _knot_mask64(k) ((__mmask64)~(k))
+
 /* counts[0..16) += 16 lanes' count (n: int32 lanes) */
 FA_CNT void fa_cnt512_add16_i32(int* c, __m512i n) {
     _mm512_storeu_si512((void*)c, _mm512_add_epi32(_mm512_loadu_si512((const void*)c), n));
@@ -415,6 +424,79 @@ FA_CNT void fa_cnt512_gen##SFX(int kind, int zs, const T* x, const T* w, T* out,
     }                                                                                  \
 }
 
+/* Widths that do not divide 1,024, without per-channel slopes (relu,
+ * relu6, leaky_relu): the n elements from x (whole rows back to back) as one
+ * flat stream of 64-element chunks, chunk i counted into the bytes
+ * cnt[(64 i) mod L..+64), L = lcm(C, 64) <= FA_CNT_GEN_COLS (C = 100: 1,600;
+ * 1,000: 8,000): byte j counts channel j mod C, and no row ends in a partial
+ * chunk (FA_CNT512_GEN's cost where 64 does not divide C).  The flat lanes
+ * are counted (relu and relu6: the complement of their alive masks), and
+ * each byte is folded into its channel's counter every 255 passes over cnt
+ * and at the end. */
+#define FA_CNT512_PERIOD_AT(PS, W, i, pos)                                             \
+    (k = FA_CNT512_CHUNK(PS, W, p, q, i),                                              \
+     _mm512_store_si512((void*)(cnt + (pos)), fa_cnt512_tally_epi8(                     \
+         _mm512_load_si512((const void*)(cnt + (pos))), alive ? _knot_mask64(k) : k,   \
+         minus1)))
+#define FA_CNT512_PERIOD(T, PS, M, V, W, SFX, CT)                                      \
+FA_CNT void fa_cnt512_period##SFX(int kind, int zs, const T* x, T* out, Py_ssize_t n, \
+                                  Py_ssize_t C, Py_ssize_t L, T slope, CT* counts,     \
+                                  int pf) {                                            \
+    const int alive = kind == FA_CNT_RELU || kind == FA_CNT_RELU6;                     \
+    const __m512i minus1 = _mm512_set1_epi8(-1);                                       \
+    const V s = _mm512_set1_##PS(slope);                                               \
+    const T* ws = NULL;                   /* no per-channel slopes here */             \
+    unsigned char cnt[FA_CNT_GEN_COLS] __attribute__((aligned(64)));                   \
+    Py_ssize_t i, pos = 0, passes = 0, j, c;                                           \
+    V y_;                                                                              \
+    M k_;                                                                              \
+    __mmask64 k;                                                                       \
+    const T* p = x;                                                                    \
+    T* q = out;                                                                        \
+    memset(cnt, 0, (size_t)L);                                                         \
+    for (i = 0; i + 64 <= n; ) {                                                       \
+        /* the chunks up to the end of this pass over cnt (or of the stream) */        \
+        const Py_ssize_t stop = i + (L - pos < n - i ? L - pos : (n - i) & ~(Py_ssize_t)63);\
+        if (pf) {                                                                      \
+            for (; i < stop; i += 64, pos += 64) {                                     \
+                if ((i & 1023) == 0 && i + 1024 + FA_SIMD_AHEAD <= n) {                \
+                    fa_prefetch(x + i + FA_SIMD_AHEAD, 1024 * sizeof(T), 0);           \
+                    fa_prefetch(out + i + FA_SIMD_AHEAD, 1024 * sizeof(T), 1);         \
+                }                                                                      \
+                FA_CNT512_PERIOD_AT(PS, W, i, pos);                                           \
+            }                                                                          \
+        } else {                                                                       \
+            FA_CNT_UNROLL2                                                             \
+            for (; i < stop; i += 64, pos += 64)                                       \
+                FA_CNT512_PERIOD_AT(PS, W, i, pos);                                           \
+        }                                                                              \
+        if (pos == L) {                                                                \
+            pos = 0;                                                                   \
+            if (++passes == FA_CNT_CHUNK) {                                            \
+                for (j = 0; j < L; j += C)                                             \
+                    for (c = 0; c < C; c++)                                            \
+                        counts[c] += cnt[j + c];                                       \
+                memset(cnt, 0, (size_t)L);                                             \
+                passes = 0;                                                            \
+            }                                                                          \
+        }                                                                              \
+    }                                                                                  \
+    if (i < n) {                          /* the stream's last, partial chunk */       \
+        const Py_ssize_t m = n - i;                                                    \
+        __mmask64 lanes = m >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << m) - 1);         \
+        k = 0;                                                                         \
+        for (Py_ssize_t v = 0; v * W < m; v++)                                         \
+            k |= (__mmask64)FA_CNT512_AT_MASKED(PS, p, q, i + v * W,                   \
+                                                FA_CNT_LANES(M, W, m, v)) << (v * W);  \
+        _mm512_store_si512((void*)(cnt + pos), fa_cnt512_tally_epi8(                    \
+            _mm512_load_si512((const void*)(cnt + pos)),                               \
+            (alive ? _knot_mask64(k) : k) & lanes, minus1));                           \
+    }                                                                                  \
+    for (j = 0; j < L; j += C)                                                         \
+        for (c = 0; c < C; c++)                                                        \
+            counts[c] += cnt[j + c];                                                   \
+}
+
 /* The walk (see above).  Out of cache (the block larger than
  * FA_CNT_PF_MIN) and out of place it prefetches as the plain loops do
  * (about FA_SIMD_AHEAD elements on); in place the hardware's prefetch of the
@@ -435,14 +517,22 @@ FA_CNT void fa_cnt512_rows##SFX(int kind, int zs, const T* x, const T* w, T* out
                            pf ? blocks - ahead : 0, ahead * 1024);                     \
         r0 = blocks * per;                                                             \
     }                                                                                  \
-    if (r0 < rows)                                                                     \
-        fa_cnt512_gen##SFX(kind, zs, x, w, out, r0, rows, C, slope, counts, pf);       \
+    if (r0 < rows) {                                                                   \
+        const Py_ssize_t L = C / fa_cnt_gcd64(C) * 64;                                 \
+        if (zs < 2 && L <= FA_CNT_GEN_COLS)                                            \
+            fa_cnt512_period##SFX(kind, zs, x + r0 * C, out + r0 * C, (rows - r0) * C, \
+                                  C, L, slope, counts, pf);                            \
+        else                                                                           \
+            fa_cnt512_gen##SFX(kind, zs, x, w, out, r0, rows, C, slope, counts, pf);   \
+    }                                                                                  \
 }
 
 FA_CNT512_SEG(float, ps, __mmask16, __m512, 16, _f32, int, fa_cnt512_add16_i32)
 FA_CNT512_SEG(double, pd, __mmask8, __m512d, 8, _f64, double, fa_cnt512_add16_d)
 FA_CNT512_GEN(float, ps, __mmask16, __m512, 16, _f32, int, fa_cnt512_add16_i32)
 FA_CNT512_GEN(double, pd, __mmask8, __m512d, 8, _f64, double, fa_cnt512_add16_d)
+FA_CNT512_PERIOD(float, ps, __mmask16, __m512, 16, _f32, int)
+FA_CNT512_PERIOD(double, pd, __mmask8, __m512d, 8, _f64, double)
 FA_CNT512_ROWS(float, ps, __mmask16, __m512, 16, _f32, int)
 FA_CNT512_ROWS(double, pd, __mmask8, __m512d, 8, _f64, double)
 #define FA_CNT_ROWS_f32 fa_cnt512_rows_f32
