@@ -311,6 +311,55 @@ def test_backward_float32_cancellation_rows(name, n, rng):
         assert fn(name, "_backward")(g[r], y=y[r]).tobytes() == got[r].tobytes()
 
 
+def _log_softmax_zone_rows(n, rng):
+    """log_softmax backward rows whose entries sit around the float32 form's
+    limit |g - e^y S| >= e^y |S| / 2: g_j = c A / (1 - c), c = e^{y_j} (1 + t),
+    A the sum of the other g (so g_j - e^{y_j} S = -t e^{y_j} S), for t from 0
+    to 2 on either side of 1/2; y at the edges of its float32 range [-87, 80];
+    and rows whose sum is beyond float32 (the result is finite) or tiny."""
+    rows_y, rows_g = [], []
+    x = random_rows(rng, (1, n), np.float32)[0]
+    y = fastact.log_softmax(x)
+    g0 = rng.standard_normal(n).astype(np.float32)
+    for j in sorted({0, n // 2, n - 1}):
+        rest = np.sum(g0.astype(np.float64)) - float(g0[j])
+        for t in (0, 1e-6, 1e-3, 0.25, 0.45, 0.49, 0.5, 0.51, 0.55, 1, 2):
+            for sgn in ((1, -1) if t else (1,)):
+                c = np.exp(np.float64(y[j])) * (1 + sgn * t)
+                if abs(1 - c) < 1e-6:
+                    continue
+                g = g0.copy()
+                g[j] = np.float32(c * rest / (1 - c))
+                rows_y.append(y)
+                rows_g.append(g)
+    yy = y.copy()
+    edges = [-86.99, -87.0, -87.01, -87.5, -100, -104, 79.9, 80.0, 80.5]
+    yy[: min(n, len(edges))] = edges[: min(n, len(edges))]
+    rows_y.append(yy)
+    rows_g.append(g0)
+    yy = np.full(n, -7.0, np.float32)
+    rows_y += [yy, yy]
+    rows_g += [np.full(n, 3e38, np.float32), g0 * np.float32(1e-33)]
+    return np.array(rows_y, np.float32), np.array(rows_g, np.float32)
+
+
+@pytest.mark.parametrize("n", [2, 15, 16, 17, 33, 64, 1000])
+def test_log_softmax_backward_float32_zone(n, rng):
+    """Entries on both sides of the float32 form's limit, the y range's edges,
+    sums beyond float32 and tiny: within the backward bound; in place into g
+    and y bitwise equal to out=."""
+    y, g = _log_softmax_zone_rows(n, rng)
+    with np.errstate(over="ignore"):
+        got = fastact.log_softmax_backward(g, y=y)
+    check_backward("log_softmax", got, g, y)
+    g2 = g.copy()
+    fastact.log_softmax_backward_(g2, y=y)
+    assert g2.tobytes() == got.tobytes()
+    y2 = y.copy()
+    fastact.log_softmax_backward(g, y=y2, out=y2)
+    assert y2.tobytes() == got.tobytes()
+
+
 # ---------------------------------------------------------------- hard rows
 
 

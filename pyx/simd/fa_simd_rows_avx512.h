@@ -469,39 +469,45 @@ FA512 __m512d fa512_log_softmax_grad_pd(__m512d g, __m512d y, __m512d hi, __m512
 /* log_softmax's gradient for 16 lanes, in float32 where that is provably
  * accurate, in float64 (fa512_log_softmax_grad_pd) where it may not be.
  *
- * float32: e^y = 2^k (p + lo) (fa512_exp_parts: <= 0.48 x 2^-24 relative),
- * S = Sh + Sl (float32 pair of the float64 sum), e^y S = 2^k (P + E) with
- * P = p Sh rounded, E = its exact error + p Sl + lo Sh; d = (g - 2^k P) -
- * 2^k E.  Error: <= 2^-25 e^y |S| from the exp, plus the two roundings.
- * Where |d| >= 2^k |P| / 2 (no cancellation worth the name) that is <= 1 ULP
- * of d from the exp and < 1.5 ULP from the roundings: <= 2.5 ULP.
- * Elsewhere (g - e^y S cancels: the confident entries and a few others),
- * and for y outside [-100, 80] or NaN anywhere, the lane takes the float64
- * form (the Cython reference's formula): decided per lane, so each entry's
- * result depends on its own g and y only. */
-FA512 __m512 fa512_log_softmax_grad(__m512 g, __m512 y, __m512 Sh, __m512 Sl,
+ * float32: e = e^y (1 + eps) from the polynomial of the elementwise exp,
+ * p = 1 + u rounded once (<= 2^-24 relative, p in [0.71, 1.42]) on the
+ * polynomial's and the reduction's 0.48 x 2^-24 (fa512_exp_parts): |eps| <
+ * 1.5 x 2^-24, and vscalefps exact for y >= -87 (e^y normal).  S = Sh + Sl
+ * (float32 pair of the float64 sum, 2^-48 apart; the caller sends every lane
+ * to float64 where S is beyond float32's range); d = (g - e Sh) - e Sl, two fmas (each product
+ * exact, one rounding each).  Where |d| >= e |Sh| / 2 (no cancellation worth
+ * the name), e^y S's error eps e^y |S| is <= 2 (1 + 2^-22) eps |d| < 3 x
+ * 2^-24 |d|, under 3 ULP of d, and the two roundings add <= 1.5 (the first
+ * at most a binade above d): <= 4.5 ULP.  Elsewhere (g - e^y S cancels: the
+ * confident entries, a g near e^y S), and for y outside [-87, 80] or NaN,
+ * the lane takes the float64 form (the Cython reference's formula): decided
+ * per lane, so each entry's result depends on its own g and y only. */
+/* d with the lanes not in ok from the float64 form: out of line, so that the
+ * float32 loop keeps its constants in registers */
+__attribute__((noinline)) static __m512 fa512_log_softmax_grad_f64_lanes(
+        __m512 d, __mmask16 ok, __m512 g, __m512 y, __m512d hi, __m512d lo, __m512d S) {
+    __m256 l = _mm512_cvtpd_ps(fa512_log_softmax_grad_pd(
+        _mm512_cvtps_pd(_mm512_castps512_ps256(g)),
+        _mm512_cvtps_pd(_mm512_castps512_ps256(y)), hi, lo, S));
+    __m256 h = _mm512_cvtpd_ps(fa512_log_softmax_grad_pd(
+        _mm512_cvtps_pd(_mm512_extractf32x8_ps(g, 1)),
+        _mm512_cvtps_pd(_mm512_extractf32x8_ps(y, 1)), hi, lo, S));
+    return _mm512_mask_mov_ps(_mm512_insertf32x8(_mm512_castps256_ps512(l), h, 1), ok, d);
+}
+
+FA512 __m512 fa512_log_softmax_grad(__m512 g, __m512 y, __m512 Sh, __m512 Sl, __m512 half_abs_Sh,
                                     __m512d hi, __m512d lo, __m512d S) {
-    __m512 plo, k;
-    __m512 p = fa512_exp_parts(_mm512_min_ps(FA512_F(80.0f), _mm512_max_ps(FA512_F(-100.0f), y)),
-                               &plo, &k);
-    __m512 P = _mm512_mul_ps(p, Sh);
-    __m512 E = _mm512_add_ps(_mm512_fmsub_ps(p, Sh, P),
-                             _mm512_fmadd_ps(p, Sl, _mm512_mul_ps(plo, Sh)));
-    __m512 Ps = _mm512_scalef_ps(P, k);
-    __m512 d = _mm512_sub_ps(_mm512_sub_ps(g, Ps), _mm512_scalef_ps(E, k));
-    __mmask16 ok = _mm512_cmp_ps_mask(fa512_abs(d), _mm512_mul_ps(FA512_F(0.5f), fa512_abs(Ps)),
-                                      _CMP_GE_OQ);
-    ok &= _mm512_cmp_ps_mask(fa512_abs(_mm512_add_ps(y, FA512_F(10.0f))), FA512_F(90.0f),
-                             _CMP_LE_OQ);
-    if (ok != (__mmask16)0xFFFF) {
-        __m256 l = _mm512_cvtpd_ps(fa512_log_softmax_grad_pd(
-            _mm512_cvtps_pd(_mm512_castps512_ps256(g)),
-            _mm512_cvtps_pd(_mm512_castps512_ps256(y)), hi, lo, S));
-        __m256 h = _mm512_cvtpd_ps(fa512_log_softmax_grad_pd(
-            _mm512_cvtps_pd(_mm512_extractf32x8_ps(g, 1)),
-            _mm512_cvtps_pd(_mm512_extractf32x8_ps(y, 1)), hi, lo, S));
-        d = _mm512_mask_mov_ps(_mm512_insertf32x8(_mm512_castps256_ps512(l), h, 1), ok, d);
-    }
+    __m512 yc = _mm512_min_ps(FA512_F(80.0f), _mm512_max_ps(FA512_F(-87.0f), y));  /* NaN passes */
+    __m512 k = _mm512_sub_ps(_mm512_fmadd_ps(yc, FA512_F(1.44269502162933349609375f),
+                                             FA512_F(12582912.0f)), FA512_F(12582912.0f));
+    __m512 r = _mm512_fnmadd_ps(k, FA512_F(0.693145751953125f), yc);      /* exact */
+    r = _mm512_fnmadd_ps(k, FA512_F(1.428606765330187e-06f), r);
+    __m512 e = _mm512_scalef_ps(_mm512_add_ps(FA512_F(1.0f), fa512_expm1_kernel(r)), k);
+    __m512 d = _mm512_fnmadd_ps(e, Sl, _mm512_fnmadd_ps(e, Sh, g));
+    __mmask16 ok = _mm512_cmp_ps_mask(fa512_abs(d), _mm512_mul_ps(e, half_abs_Sh), _CMP_GE_OQ);
+    ok &= _mm512_cmp_ps_mask(y, yc, _CMP_EQ_OQ);      /* y in [-87, 80], not NaN */
+    if (ok != (__mmask16)0xFFFF)
+        d = fa512_log_softmax_grad_f64_lanes(d, ok, g, y, hi, lo, S);
     return d;
 }
 
@@ -509,21 +515,29 @@ FA512 __m512 fa512_log_softmax_grad(__m512 g, __m512 y, __m512 Sh, __m512 Sl,
  * the rest as fa512_log_softmax_grad. */
 FA512 void fa512_log_softmax_bwd_row(const float* g, const float* y, float* out, Py_ssize_t n,
                                      int stream) {
-    /* sum(g): the plain float64 sum in 16 lanes (error <= (n/16 + 4) 2^-53
-     * sum|g|, the backward contract's allowance for the row sum: it enters
-     * as e^y S, and as g - S on confident entries, where e^y ~ 1).  The float64
-     * entries-of-float32 sum is also what the product test below assumes. */
+    /* sum(g): the plain float64 sum in 32 lanes (error <= (n/32 + 6) 2^-53
+     * sum|g|, within the backward contract's allowance for the row sum: it
+     * enters as e^y S, and as g - S on confident entries, where e^y ~ 1). */
     __m512d a0 = _mm512_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
     Py_ssize_t i = 0;
+#define FA512_G_PD(j, msk) _mm512_cvtps_pd(_mm256_maskz_loadu_ps((msk), g + (j)))
     for (; i + 32 <= n; i += 32) {
-        __m512 gv = _mm512_loadu_ps(g + i), gw = _mm512_loadu_ps(g + i + 16);
-        fa512_sum_pd(gv, &a0, &a1);
-        fa512_sum_pd(gw, &a2, &a3);
+        a0 = _mm512_add_pd(a0, FA512_G_PD(i, (__mmask8)0xFF));
+        a1 = _mm512_add_pd(a1, FA512_G_PD(i + 8, (__mmask8)0xFF));
+        a2 = _mm512_add_pd(a2, FA512_G_PD(i + 16, (__mmask8)0xFF));
+        a3 = _mm512_add_pd(a3, FA512_G_PD(i + 24, (__mmask8)0xFF));
     }
-    for (; i + 16 <= n; i += 16)
-        fa512_sum_pd(_mm512_loadu_ps(g + i), &a0, &a1);
-    if (i < n)
-        fa512_sum_pd(_mm512_maskz_loadu_ps(fa512_head(n - i), g + i), &a2, &a3);
+    if (i + 16 <= n) {
+        a0 = _mm512_add_pd(a0, FA512_G_PD(i, (__mmask8)0xFF));
+        a1 = _mm512_add_pd(a1, FA512_G_PD(i + 8, (__mmask8)0xFF));
+        i += 16;
+    }
+    if (i < n) {
+        __mmask16 k = fa512_head(n - i);
+        a2 = _mm512_add_pd(a2, FA512_G_PD(i, (__mmask8)k));
+        a3 = _mm512_add_pd(a3, FA512_G_PD(i + 8, (__mmask8)(k >> 8)));
+    }
+#undef FA512_G_PD
     double lo_s = 0.0, hi_s = _mm512_reduce_add_pd(
         _mm512_add_pd(_mm512_add_pd(a0, a2), _mm512_add_pd(a1, a3)));
     const __m512d hi = _mm512_set1_pd(hi_s), lo = _mm512_set1_pd(lo_s);
@@ -531,9 +545,15 @@ FA512 void fa512_log_softmax_bwd_row(const float* g, const float* y, float* out,
     float Sh_s = (float)(hi_s + lo_s);
     const __m512 Sh = _mm512_set1_ps(Sh_s);
     const __m512 Sl = _mm512_set1_ps((float)(((hi_s - (double)Sh_s) + lo_s)));
+    /* NaN (every lane to float64) where S is beyond float32 (Sh = inf; the
+     * result may be finite).  A small S is exact as the pair: a float64 sum
+     * of float32 values below 2^-96 is exact, a multiple of 2^-149. */
+    const __m512 half_abs_Sh = _mm512_set1_ps(
+        fabs(hi_s) <= 3.4028234663852886e38 ? 0.5f * fabsf(Sh_s) : NAN);
 #define FA512_LSM_BWD_AT(j, msk)                                                      \
     fa512_log_softmax_grad(_mm512_maskz_loadu_ps((msk), g + (j)),                     \
-                           _mm512_maskz_loadu_ps((msk), y + (j)), Sh, Sl, hi, lo, S)
+                           _mm512_maskz_loadu_ps((msk), y + (j)), Sh, Sl, half_abs_Sh, \
+                           hi, lo, S)
     FA512_FINAL_PASS(n, out, stream, FA512_LSM_BWD_AT);
 #undef FA512_LSM_BWD_AT
 }
