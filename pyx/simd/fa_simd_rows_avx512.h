@@ -482,30 +482,37 @@ FA512 __m512d fa512_log_softmax_grad_pd(__m512d g, __m512d y, __m512d hi, __m512
  * confident entries, a g near e^y S), and for y outside [-87, 80] or NaN,
  * the lane takes the float64 form (the Cython reference's formula): decided
  * per lane, so each entry's result depends on its own g and y only. */
-/* d with the lanes not in ok from the float64 form: out of line, so that the
- * float32 loop keeps its constants in registers */
+/* d with the lanes not in ok from the float64 form (only the 8-lane halves
+ * that hold such a lane): out of line, so that the float32 loop keeps its
+ * constants in registers */
 __attribute__((noinline)) static __m512 fa512_log_softmax_grad_f64_lanes(
         __m512 d, __mmask16 ok, __m512 g, __m512 y, __m512d hi, __m512d lo, __m512d S) {
-    __m256 l = _mm512_cvtpd_ps(fa512_log_softmax_grad_pd(
-        _mm512_cvtps_pd(_mm512_castps512_ps256(g)),
-        _mm512_cvtps_pd(_mm512_castps512_ps256(y)), hi, lo, S));
-    __m256 h = _mm512_cvtpd_ps(fa512_log_softmax_grad_pd(
-        _mm512_cvtps_pd(_mm512_extractf32x8_ps(g, 1)),
-        _mm512_cvtps_pd(_mm512_extractf32x8_ps(y, 1)), hi, lo, S));
+    __m256 l = _mm512_castps512_ps256(d), h = _mm512_extractf32x8_ps(d, 1);
+    if ((ok & 0xFF) != 0xFF)
+        l = _mm512_cvtpd_ps(fa512_log_softmax_grad_pd(
+            _mm512_cvtps_pd(_mm512_castps512_ps256(g)),
+            _mm512_cvtps_pd(_mm512_castps512_ps256(y)), hi, lo, S));
+    if ((ok >> 8) != 0xFF)
+        h = _mm512_cvtpd_ps(fa512_log_softmax_grad_pd(
+            _mm512_cvtps_pd(_mm512_extractf32x8_ps(g, 1)),
+            _mm512_cvtps_pd(_mm512_extractf32x8_ps(y, 1)), hi, lo, S));
     return _mm512_mask_mov_ps(_mm512_insertf32x8(_mm512_castps256_ps512(l), h, 1), ok, d);
 }
 
 FA512 __m512 fa512_log_softmax_grad(__m512 g, __m512 y, __m512 Sh, __m512 Sl, __m512 half_abs_Sh,
                                     __m512d hi, __m512d lo, __m512d S) {
-    __m512 yc = _mm512_min_ps(FA512_F(80.0f), _mm512_max_ps(FA512_F(-87.0f), y));  /* NaN passes */
-    __m512 k = _mm512_sub_ps(_mm512_fmadd_ps(yc, FA512_F(1.44269502162933349609375f),
+    /* y in [-87, 80] (not NaN); the other lanes' e (inf, NaN, 0: no trap)
+     * is replaced below */
+    __mmask16 in = _mm512_mask_cmp_ps_mask(_mm512_cmp_ps_mask(y, FA512_F(-87.0f), _CMP_GE_OQ),
+                                           y, FA512_F(80.0f), _CMP_LE_OQ);
+    __m512 k = _mm512_sub_ps(_mm512_fmadd_ps(y, FA512_F(1.44269502162933349609375f),
                                              FA512_F(12582912.0f)), FA512_F(12582912.0f));
-    __m512 r = _mm512_fnmadd_ps(k, FA512_F(0.693145751953125f), yc);      /* exact */
+    __m512 r = _mm512_fnmadd_ps(k, FA512_F(0.693145751953125f), y);       /* exact */
     r = _mm512_fnmadd_ps(k, FA512_F(1.428606765330187e-06f), r);
     __m512 e = _mm512_scalef_ps(_mm512_add_ps(FA512_F(1.0f), fa512_expm1_kernel(r)), k);
     __m512 d = _mm512_fnmadd_ps(e, Sl, _mm512_fnmadd_ps(e, Sh, g));
-    __mmask16 ok = _mm512_cmp_ps_mask(fa512_abs(d), _mm512_mul_ps(e, half_abs_Sh), _CMP_GE_OQ);
-    ok &= _mm512_cmp_ps_mask(y, yc, _CMP_EQ_OQ);      /* y in [-87, 80], not NaN */
+    __mmask16 ok = _mm512_mask_cmp_ps_mask(in, fa512_abs(d), _mm512_mul_ps(e, half_abs_Sh),
+                                           _CMP_GE_OQ);
     if (ok != (__mmask16)0xFFFF)
         d = fa512_log_softmax_grad_f64_lanes(d, ok, g, y, hi, lo, S);
     return d;
