@@ -557,10 +557,15 @@ FA512 void fa512_log_softmax_bwd_row(const float* g, const float* y, float* out,
      * of float32 values below 2^-96 is exact, a multiple of 2^-149. */
     const __m512 half_abs_Sh = _mm512_set1_ps(
         fabs(hi_s) <= 3.4028234663852886e38 ? 0.5f * fabsf(Sh_s) : NAN);
+    /* y is first read here, by a loop of ~35 instructions a line: its lines
+     * are prefetched 2 KiB ahead (256 x 32000 1.2x, 4096 x 1024 1.05-1.1x
+     * faster, measured side by side; 64 x 1000, in cache, unchanged).  g is
+     * in cache from the sum. */
 #define FA512_LSM_BWD_AT(j, msk)                                                      \
-    fa512_log_softmax_grad(_mm512_maskz_loadu_ps((msk), g + (j)),                     \
-                           _mm512_maskz_loadu_ps((msk), y + (j)), Sh, Sl, half_abs_Sh, \
-                           hi, lo, S)
+    ({ _mm_prefetch((const char*)(y + (j)) + 2048, _MM_HINT_T0);                      \
+       fa512_log_softmax_grad(_mm512_maskz_loadu_ps((msk), g + (j)),                  \
+                              _mm512_maskz_loadu_ps((msk), y + (j)), Sh, Sl,          \
+                              half_abs_Sh, hi, lo, S); })
     FA512_FINAL_PASS(n, out, stream, FA512_LSM_BWD_AT);
 #undef FA512_LSM_BWD_AT
 }
