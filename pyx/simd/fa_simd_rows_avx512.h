@@ -466,22 +466,6 @@ FA512 __m512d fa512_log_softmax_grad_pd(__m512d g, __m512d y, __m512d hi, __m512
     return far;
 }
 
-/* log_softmax's gradient for 16 lanes, in float32 where that is provably
- * accurate, in float64 (fa512_log_softmax_grad_pd) where it may not be.
- *
- * float32: e = e^y (1 + eps) from the polynomial of the elementwise exp,
- * p = 1 + u rounded once (<= 2^-24 relative, p in [0.71, 1.42]) on the
- * polynomial's and the reduction's 0.48 x 2^-24 (fa512_exp_parts): |eps| <
- * 1.5 x 2^-24, and vscalefps exact for y >= -87 (e^y normal).  S = Sh + Sl
- * (float32 pair of the float64 sum, 2^-48 apart; the caller sends every lane
- * to float64 where S is beyond float32's range); d = (g - e Sh) - e Sl, two fmas (each product
- * exact, one rounding each).  Where |d| >= e |Sh| / 2 (no cancellation worth
- * the name), e^y S's error eps e^y |S| is <= 2 (1 + 2^-22) eps |d| < 3 x
- * 2^-24 |d|, under 3 ULP of d, and the two roundings add <= 1.5 (the first
- * at most a binade above d): <= 4.5 ULP.  Elsewhere (g - e^y S cancels: the
- * confident entries, a g near e^y S), and for y outside [-87, 80] or NaN,
- * the lane takes the float64 form (the Cython reference's formula): decided
- * per lane, so each entry's result depends on its own g and y only. */
 /* d with the lanes not in ok from the float64 form (only the 8-lane halves
  * that hold such a lane): out of line, so that the float32 loop keeps its
  * constants in registers */
@@ -499,6 +483,23 @@ __attribute__((noinline)) static __m512 fa512_log_softmax_grad_f64_lanes(
     return _mm512_mask_mov_ps(_mm512_insertf32x8(_mm512_castps256_ps512(l), h, 1), ok, d);
 }
 
+/* log_softmax's gradient for 16 lanes, in float32 where that is provably
+ * accurate, in float64 (fa512_log_softmax_grad_pd) where it may not be.
+ *
+ * float32: e = e^y (1 + eps) from the polynomial of the elementwise exp,
+ * p = 1 + u rounded once (<= 2^-24 relative, p in [0.71, 1.42]) on the
+ * polynomial's and the reduction's 0.48 x 2^-24 (fa512_exp_parts): |eps| <
+ * 1.5 x 2^-24, and vscalefps exact for y >= -87 (e^y normal).  S = Sh + Sl
+ * (float32 pair of the float64 sum, 2^-48 apart; the caller sends every
+ * lane to float64 where S is beyond float32's range); d = (g - e Sh) - e Sl,
+ * two fmas (each product exact, one rounding each).  Where |d| >= e |Sh| / 2
+ * (no cancellation worth the name), e^y S's error eps e^y |S| is <= 2 (1 +
+ * 2^-22) eps |d| < 3 x 2^-24 |d|, under 3 ULP of d, and the two roundings
+ * add <= 1.5 (the first at most a binade above d): <= 4.5 ULP.  Elsewhere
+ * (g - e^y S cancels: the confident entries, a g near e^y S), and for y
+ * outside [-87, 80] or NaN, the lane takes the float64 form (the Cython
+ * reference's formula): decided per lane, so each entry's result depends on
+ * its own g and y only. */
 FA512 __m512 fa512_log_softmax_grad(__m512 g, __m512 y, __m512 Sh, __m512 Sl, __m512 half_abs_Sh,
                                     __m512d hi, __m512d lo, __m512d S) {
     /* y in [-87, 80] (not NaN); the other lanes' e (inf, NaN, 0: no trap)
@@ -553,8 +554,8 @@ FA512 void fa512_log_softmax_bwd_row(const float* g, const float* y, float* out,
     const __m512 Sh = _mm512_set1_ps(Sh_s);
     const __m512 Sl = _mm512_set1_ps((float)(((hi_s - (double)Sh_s) + lo_s)));
     /* NaN (every lane to float64) where S is beyond float32 (Sh = inf; the
-     * result may be finite).  A small S is exact as the pair: a float64 sum
-     * of float32 values below 2^-96 is exact, a multiple of 2^-149. */
+     * result may be finite).  A tiny S keeps the pair's accuracy: S is a
+     * multiple of 2^-149 (as every float32), so a subnormal rest is exact. */
     const __m512 half_abs_Sh = _mm512_set1_ps(
         fabs(hi_s) <= 3.4028234663852886e38 ? 0.5f * fabsf(Sh_s) : NAN);
     /* y is first read here, by a loop of ~35 instructions a line: its lines
