@@ -489,7 +489,8 @@ __attribute__((noinline)) static __m512 fa512_log_softmax_grad_f64_lanes(
  * float32: e = e^y (1 + eps) from the polynomial of the elementwise exp,
  * p = 1 + u rounded once (<= 2^-24 relative, p in [0.71, 1.42]) on the
  * polynomial's and the reduction's 0.48 x 2^-24 (fa512_exp_parts): |eps| <
- * 1.5 x 2^-24, and vscalefps exact for y >= -87 (e^y normal).  S = Sh + Sl
+ * 1.5 x 2^-24 (1.465 measured over every float32 y in [-87, 80],
+ * ACCURACY.md), and vscalefps exact for y >= -87 (e^y normal).  S = Sh + Sl
  * (float32 pair of the float64 sum, 2^-48 apart; the caller sends every
  * lane to float64 where S is beyond float32's range); d = (g - e Sh) - e Sl,
  * two fmas (each product exact, one rounding each).  Where |d| >= e |Sh| / 2
