@@ -231,6 +231,135 @@ def test_backward_float32_cancellation(name):
     assert np.all(ulp_error(got, ref, np.float32) <= 8), (got, ref.astype(np.float64))
 
 
+def exact_softmax_backward(g, y, sign=1):
+    """sign * y * (g - sum(g y)) per row (last axis), the sum exact (rationals),
+    each entry rounded once to float64."""
+    out = np.empty(g.shape, LD)
+    for r in np.ndindex(g.shape[:-1]):
+        fg = [Fraction(float(v)) for v in g[r]]
+        fy = [Fraction(float(v)) for v in y[r]]
+        dot = sum(a * b for a, b in zip(fg, fy))
+        out[r] = [float(sign * b * (a - dot)) for a, b in zip(fg, fy)]
+    return out
+
+
+def _near_sum(g, y, j):
+    """g[j] (float32) closest to sum(g y) once g[j] is in it: g_j = A / (1 - y_j),
+    A the sum of the other products."""
+    fg = [Fraction(float(v)) for v in g]
+    fy = [Fraction(float(v)) for v in y]
+    rest = sum(a * b for a, b in zip(fg, fy)) - fg[j] * fy[j]
+    return np.float32(float(rest / (1 - fy[j])))
+
+
+def _cancellation_rows(name, n, rng):
+    """Rows of length n whose entries hit g - sum(g y) ~ 0 at chosen places:
+    (a) a confident entry (y ~ 1, the others below 1e-13) at the start, the
+    middle, the first and last entry of a 16-lane vector and the masked tail,
+    every other entry far from the sum; (b) one g_j set to the float32 nearest
+    the row's sum, then 1, 2, 3, 8 and 64 ULPs away on either side (g - sum
+    from far below to far above any threshold on the float64 sum's error
+    bound); (c) g constant (every g - sum is g (1 - sum(y)), a few ULPs)."""
+    sign = -1 if name == "softmin" else 1
+    rows_x, rows_g = [], []
+    for j in sorted({0, n // 2, min(15, n - 1), min(16, n - 1), n - 1}):
+        x = (rng.uniform(-60, -32, n)).astype(np.float32)
+        x[j] = 0
+        rows_x.append(sign * x)
+        rows_g.append(rng.standard_normal(n).astype(np.float32))
+    x = random_rows(rng, (1, n), np.float32)[0]
+    x[n // 3] = x.max() + 2          # a y_j that is not tiny
+    y = fn(name)(x)
+    g0 = rng.standard_normal(n).astype(np.float32)
+    for j in sorted({n // 3, n - 1}):
+        near = _near_sum(g0, y, j)
+        for m in (0, 1, -1, 2, -2, 3, -3, 8, -8, 64, -64):
+            g = g0.copy()
+            g[j] = (np.array(near, np.float32).view(np.int32) + m).view(np.float32)
+            rows_x.append(x)
+            rows_g.append(g)
+    rows_x.append(random_rows(rng, (1, n), np.float32)[0])
+    rows_g.append(np.full(n, 0.3, np.float32))
+    x = np.array(rows_x, np.float32)
+    return fn(name)(x), np.array(rows_g, np.float32)
+
+
+CANCELLATION_LENGTHS = [2, 15, 16, 17, 31, 32, 33, 63, 64, 65, 511, 512, 513, 1000, 1025]
+
+
+@pytest.mark.parametrize("n", CANCELLATION_LENGTHS)
+@pytest.mark.parametrize("name", ["softmax", "softmin"])
+def test_backward_float32_cancellation_rows(name, n, rng):
+    """The bare 8 ULP of the exact result (no float64 dot slack) on rows where
+    g - sum(g y) cancels at some entries and not at others: a plain float64
+    sum loses those entries entirely (y = [1, ~1e-14, ...]: relative error
+    ~1e-2), so the kernels take a double-double sum wherever the float64
+    one's error bound could show; in place into g or y, bitwise the same."""
+    y, g = _cancellation_rows(name, n, rng)
+    got = fn(name, "_backward")(g, y=y)
+    ref = exact_softmax_backward(g, y, -1 if name == "softmin" else 1)
+    err = ulp_error(got, ref, np.float32)
+    assert np.all(err <= 8), (n, np.argwhere(err > 8)[:5].tolist(), float(err.max()))
+    g2 = g.copy()
+    fn(name, "_backward_")(g2, y=y)
+    assert g2.tobytes() == got.tobytes()
+    y2 = y.copy()
+    fn(name, "_backward")(g, y=y2, out=y2)
+    assert y2.tobytes() == got.tobytes()
+    # each row's result is its own: alone, or among others
+    for r in (0, len(g) - 1):
+        assert fn(name, "_backward")(g[r], y=y[r]).tobytes() == got[r].tobytes()
+
+
+def _log_softmax_zone_rows(n, rng):
+    """log_softmax backward rows whose entries sit around the float32 form's
+    limit |g - e^y S| >= e^y |S| / 2: g_j = c A / (1 - c), c = e^{y_j} (1 + t),
+    A the sum of the other g (so g_j - e^{y_j} S = -t e^{y_j} S), for t from 0
+    to 2 on either side of 1/2; y at the edges of its float32 range [-87, 80];
+    and rows whose sum is beyond float32 (the result is finite) or tiny."""
+    rows_y, rows_g = [], []
+    x = random_rows(rng, (1, n), np.float32)[0]
+    y = fastact.log_softmax(x)
+    g0 = rng.standard_normal(n).astype(np.float32)
+    for j in sorted({0, n // 2, n - 1}):
+        rest = np.sum(g0.astype(np.float64)) - float(g0[j])
+        for t in (0, 1e-6, 1e-3, 0.25, 0.45, 0.49, 0.5, 0.51, 0.55, 1, 2):
+            for sgn in ((1, -1) if t else (1,)):
+                c = np.exp(np.float64(y[j])) * (1 + sgn * t)
+                if abs(1 - c) < 1e-6:
+                    continue
+                g = g0.copy()
+                g[j] = np.float32(c * rest / (1 - c))
+                rows_y.append(y)
+                rows_g.append(g)
+    yy = y.copy()
+    edges = [-86.99, -87.0, -87.01, -87.5, -100, -104, 79.9, 80.0, 80.5]
+    yy[: min(n, len(edges))] = edges[: min(n, len(edges))]
+    rows_y.append(yy)
+    rows_g.append(g0)
+    yy = np.full(n, -7.0, np.float32)
+    rows_y += [yy, yy]
+    rows_g += [np.full(n, 3e38, np.float32), g0 * np.float32(1e-33)]
+    return np.array(rows_y, np.float32), np.array(rows_g, np.float32)
+
+
+@pytest.mark.parametrize("n", [2, 15, 16, 17, 33, 64, 1000])
+def test_log_softmax_backward_float32_zone(n, rng):
+    """Entries on both sides of the float32 form's limit, the y range's edges,
+    sums beyond float32 and tiny: within the backward bound; in place into g
+    and y bitwise equal to out=."""
+    y, g = _log_softmax_zone_rows(n, rng)
+    with np.errstate(over="ignore"):
+        got = fastact.log_softmax_backward(g, y=y)
+    check_backward("log_softmax", got, g, y)
+    g2 = g.copy()
+    fastact.log_softmax_backward_(g2, y=y)
+    assert g2.tobytes() == got.tobytes()
+    y2 = y.copy()
+    fastact.log_softmax_backward(g, y=y2, out=y2)
+    assert y2.tobytes() == got.tobytes()
+
+
 # ---------------------------------------------------------------- hard rows
 
 

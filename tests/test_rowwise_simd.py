@@ -16,8 +16,11 @@ import numpy as np
 import pytest
 from test_rowwise import (
     SOFTMAX_LIKE,
+    _cancellation_rows,
+    _log_softmax_zone_rows,
     check_backward,
     check_forward,
+    exact_softmax_backward,
     fn,
     hard_rows,
     random_rows,
@@ -189,3 +192,29 @@ def test_float64_backward_rows(target, stream, name):
             dref = _cython(fn(name, "_backward"), g, y=y)
         np.testing.assert_array_equal(np.isnan(dx), np.isnan(dref))
         check_backward(name, dx, g, y)
+
+
+@pytest.mark.parametrize("name", SOFTMAX_LIKE)
+def test_backward_fallback_rows_streamed(target, stream, name):
+    """Rows whose entries take the double-double sum (softmax, softmin) or the
+    float64 form (log_softmax), stored and streamed (the rewrite after
+    non-temporal stores), the output off a 64-byte boundary, in place."""
+    rng = _rng(name, "fallback")
+    for n in (33, 1000, 1025):
+        if name == "log_softmax":
+            y, g = _log_softmax_zone_rows(n, rng)
+        else:
+            y, g = _cancellation_rows(name, n, rng)
+        buf = np.empty(g.size + 5, np.float32)
+        out = buf[5:].reshape(g.shape)
+        with np.errstate(over="ignore"):
+            fn(name, "_backward")(g, y=y, out=out)
+        if name == "log_softmax":
+            check_backward(name, out, g, y)
+        else:
+            ref = exact_softmax_backward(g, y, -1 if name == "softmin" else 1)
+            assert np.all(ulp_error(out, ref, np.float32) <= 8), n
+        g2 = g.copy()
+        with np.errstate(over="ignore"):
+            fn(name, "_backward_")(g2, y=y)
+        assert g2.tobytes() == out.tobytes(), n
