@@ -221,10 +221,13 @@ FA_CNT512_LOOP(double, pd, __mmask8, __m512d, 8, _f64, _cvtmask8_u32, FA_CNT_UNP
  *   widths): the rows are one stream of 1,024-element blocks, each 1024 / C
  *   whole rows, lane l of a block counting channel l mod C: a single
  *   sequential pass, as the plain kernel's.
- * - Any other width (and the rows past the last whole block): the rows in
- *   order, each in chunks of 64 channels counted into a byte per channel
- *   that stays in L1 (FA_CNT512_GEN): sequential too, at the cost of a
- *   load, subtract and store of 64 counters per chunk.
+ * - Any other width (and the rows past the last whole block): below 512
+ *   channels (relu, relu6, leaky_relu), one flat stream counted into bytes
+ *   over a period of lcm(C, 64) elements (FA_CNT512_PERIOD); otherwise the
+ *   rows in order, each in chunks of 64 channels counted into a byte per
+ *   channel (FA_CNT512_GEN).  Both keep their bytes in L1 and are
+ *   sequential too, at the cost of a load, subtract and store of 64
+ *   counters per chunk.
  * The earlier walk (16-row groups, four column vectors: 16 row streams side
  * by side, the counters flushed every 16 rows) cost +25-45% over the plain
  * kernel in place at 256 K and 16 M elements with C = 256, and +30-60% with
@@ -424,15 +427,19 @@ FA_CNT void fa_cnt512_gen##SFX(int kind, int zs, const T* x, const T* w, T* out,
     }                                                                                  \
 }
 
-/* Widths that do not divide 1,024, without per-channel slopes (relu,
- * relu6, leaky_relu): the n elements from x (whole rows back to back) as one
+/* Widths below 512 that do not divide 1,024, without per-channel slopes
+ * (relu, relu6, leaky_relu): the n elements from x (whole rows back to back) as one
  * flat stream of 64-element chunks, chunk i counted into the bytes
  * cnt[(64 i) mod L..+64), L = lcm(C, 64) <= FA_CNT_GEN_COLS (C = 100: 1,600;
  * 1,000: 8,000): byte j counts channel j mod C, and no row ends in a partial
  * chunk (FA_CNT512_GEN's cost where 64 does not divide C).  The flat lanes
  * are counted (relu and relu6: the complement of their alive masks), and
  * each byte is folded into its channel's counter every 255 passes over cnt
- * and at the end. */
+ * and at the end.  Measured against FA512_GEN in alternated builds (relu,
+ * 1 thread, in place): C = 100, 256 K float32 +16-20% over plain against
+ * +104-108%; C = 1,000, 16 M +17% against +7% (wider rows amortize GEN's
+ * partial chunk, and the period's 8,000 counter bytes cost more there), so
+ * only narrower widths take it. */
 #define FA_CNT512_PERIOD_AT(PS, W, i, pos)                                             \
     (k = FA_CNT512_CHUNK(PS, W, p, q, i),                                              \
      _mm512_store_si512((void*)(cnt + (pos)), fa_cnt512_tally_epi8(                     \
@@ -519,7 +526,7 @@ FA_CNT void fa_cnt512_rows##SFX(int kind, int zs, const T* x, const T* w, T* out
     }                                                                                  \
     if (r0 < rows) {                                                                   \
         const Py_ssize_t L = C / fa_cnt_gcd64(C) * 64;                                 \
-        if (zs < 2 && L <= FA_CNT_GEN_COLS)                                            \
+        if (zs < 2 && L <= FA_CNT_GEN_COLS && C < 512)                                 \
             fa_cnt512_period##SFX(kind, zs, x + r0 * C, out + r0 * C, (rows - r0) * C, \
                                   C, L, slope, counts, pf);                            \
         else                                                                           \
