@@ -173,13 +173,16 @@ def test_monitored_forward_is_the_plain_forward_on_special_values(name, params, 
 # block); other widths as one stream with byte counters over lcm(C, 64)
 # elements (relu, relu6, leaky_relu) or row by row in 64-channel chunks
 # (prelu, and widths whose lcm exceeds 8,192: 257, 1030, 2065); and more
-# than 255 blocks or passes (the byte counters folded mid-walk).
+# than 255 blocks or passes (the byte counters folded mid-walk).  The avx2
+# target's cases: widths dividing 256 (8 byte-counter registers), other widths
+# over lcm(C, 32) elements (prelu too: slopes read at (32 i) mod C; C = 1000 and
+# 100), and widths whose lcm exceeds 8,192 (257, 1030, 2065, 8200).
 ROW_SHAPES = ([(r, c) for r in (1, 5, 16, 17, 40) for c in (1, 3, 8, 15, 16, 17, 33, 63, 64,
                                                             65, 100, 257)]
               + [(r, c) for c in (16, 32, 128, 512, 1024)
                  for r in (1024 // c - 1, 1024 // c, 1024 // c + 1, 3 * 1024 // c + 5) if r]
               + [(3, 1040), (130, 1030), (2, 2048 + 17), (255 * 4 + 7, 256), (4100, 100),
-                 (300, 8200)])
+                 (300, 8200), (70, 1000)])
 
 
 @dtypes
