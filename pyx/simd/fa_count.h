@@ -85,6 +85,7 @@ static inline void fa_cnt_prefetch_block(const void* x, const void* w, const voi
     fa_prefetch(out, bytes, 1);
 }
 
+/* The walks' prefetch of [x, x + bytes) to read and [out, out + bytes) to write. */
 static inline void fa_cnt_prefetch_rows(const void* x, const void* out, Py_ssize_t bytes) {
     if (x != out)                 /* in place: the write prefetch fetches it */
         fa_prefetch(x, bytes, 0);
@@ -338,7 +339,6 @@ FA_CNT void fa_cnt512_seg##SFX(int kind, int zs, const T* x, const T* ws, T* out
                                Py_ssize_t nr, Py_ssize_t stride, T slope, CT* counts,  \
                                Py_ssize_t wrap, Py_ssize_t pf_rows, Py_ssize_t ahead) { \
     const int alive = kind == FA_CNT_RELU || kind == FA_CNT_RELU6;                     \
-    const int inplace = (const void*)x == (const void*)out;                            \
     const __m512i minus1 = _mm512_set1_epi8(-1);                                       \
     const V s = _mm512_set1_##PS(slope);                                               \
     __m512i acc[16];                                                                   \
@@ -352,11 +352,8 @@ FA_CNT void fa_cnt512_seg##SFX(int kind, int zs, const T* x, const T* ws, T* out
         for (r = r0; r < r0 + rn; r++) {                                               \
             const T* p = x + r * stride;                                               \
             T* q = out + r * stride;                                                   \
-            if (r < pf_rows) {                                                         \
-                if (!inplace)                                                          \
-                    fa_prefetch(p + ahead, 1024 * sizeof(T), 0);                       \
-                fa_prefetch(q + ahead, 1024 * sizeof(T), 1);                           \
-            }                                                                          \
+            if (r < pf_rows)                                                           \
+                fa_cnt_prefetch_rows(p + ahead, q + ahead, 1024 * sizeof(T));          \
             FA_CNT_UNROLL                                                              \
             for (u = 0; u < 16; u++)                                                   \
                 acc[u] = fa_cnt512_tally_epi8(acc[u], FA_CNT512_CHUNK(PS, W, p, q, 64 * u),\
@@ -409,10 +406,8 @@ FA_CNT void fa_cnt512_gen##SFX(int kind, int zs, const T* x, const T* w, T* out,
                 const T* p = x + r * C + c0;                                           \
                 T* q = out + r * C + c0;                                               \
                 __mmask64 k;                                                           \
-                if (pf && r + ahead < r1) {                                            \
-                    fa_prefetch(p + ahead * C, cw * sizeof(T), 0);                     \
-                    fa_prefetch(q + ahead * C, cw * sizeof(T), 1);                     \
-                }                                                                      \
+                if (pf && r + ahead < r1)                                              \
+                    fa_cnt_prefetch_rows(p + ahead * C, q + ahead * C, cw * sizeof(T)); \
                 FA_CNT_UNROLL2                                                         \
                 for (c = 0; c + 64 <= cw; c += 64)                                     \
                     _mm512_store_si512((void*)(cnt + c), fa_cnt512_tally_epi8(          \
@@ -476,10 +471,9 @@ FA_CNT void fa_cnt512_period##SFX(int kind, int zs, const T* x, T* out, Py_ssize
         const Py_ssize_t stop = i + (L - pos < n - i ? L - pos : (n - i) & ~(Py_ssize_t)63);\
         if (pf) {                                                                      \
             for (; i < stop; i += 64, pos += 64) {                                     \
-                if ((i & 1023) == 0 && i + 1024 + FA_SIMD_AHEAD <= n) {                \
-                    fa_prefetch(x + i + FA_SIMD_AHEAD, 1024 * sizeof(T), 0);           \
-                    fa_prefetch(out + i + FA_SIMD_AHEAD, 1024 * sizeof(T), 1);         \
-                }                                                                      \
+                if ((i & 1023) == 0 && i + 1024 + FA_SIMD_AHEAD <= n)                  \
+                    fa_cnt_prefetch_rows(x + i + FA_SIMD_AHEAD, out + i + FA_SIMD_AHEAD,\
+                                         1024 * sizeof(T));                            \
                 FA_CNT512_PERIOD_AT(PS, W, i, pos);                                           \
             }                                                                          \
         } else {                                                                       \
@@ -821,7 +815,6 @@ FA_CNT256_WIDEN(_f64, double)
 FA_CNT void fa_cnt256_seg##SFX(int kind, int zs, const T* x, const T* ws, T* out,      \
                                Py_ssize_t nr, Py_ssize_t C, T slope, CT* counts,       \
                                Py_ssize_t pf_rows, Py_ssize_t ahead) {                 \
-    const int inplace = (const void*)x == (const void*)out;                            \
     const V s = _mm256_set1_##PS(slope);                                               \
     __m256i acc[8];                                                                    \
     unsigned char cnt[256] __attribute__((aligned(32)));                               \
@@ -835,11 +828,8 @@ FA_CNT void fa_cnt256_seg##SFX(int kind, int zs, const T* x, const T* ws, T* out
         for (r = r0; r < r0 + rn; r++) {                                               \
             const T* p = x + r * 256;                                                  \
             T* q = out + r * 256;                                                      \
-            if (r < pf_rows) {                                                         \
-                if (!inplace)                                                          \
-                    fa_prefetch(p + ahead, 256 * sizeof(T), 0);                        \
-                fa_prefetch(q + ahead, 256 * sizeof(T), 1);                            \
-            }                                                                          \
+            if (r < pf_rows)                                                           \
+                fa_cnt_prefetch_rows(p + ahead, q + ahead, 256 * sizeof(T));           \
             FA_CNT256_UNROLL                                                           \
             for (u = 0; u < 8; u++)                                                    \
                 acc[u] = _mm256_sub_epi8(acc[u], fa_cnt256_chunk##SFX(kind, zs, p + 32 * u,\
@@ -873,10 +863,9 @@ FA_CNT void fa_cnt256_period##SFX(int kind, int zs, const T* x, const T* ws, T* 
         const Py_ssize_t stop = i + (L - pos < n - i ? L - pos : (n - i) & ~(Py_ssize_t)31);\
         if (pf) {                                                                      \
             for (; i < stop; i += 32, pos += 32, cp = FA_CNT256_NEXT(cp, C)) {         \
-                if ((i & 1023) == 0 && i + 1024 + FA_SIMD_AHEAD <= n) {                \
-                    fa_prefetch(x + i + FA_SIMD_AHEAD, 1024 * sizeof(T), 0);           \
-                    fa_prefetch(out + i + FA_SIMD_AHEAD, 1024 * sizeof(T), 1);         \
-                }                                                                      \
+                if ((i & 1023) == 0 && i + 1024 + FA_SIMD_AHEAD <= n)                  \
+                    fa_cnt_prefetch_rows(x + i + FA_SIMD_AHEAD, out + i + FA_SIMD_AHEAD,\
+                                         1024 * sizeof(T));                            \
                 _mm256_store_si256((__m256i*)(cnt + pos), _mm256_sub_epi8(             \
                     _mm256_load_si256((const __m256i*)(cnt + pos)),                    \
                     fa_cnt256_chunk##SFX(kind, zs, x + i, ws + cp, out + i, s, 32))); \
