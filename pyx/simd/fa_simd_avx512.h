@@ -25,13 +25,17 @@
  * these kernels are bound by their mul/fma-class count per 16 floats
  * (objdump of the main loops): sigmoid 17 of 38 instructions, sigmoid' 21 of
  * 42, silu 21 of 48, tanh 6 of 34 (+ 8 vpermt2ps), elu 12 of 25, softplus 29
- * of 62, mish 29 of 67, gelu_tanh 34 of 77, gelu 62 of 140.  Sapphire Rapids
+ * of 62, mish 29 of 67, gelu_tanh 34 of 77, gelu 29 of 78 (+ 8 vpermt2ps; the
+ * tail-series kernel before the interval table: 62 of 140), gelu' 42 of 112
+ * (+ 8 vpermt2ps; about 90 with the root polynomial skipped, for vectors with
+ * no lane within 1/4 of -0.752).  Sapphire Rapids
  * issues two such 512-bit ops per cycle. */
 #ifndef FASTACT_SIMD_AVX512_H
 #define FASTACT_SIMD_AVX512_H
 
 #include <immintrin.h>
 #include "fa_tanh_table.h"
+#include "fa_gelu_table.h"
 
 #if defined(__GNUC__)
 #  define FA512 static inline __attribute__((always_inline))
@@ -634,109 +638,115 @@ FA512 __m512 fa512_mish_deriv(__m512 x) {
                               fa_mish_root_q, 20.0f, -120.0f);
 }
 
-FA512 __m512 fa512_gelu_finish(__m512 x, __m512 r) {
-    r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, FA512_F(14.5f), _CMP_GT_OQ), x);
-    r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_EQ_OQ), x);
-    return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, FA512_F(-14.5f), _CMP_LT_OQ),
-                              _mm512_and_ps(x, FA512_SIGN));
-}
-
-
 /* ---- gelu (approximate="none") forward: x Phi(x) ---- */
 
-/* e^x = (hi + lo) 2^n, hi + lo within 0.04 x 2^-24 relative (v_exp_hilo_f32:
- * r's rounding error r_lo folded in, 1 + r + r^2/2 summed exactly), x in
- * [-120, 89] or NaN (callers clamp). */
-FA512 __m512 fa512_exp_hilo(__m512 xc, __m512* lo, __m512* n) {
-    __m512 v = _mm512_fmadd_ps(xc, FA512_F(1.44269502162933349609375f), FA512_F(12582912.0f));
-    __m512 k = _mm512_sub_ps(v, FA512_F(12582912.0f));
-    __m512 t = _mm512_fnmadd_ps(k, FA512_F(0.693145751953125f), xc);
-    __m512 r = _mm512_fnmadd_ps(k, FA512_F(1.428606765330187e-06f), t);
-    __m512 r_lo = _mm512_fnmadd_ps(k, FA512_F(1.428606765330187e-06f), _mm512_sub_ps(t, r));
-    __m512 q = _mm512_fmadd_ps(FA512_F(0.00019740253628697246f), r, FA512_F(0.0013935079332441092f));
-    q = _mm512_fmadd_ps(q, r, FA512_F(0.008333570323884487f));
-    q = _mm512_fmadd_ps(q, r, FA512_F(0.041666463017463684f));
-    q = _mm512_fmadd_ps(q, r, FA512_F(0.1666666567325592f));
-    __m512 r2 = _mm512_mul_ps(r, r);
-    __m512 h = _mm512_mul_ps(FA512_F(0.5f), r2);
-    __m512 c = _mm512_fmadd_ps(FA512_F(0.5f), _mm512_fmsub_ps(r, r, r2), _mm512_mul_ps(r2, _mm512_mul_ps(r, q)));
-    __m512 s = _mm512_add_ps(r, h);
-    __m512 e1 = _mm512_sub_ps(h, _mm512_sub_ps(s, r));
-    __m512 p = _mm512_add_ps(FA512_F(1.0f), s);
-    __m512 p_lo = _mm512_fmadd_ps(r_lo, p, _mm512_add_ps(_mm512_sub_ps(s, _mm512_sub_ps(p, FA512_F(1.0f))), _mm512_add_ps(e1, c)));
-    __m512 ph = _mm512_add_ps(p, p_lo);
-    *lo = _mm512_sub_ps(p_lo, _mm512_sub_ps(ph, p));
+/* The two factors of Phi(-a) = e^(-a^2/2) R(a), a = |x| clamped at 14.5:
+ *
+ * R(a) = erfcx(a / sqrt 2) / 2 = Rh + Rl from the interval table
+ * (fa_gelu_table.h): slot round(2a), u = 2a - slot (exact), degree 6 by
+ * vpermt2ps, c0 a pair, the last Horner step compensated; within
+ * 0.23 x 2^-24. */
+FA512 __m512 fa512_gelu_R(__m512 a, __m512* Rl) {
+    __m512 t = _mm512_add_ps(a, a);
+    __m512 u = _mm512_reduce_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512i k = _mm512_cvt_roundps_epi32(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+#define FA512_GELU_C(row) _mm512_permutex2var_ps(_mm512_load_ps(fa_gelu_table[row]), k, \
+                                                 _mm512_load_ps(fa_gelu_table[row] + 16))
+    __m512 Q = _mm512_fmadd_ps(FA512_GELU_C(7), u, FA512_GELU_C(6));
+    Q = _mm512_fmadd_ps(Q, u, FA512_GELU_C(5));
+    Q = _mm512_fmadd_ps(Q, u, FA512_GELU_C(4));
+    Q = _mm512_fmadd_ps(Q, u, FA512_GELU_C(3));
+    Q = _mm512_fmadd_ps(Q, u, FA512_GELU_C(2));
+    __m512 c0 = FA512_GELU_C(0);
+    __m512 Rh = _mm512_fmadd_ps(Q, u, c0);
+    *Rl = _mm512_add_ps(_mm512_fmadd_ps(Q, u, _mm512_sub_ps(c0, Rh)), FA512_GELU_C(1));
+#undef FA512_GELU_C
+    return Rh;
+}
+
+/* e^(-a^2/2) = 2^n (1 + s)(1 + tl), returns s: a^2 = h + hl exactly (fma),
+ * m = -h/2, n = round(m log2e), m - n ln2 = r + r_lo (Cody-Waite, the
+ * rounding of r kept), s = e^r - 1 (the expm1 kernel), tl = r_lo - hl/2. */
+FA512 __m512 fa512_gauss(__m512 a, __m512* tl, __m512* n) {
+    __m512 h = _mm512_mul_ps(a, a);
+    __m512 hl = _mm512_fmsub_ps(a, a, h);
+    __m512 m = _mm512_mul_ps(FA512_F(-0.5f), h);
+    __m512 k = _mm512_sub_ps(_mm512_fmadd_ps(m, FA512_F(1.44269502162933349609375f),
+                                             FA512_F(12582912.0f)), FA512_F(12582912.0f));
+    __m512 r1 = _mm512_fnmadd_ps(k, FA512_F(0.693145751953125f), m);
+    __m512 r = _mm512_fnmadd_ps(k, FA512_F(1.428606765330187e-06f), r1);
+    __m512 r_lo = _mm512_fnmadd_ps(k, FA512_F(1.428606765330187e-06f), _mm512_sub_ps(r1, r));
+    *tl = _mm512_fmadd_ps(hl, FA512_F(-0.5f), r_lo);
     *n = k;
-    return ph;
+    return fa512_expm1_kernel(r);
 }
 
-/* S(t) of Phi(-a) = e^(-a^2/2) t S(t), t = 1/(1 + a/4) (_gelu_tail0_s_f32:
- * degree 11, the last three Horner steps compensated) as S + S_lo */
-FA512 __m512 fa512_gelu_tail_s(__m512 t, __m512* S_lo) {
-    __m512 P = _mm512_fmadd_ps(FA512_F(-0.008165485225617886f), t, FA512_F(0.04137236252427101f));
-    P = _mm512_fmadd_ps(P, t, FA512_F(-0.06660386919975281f));
-    P = _mm512_fmadd_ps(P, t, FA512_F(0.011910228990018368f));
-    P = _mm512_fmadd_ps(P, t, FA512_F(0.047535113990306854f));
-    P = _mm512_fmadd_ps(P, t, FA512_F(-0.03125622496008873f));
-    P = _mm512_fmadd_ps(P, t, FA512_F(0.07879918068647385f));
-    P = _mm512_fmadd_ps(P, t, FA512_F(0.04927891492843628f));
-    P = _mm512_fmadd_ps(P, t, FA512_F(0.08469647169113159f));
-    __m512 se, prod, Pl;
-    prod = _mm512_mul_ps(t, P);
-    Pl = _mm512_fmsub_ps(t, P, prod);
-    P = fa512_two_sum(FA512_F(0.09290939569473267f), prod, &se);
-    Pl = _mm512_add_ps(Pl, se);
-    prod = _mm512_mul_ps(t, P);
-    Pl = _mm512_fmadd_ps(t, Pl, _mm512_fmsub_ps(t, P, prod));
-    P = fa512_two_sum(FA512_F(0.09979057312011719f), prod, &se);
-    Pl = _mm512_add_ps(Pl, se);
-    prod = _mm512_mul_ps(t, P);
-    Pl = _mm512_fmadd_ps(t, Pl, _mm512_fmsub_ps(t, P, prod));
-    P = fa512_two_sum(FA512_F(0.09973333775997162f), prod, &se);
-    *S_lo = _mm512_add_ps(Pl, se);
-    return P;
+/* (Fh + Fl) (1 + s)(1 + tl) = S + S_lo (the pair F times the Gaussian's
+ * mantissa part; |result - F| <= 0.42 |F|) */
+FA512 __m512 fa512_gelu_scale(__m512 Fh, __m512 Fl, __m512 s, __m512 tl, __m512* S_lo) {
+    __m512 C = _mm512_fmadd_ps(Fh, tl, Fl);
+    return fa512_fast_two_sum(Fh, _mm512_fmadd_ps(Fh, s, _mm512_fmadd_ps(C, s, C)), S_lo);
 }
 
-/* gelu(x) = x Phi(x) (pyx/_exponential.pxd gelu_forward): q = Phi(-|x|) =
- * e^(-a^2/2) R(a) with R = t S(t) and t's error folded in to first order,
- * e^(-a^2/2) = (E + E_lo) 2^n with a^2 exact as h + h_lo; x < 0: x q, x > 0:
- * x (1 - q), as pairs; |x| clamped at 14.5 (beyond: x, or -0). */
+/* 1 - 2^n (S + S_lo) for 2^n S <= 1/2 in magnitude, as w + (w_lo - 2^n S_lo),
+ * 1 - 2^n S by Fast2Sum; one = 1 (gelu') or x (gelu) */
+FA512 __m512 fa512_one_minus(__m512 one, __m512 S, __m512 S_lo, __m512 n, __m512* T) {
+    __m512 w_lo;
+    *T = _mm512_scalef_ps(S, n);
+    __m512 w = fa512_fast_two_sum(one, _mm512_sub_ps(_mm512_setzero_ps(), *T), &w_lo);
+    return _mm512_add_ps(w, _mm512_sub_ps(w_lo, _mm512_scalef_ps(S_lo, n)));
+}
+
+/* gelu(x) = x Phi(x) (the reference: pyx/_exponential.pxd gelu_forward), with
+ * q = Phi(-a) = e^(-a^2/2) R(a) as above, no exp of the whole argument, no
+ * division, no branch:
+ * - x q 2^-n = S + S_lo: x Rh = A + its exact error, times (1 + s)(1 + tl);
+ * - x < 0: 2^n S (rounded once more only in the subnormal range);
+ *   x > 0: x - 2^n (S + S_lo) (2^n S <= x / 2: Fast2Sum).
+ * |x| > 14.5: x, or -0 (x Phi(x) is below half the smallest subnormal); the
+ * sign of x throughout (gelu(-0) = -0). */
 FA512 __m512 fa512_gelu(__m512 x) {
-    __m512 a = fa512_abs(x);
-    __m512 ac = _mm512_min_ps(FA512_F(14.5f), a);
-    /* R(a) = t S(t), t = 1 / (1 + a/4): rcp + Newton, the rest of t's error
-     * (delta: t (1 + a/4) = 1 - delta) folded in to first order */
-    __m512 den_lo;
-    __m512 den = fa512_two_sum(FA512_F(1.0f), _mm512_mul_ps(FA512_F(0.25f), ac), &den_lo);
-    __m512 t = _mm512_rcp14_ps(den);
-    t = _mm512_fmadd_ps(t, _mm512_fnmadd_ps(den, t, FA512_F(1.0f)), t);
-    __m512 delta = _mm512_sub_ps(_mm512_fnmadd_ps(t, den, FA512_F(1.0f)), _mm512_mul_ps(t, den_lo));
-    __m512 S_lo;
-    __m512 S = fa512_gelu_tail_s(t, &S_lo);
-    __m512 R = _mm512_mul_ps(t, S);
-    __m512 c0 = FA512_F(0.3989422804014327f);
-    __m512 R_lo = _mm512_add_ps(_mm512_fmsub_ps(t, S, R),
-        _mm512_fmadd_ps(t, S_lo, _mm512_mul_ps(_mm512_mul_ps(_mm512_fnmadd_ps(ac, R, c0), _mm512_mul_ps(den, FA512_F(4.0f))), delta)));
-    /* e^(-a^2/2) */
-    __m512 h = _mm512_mul_ps(ac, ac);
-    __m512 h_lo = _mm512_fmsub_ps(ac, ac, h);
-    __m512 El;
-    __m512 n;
-    __m512 E = fa512_exp_hilo(_mm512_max_ps(FA512_F(-120.0f), _mm512_mul_ps(FA512_F(-0.5f), h)), &El, &n);
-    El = _mm512_fmadd_ps(E, _mm512_mul_ps(FA512_F(-0.5f), h_lo), El);
-    __m512 ql;
-    __m512 qh = fa512_pair_mul(E, El, R, R_lo, &ql);          /* Phi(-a) = (qh + ql) 2^n */
-    __m512 qs = _mm512_scalef_ps(qh, n), qls = _mm512_scalef_ps(ql, n);
-    __m512 wl;
-    __m512 w = fa512_fast_two_sum(FA512_F(1.0f), _mm512_sub_ps(_mm512_setzero_ps(), qs), &wl);
-    wl = _mm512_sub_ps(wl, qls);                              /* 1 - Phi(-a) = w + wl */
-    __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
-    __m512 Fh = _mm512_mask_blend_ps(neg, w, qh), Fl = _mm512_mask_blend_ps(neg, wl, ql);
-    __m512 yl;
-    __m512 y = fa512_pair_mul(x, _mm512_setzero_ps(), Fh, Fl, &yl);
-    __m512 r = _mm512_add_ps(y, yl);
-    r = _mm512_mask_scalef_ps(r, neg, r, n);
-    return fa512_gelu_finish(x, r);
+    __m512 a = _mm512_min_ps(FA512_F(FA_GELU_CLAMP), fa512_abs(x));
+    __m512 Rl, tl, n, S_lo, T;
+    __m512 Rh = fa512_gelu_R(a, &Rl);
+    __m512 s = fa512_gauss(a, &tl, &n);
+    __m512 A = _mm512_mul_ps(x, Rh);
+    __m512 S = fa512_gelu_scale(A, _mm512_fmadd_ps(x, Rl, _mm512_fmsub_ps(x, Rh, A)), s, tl,
+                                &S_lo);
+    __m512 y = fa512_one_minus(x, S, S_lo, n, &T);
+    y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ), T);
+    y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, FA512_F(FA_GELU_CLAMP), _CMP_GT_OQ), x);
+    y = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, FA512_F(-FA_GELU_CLAMP), _CMP_NLT_UQ), y);
+    return fa512_copysign(y, x);
+}
+
+static const float fa_gelu_root_q[11] = {
+    -0.0016514338785782456f, 0.00033706630347296596f, 0.0004342385509517044f,
+    -0.0023086995352059603f, 0.004257649183273315f, 0.01943078823387623f,
+    -0.014743954874575138f, -0.11400853842496872f, -0.018200624734163284f,
+    0.38828498125076294f, 0.43149399757385254f};
+
+/* gelu'(x) = Phi(x) + x phi(x) = e^(-a^2/2) G (pyx/_exponential.pxd
+ * gelu_backward), G = R - a c0 (c0 = 1/sqrt(2 pi) as a pair) as Gh + Gl:
+ * x < 0: 2^n (S + S_lo), x > 0: 1 - 2^n (S + S_lo) (|e^(-a^2/2) G| <= 1/2),
+ * S + S_lo = G (1 + s)(1 + tl); near the root a0 = -0.75179, where G
+ * cancels, d Q(d) (fa512_deriv_finish, as gelu_tanh'). */
+FA512 __m512 fa512_gelu_deriv(__m512 x) {
+    __m512 a = _mm512_min_ps(FA512_F(FA_GELU_CLAMP), fa512_abs(x));
+    __m512 Rl, tl, n, S_lo, T, Gl;
+    __m512 Rh = fa512_gelu_R(a, &Rl);
+    __m512 s = fa512_gauss(a, &tl, &n);
+    __m512 P = _mm512_mul_ps(a, FA512_F(0.3989422917366028f));
+    __m512 Pl = _mm512_fmadd_ps(a, FA512_F(0.3989422917366028f), _mm512_sub_ps(_mm512_setzero_ps(), P));
+    Pl = _mm512_fmadd_ps(a, FA512_F(-1.1335170135851058e-08f), Pl);
+    __m512 Gh = fa512_two_sum(Rh, _mm512_sub_ps(_mm512_setzero_ps(), P), &Gl);
+    Gl = _mm512_add_ps(Gl, _mm512_sub_ps(Rl, Pl));
+    __m512 S = fa512_gelu_scale(Gh, Gl, s, tl, &S_lo);
+    __m512 r = fa512_one_minus(FA512_F(1.0f), S, S_lo, n, &T);
+    r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ),
+                           _mm512_add_ps(T, _mm512_scalef_ps(S_lo, n)));
+    return fa512_deriv_finish(x, r, -0.7517915368080139f, 1.211444988769017e-08f,
+                              fa_gelu_root_q, FA_GELU_CLAMP, -FA_GELU_CLAMP);
 }
 
 
@@ -869,6 +879,10 @@ FA512_LOOP2(mish_backward, fa512_mish_deriv(x))
 #define FA_SIMD_HAVE_gelu_forward
 #define FA_SIMD_gelu_forward_f32 1
 FA512_LOOP1(gelu_forward, fa512_gelu(x))
+
+#define FA_SIMD_HAVE_gelu_backward
+#define FA_SIMD_gelu_backward_f32 1
+FA512_LOOP2(gelu_backward, fa512_gelu_deriv(x))
 
 /* the float64 kernels */
 #include "fa_simd_avx512_f64.h"
