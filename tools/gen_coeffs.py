@@ -378,7 +378,7 @@ def tanh_intervals(deg=6, first=-3, last_binade=3, clamp=10.0, verbose=True):
     return lefts, table
 
 
-def gelu_intervals(deg=6, width=0.5, clamp=14.5, verbose=True):
+def gelu_intervals(deg=6, width=0.5, clamp=14.5, slots=32, verbose=True):
     """R(a) = Phi(-a) e^(a^2/2) (= erfcx(a / sqrt 2) / 2, smooth and slowly
     varying, unlike Phi(-a)) by interval table for a = |x| in [0, clamp]:
     slot k = round(a / width) (round to nearest even, as vcvtps2dq), u =
@@ -387,7 +387,9 @@ def gelu_intervals(deg=6, width=0.5, clamp=14.5, verbose=True):
     rounded after the first fit and the rest refitted (relative error).
     Checked on every float32 a of each slot with float32 Horner and the
     last step compensated as the kernel computes it.  Returns rows c0,
-    c0_lo, c1 .. c_deg, 32 entries each (padding repeats the last slot)."""
+    c0_lo, c1 .. c_deg, `slots` entries each (padding repeats the last slot):
+    32 for AVX-512 (one vpermt2ps), 16 for AVX2 (two vpermps and a blend;
+    width 1 and degree 7 there)."""
     import numpy as np
     from scipy.special import erfcx
     f32 = np.float32
@@ -439,7 +441,7 @@ def gelu_intervals(deg=6, width=0.5, clamp=14.5, verbose=True):
         for row, v in zip(rows, coeffs):
             row.append(v)
     for row in rows:
-        row += [row[-1]] * (32 - nslot)
+        row += [row[-1]] * (slots - nslot)
     if verbose:
         print(f"# {nslot} slots; worst {worst:.3f} x 2^-24")
     return rows
@@ -496,6 +498,8 @@ TABLES = {
                                                  "f64")))()},
     "tanh_intervals": _tanh_table_rows,
     "gelu_intervals": lambda: {"f32": [v for row in gelu_intervals() for v in row]},
+    "gelu_intervals16": lambda: {"f32": [v for row in gelu_intervals(7, 1.0, slots=16)
+                                         for v in row]},
 }
 GELU_TAIL_CENTER = 0.5625
 
@@ -598,6 +602,7 @@ BLOCKS = {
     ("gelu_tail0", "f32"): [(EXPO, "_gelu_tail0_s_f32", lambda v: _tail0("f32", v))],
     ("tanh_intervals", "f32"): [(TANH_TABLE, "fa_tanh_table", None)],
     ("gelu_intervals", "f32"): [(GELU_TABLE, "fa_gelu_table", None)],
+    ("gelu_intervals16", "f32"): [(GELU_TABLE, "fa_gelu_table16", None)],
 }
 for _name, _fn in (("gelu_root", "_gelu_deriv_root"), ("gelu_tanh_root", "_gelu_tanh_deriv_root"),
                    ("mish_root", "_mish_deriv_root")):
@@ -610,11 +615,10 @@ SIMD = {
     ("expm1", "f32"): [(AVX512, "fa512_expm1_kernel"), (AVX2, "fa256_expm1_kernel")],
     ("expm1", "f64"): [(AVX512_F64, "fa512d_expm1_kernel")],
     ("log1p", "f32"): [(AVX512, "fa512_log1p_unit"), (AVX2, "fa256_log1p_unit")],
-    ("exp_hilo", "f32"): [(AVX2, "fa256_exp_hilo")],
     ("silu_root", "f32"): [(AVX512, "fa512_silu_deriv_root"), (AVX2, "fa256_silu_deriv_root")],
     ("silu_root", "f64"): [(AVX512_F64, "fa512d_silu_deriv_g")],
-    ("gelu_tail0", "f32"): [(AVX2, "fa256_gelu_tail_s")],
     ("gelu_tanh_root", "f32"): [(AVX512, "fa_gelu_tanh_root_q"), (AVX2, "fa_gelu_tanh_root_q")],
+    ("gelu_root", "f32"): [(AVX512, "fa_gelu_root_q"), (AVX2, "fa_gelu_root_q")],
     ("mish_root", "f32"): [(AVX512, "fa_mish_root_q"), (AVX2, "fa_mish_root_q")],
 }
 
