@@ -1053,6 +1053,24 @@ static inline void fa_count_rows_##kernel##SFX(const T* x, const T* w, T* out,  
         FA_CNT_ROWS##SFX(KIND, 1, x, w, out, rows, C, slope, counts);                  \
     else                                                                               \
         FA_CNT_ROWS##SFX(KIND, 0, x, w, out, rows, C, slope, counts);                  \
+}                                                                                      \
+static inline void fa_count_2d_##kernel##SFX(const T* x, Py_ssize_t xs, const T* w,    \
+                                             int w_contig, Py_ssize_t ws, T* out,      \
+                                             Py_ssize_t os, Py_ssize_t n,              \
+                                             Py_ssize_t rows, T slope,                 \
+                                             long long* counts, Py_ssize_t cs) {       \
+    long long total = 0, c;                                                            \
+    Py_ssize_t r;                                                                      \
+    for (r = 0; r < rows; r++) {                                                       \
+        c = fa_count_##kernel##SFX((const T*)((const char*)x + r * xs),                \
+                                   w ? (const T*)((const char*)w + r * ws) : w,        \
+                                   w_contig, (T*)((char*)out + r * os), n, slope);     \
+        if (cs == 0)                                                                   \
+            total += c;                                                                \
+        else                                                                           \
+            *(long long*)((char*)counts + r * cs) += c;                                \
+    }                                                                                  \
+    *counts += total;                                                                  \
 }
 #else
 #  define FA_CNT_ENTRY(kernel, KIND, T, SFX, CT)                                       \
@@ -1065,6 +1083,14 @@ static inline void fa_count_rows_##kernel##SFX(const T* x, const T* w, T* out,  
                                                Py_ssize_t rows, Py_ssize_t C, T slope, \
                                                CT* counts) {                           \
     (void)x; (void)w; (void)out; (void)rows; (void)C; (void)slope; (void)counts;       \
+}                                                                                      \
+static inline void fa_count_2d_##kernel##SFX(const T* x, Py_ssize_t xs, const T* w,    \
+                                             int w_contig, Py_ssize_t ws, T* out,      \
+                                             Py_ssize_t os, Py_ssize_t n,              \
+                                             Py_ssize_t rows, T slope,                 \
+                                             long long* counts, Py_ssize_t cs) {       \
+    (void)x; (void)xs; (void)w; (void)w_contig; (void)ws; (void)out; (void)os;         \
+    (void)n; (void)rows; (void)slope; (void)counts; (void)cs;                          \
 }
 #endif
 FA_CNT_ENTRY(relu_forward, FA_CNT_RELU, float, _f32, int)
