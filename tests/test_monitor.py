@@ -259,8 +259,8 @@ def test_counts_past_the_byte_counters(name, shape, dtype):
 # gaps between them (a slice of wider rows), rows of every length around the
 # vector widths, a zero weight in some rows (that row's zero-slope loop), and
 # sizes split across threads, whose blocks of rows start and end inside a run.
-RUN_SHAPES = [(n, c, l) for n in (1, 3) for c in (1, 5, 16)
-              for l in (1, 7, 8, 15, 16, 17, 31, 33, 64, 100, 256)] + [
+RUN_SHAPES = [(n, c, length) for n in (1, 3) for c in (1, 5, 16)
+              for length in (1, 7, 8, 15, 16, 17, 31, 33, 64, 100, 256)] + [
     (9, 7, 1500), (5, 33, 650), (2, 3, 5000),
     (1, 70000, 2)]    # one run of more rows than avx2's count lanes hold unsummed
 

@@ -233,7 +233,8 @@ def test_bad_input():
 # rows, not per row): (N, C, L) with every row length around the vector
 # widths, rows with gaps between them, zero and negative weights, specials,
 # and sizes split across threads, whose blocks start and end inside a run.
-RUN_SHAPES = [(n, c, l) for n in (1, 3) for c in (1, 5) for l in (1, 3, 4, 8, 15, 16, 17, 33)] + [
+RUN_SHAPES = [(n, c, length) for n in (1, 3) for c in (1, 5)
+              for length in (1, 3, 4, 8, 15, 16, 17, 33)] + [
     (2, 3, 256), (9, 7, 1500), (5, 33, 650)]
 
 
