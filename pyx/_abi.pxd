@@ -16,6 +16,15 @@ cdef enum:
 ctypedef void (*kernel_fn)(char** args, const Py_ssize_t* steps, Py_ssize_t n,
                            const void* ctx) noexcept nogil
 
+# A kernel over a run of ``rows`` such rows at once: what
+#     for r in range(rows): f(args + r * row_steps, steps, n, ctx)
+# computes (row_steps in bytes, per operand), in one call, so that a layout
+# the driver walks row by row (prelu's (N, C, L): the weight changes every
+# L elements) pays the call and its set-up once per run instead of per row.
+ctypedef void (*kernel2d_fn)(char** args, const Py_ssize_t* steps, Py_ssize_t n,
+                             Py_ssize_t rows, const Py_ssize_t* row_steps,
+                             const void* ctx) noexcept nogil
+
 
 cdef struct RowCtx:
     Py_ssize_t length                 # entries along the axis (of the input)
@@ -45,5 +54,6 @@ ctypedef double (*chansum_fn)(const Loop* L, Py_ssize_t c, Py_ssize_t rows) noex
 cdef struct KernelTable:
     Py_ssize_t count
     const kernel_fn* kernels
+    const kernel2d_fn* kernels2d    # the same order; NULL where a kernel has none
     chansum_fn prelu_sum_f32
     chansum_fn prelu_sum_f64

@@ -253,6 +253,59 @@ def test_counts_past_the_byte_counters(name, shape, dtype):
             np.testing.assert_array_equal(m.last_channel_dead, dead_cols * shape[0])
 
 
+# Layouts the driver walks as runs of rows, one run-of-rows kernel call each
+# (kernel2d_fn; pyx/simd/fa_count.h's fa_count_2d_* where rows are
+# contiguous): prelu's (N, C, L) (the weight changes every row), rows with
+# gaps between them (a slice of wider rows), rows of every length around the
+# vector widths, a zero weight in some rows (that row's zero-slope loop), and
+# sizes split across threads, whose blocks of rows start and end inside a run.
+RUN_SHAPES = [(n, c, length) for n in (1, 3) for c in (1, 5, 16)
+              for length in (1, 7, 8, 15, 16, 17, 31, 33, 64, 100, 256)] + [
+    (9, 7, 1500), (5, 33, 650), (2, 3, 5000),
+    (1, 70000, 2)]    # one run of more rows than avx2's count lanes hold unsummed
+
+
+@dtypes
+@names
+def test_runs_of_rows_are_the_row_by_row_kernels(name, dtype):
+    """The run-of-rows kernels against the row-by-row Cython loops (explicit
+    SIMD off): the same bits and counts, per call and per channel (the
+    channel axis outer: a counter per row), on contiguous rows and on rows
+    with gaps between them, 1 and 3 threads; and the counts against NumPy's."""
+    import fastact._dispatch as D
+    rng = rng_for("monitor-runs", name, dtype)
+    pool = np.concatenate([special_values(dtype), moderate(rng, 400, dtype)])
+    for shape in RUN_SHAPES:
+        wide = rng.choice(pool, size=shape[:2] + (shape[2] + 3,))
+        w = np.linspace(-0.5, 0.75, shape[1]).astype(dtype)
+        w[1::3] = 0.0
+        for x in (np.ascontiguousarray(wide[:, :, :shape[2]]), wide[:, :, 3:]):
+            def run(per_channel, threads):
+                m = fastact.DeadUnitMonitor(per_channel=per_channel)
+                with fastact.num_threads(threads):
+                    if name == "prelu":
+                        y = fastact.prelu(x, w, monitor=m)
+                    else:
+                        y = getattr(fastact, name)(x, monitor=m)
+                return y, m.last_dead, m.last_channel_dead
+
+            flat = FLAT[name](x)
+            for per_channel in (False, True):
+                try:
+                    D.explicit_simd(False)
+                    want = run(per_channel, 1)
+                finally:
+                    D.explicit_simd(True)
+                assert want[1] == int(flat.sum())
+                for threads in (1, 3):
+                    got = run(per_channel, threads)
+                    assert_bitwise_equal(got[0], want[0])
+                    assert got[1] == want[1], (shape, x.strides, per_channel, threads)
+                    if per_channel:
+                        np.testing.assert_array_equal(got[2], flat.sum(axis=(0, 2)))
+                        np.testing.assert_array_equal(want[2], got[2])
+
+
 # Shapes large enough to split across threads (piecewise grain 32 K per thread),
 # not multiples of any vector or block size; channel axis innermost, outer,
 # and 1-d (every element its own channel).

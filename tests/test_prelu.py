@@ -227,3 +227,44 @@ def test_bad_input():
         fastact.prelu_backward(g, x, w, y=x)
     # lists are fine out of place (Python numbers are float64)
     assert_bitwise_equal(fastact.prelu([-2.0, 2.0], [0.25]), np.array([-0.5, 2.0]), "lists")
+
+
+# Layouts the driver walks as runs of rows (kernel2d_fn: a call per run of
+# rows, not per row): (N, C, L) with every row length around the vector
+# widths, rows with gaps between them, zero and negative weights, specials,
+# and sizes split across threads, whose blocks start and end inside a run.
+RUN_SHAPES = [(n, c, length) for n in (1, 3) for c in (1, 5)
+              for length in (1, 3, 4, 8, 15, 16, 17, 33)] + [
+    (2, 3, 256), (9, 7, 1500), (5, 33, 650)]
+
+
+@dtypes
+def test_runs_of_rows_are_the_row_by_row_kernel(dtype):
+    """prelu and its dx over runs of rows against the same rows one at a time
+    (1-d calls with one weight: the row kernel's broadcast loop), bit for bit,
+    on 1 and 3 threads."""
+    rng = rng_for("prelu-runs", dtype)
+    pool = np.concatenate([edge_values(dtype), moderate(rng, 300, dtype)])
+    for shape in RUN_SHAPES:
+        n, c, length = shape
+        wide = rng.choice(pool, size=(n, c, length + 2))
+        gwide = rng.choice(pool, size=(n, c, length + 2))
+        w = np.linspace(-0.5, 0.75, c).astype(dtype)
+        w[1::3] = 0.0
+        for x, g in ((np.ascontiguousarray(wide[:, :, :length]),
+                      np.ascontiguousarray(gwide[:, :, :length])),
+                     (wide[:, :, 2:], gwide[:, :, 2:])):
+            want = np.empty(x.shape, dtype)
+            want_dx = np.empty(x.shape, dtype)
+            with np.errstate(all="ignore"):
+                for i in range(n):
+                    for j in range(c):
+                        want[i, j] = fastact.prelu(x[i, j], w[j:j + 1])
+                        want_dx[i, j] = fastact.prelu_backward(g[i, j], x[i, j], w[j:j + 1])[0]
+                for threads in (1, 3):
+                    with fastact.num_threads(threads):
+                        assert_bitwise_equal(fastact.prelu(x, w), want)
+                        y = x.copy()
+                        fastact.prelu_(y, w)
+                        assert_bitwise_equal(y, want)
+                        assert_bitwise_equal(fastact.prelu_backward(g, x, w)[0], want_dx)

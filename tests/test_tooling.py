@@ -58,9 +58,14 @@ def test_every_kernel_is_vectorized(target):
                         _loops_file(target)], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
     rows = [line.split()[0] for line in r.stdout.splitlines() if "_f32 " in line]
-    # One row per kernel and dtype, and one per explicit-SIMD version
+    # One row per kernel and dtype, one per run-of-rows twin (the counting
+    # kernels' and prelu's: kernel2d_fn), and one per explicit-SIMD version
     # (pyx/simd/) the target has.
-    assert sum(not n.startswith("simd:") for n in rows) == len(fastact._kernels.KERNELS)
+    twins = sorted(n[:-len("_2d_f32")] for n in rows if n.endswith("_2d_f32"))
+    assert twins == sorted(k for k in fastact._kernels.KERNELS
+                           if k.endswith("_count") or k.startswith("prelu_"))
+    assert (sum(not n.startswith("simd:") for n in rows)
+            == len(fastact._kernels.KERNELS) + len(twins))
     simd = sorted(n[len("simd:"):-len("_f32")] for n in rows if n.startswith("simd:"))
     # the row-wise SIMD functions (pyx/simd/fa_simd_rows_<target>.h): all or none
     row_fns = [n for n in simd if n.endswith("_row")]

@@ -54,6 +54,20 @@ def _others(res, x, g, d, rng):
     res[f"prelu fwd {d}"] = fastact.prelu(xc, w)
     for i, b in enumerate(fastact.prelu_backward(g[:1 << 16].reshape(xc.shape), xc, w)):
         res[f"prelu bwd{i} {d}"] = np.asarray(b)
+    # Monitored forwards on layouts walked as runs of rows (kernel2d_fn):
+    # prelu's (N, C, L), some weights 0, per call and per channel; relu,
+    # relu6 and leaky_relu on rows with gaps between them.
+    w0 = w.copy()
+    w0[::3] = 0
+    for per_channel in (False, True):
+        m = fastact.DeadUnitMonitor(per_channel=per_channel)
+        res[f"prelu mon{int(per_channel)} {d}"] = fastact.prelu(xc, w0, monitor=m)
+        res[f"prelu moncount{int(per_channel)} {d}"] = np.array(
+            [m.dead, m.total] + (list(m.last_channel_dead) if per_channel else []))
+    for name in ("relu", "relu6", "leaky_relu"):
+        m = fastact.DeadUnitMonitor()
+        res[f"{name} monrows {d}"] = getattr(fastact, name)(xc[:, :, 5:], monitor=m)
+        res[f"{name} monrowscount {d}"] = np.array([m.dead, m.total])
     xm = x[:1 << 16].reshape(-1, 256)
     res[f"maxout fwd {d}"] = fastact.maxout(xm, pieces=4)
     res[f"maxout bwd {d}"] = fastact.maxout_backward(g[:1 << 14].reshape(-1, 64), x=xm,

@@ -28,7 +28,9 @@ generated ``_k_`` function only hands its arrays to ``fa_simd_run1/2``) is
 judged by that version, the function ``fa_simd_<formula>_f32``: the table
 shows its counts and notes "explicit SIMD".  A kernel whose code is the same
 as another's (two activations with one formula) is, after GCC's identical
-code folding, a jump to that kernel, and judged by it.
+code folding, a jump to that kernel, and judged by it.  A run-of-rows twin
+(``_k_<formula>_2d_f32``, pyx/_abi.pxd's kernel2d_fn) is a kernel of its own
+that may call its one-row kernel (the layouts it hands on, row by row).
 
 and exits 1 if a module holds instructions above its target: the baseline no
 VEX/EVEX instruction at all (no ymm/zmm register, no v-prefixed mnemonic),
@@ -174,9 +176,11 @@ def check(path):
         r = results[name]
         allowed = ALLOWED_CALLS + (ROW_CALLS if r["rowwise"] else ())
         # A kernel may call itself: the counting kernels' whole-rows mode runs
-        # its rows through the one-row path where a target has no intrinsics.
-        calls = sorted(c for c in r["calls"]
-                       if not c.startswith(allowed) and c != r.get("symbol"))
+        # its rows through the one-row path where a target has no intrinsics;
+        # and a run-of-rows twin (_k_<formula>_2d_f32) its one-row kernel, for
+        # the layouts it does not take on itself.
+        own = (r.get("symbol"), (r.get("symbol") or "").replace("_2d_", "_"))
+        calls = sorted(c for c in r["calls"] if not c.startswith(allowed) and c not in own)
         widened = hw_fma and r["widens"] and name.endswith("_f32") and not r["rowwise"]
         w = r["widths"]
         notes = ", ".join(calls) + ("float32 widened to double" if widened else "")
