@@ -86,6 +86,10 @@ static inline void fa_simd_log_softmax_bwd_row_f32(const float* g, const float* 
                                                    Py_ssize_t n, int stream) {
     (void)g; (void)y; (void)out; (void)n; (void)stream;
 }
+static inline int fa_simd_log_softmax_row_f64(const double* x, double* out, Py_ssize_t n,
+                                              int stream) {
+    (void)x; (void)out; (void)n; (void)stream; return 0;
+}
 static inline void fa_simd_softmax_bwd_row_f64(const double* g, const double* y, double* out,
                                                Py_ssize_t n, double sign, int stream) {
     (void)g; (void)y; (void)out; (void)n; (void)sign; (void)stream;

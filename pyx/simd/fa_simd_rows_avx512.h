@@ -1,5 +1,6 @@
 /* Row-wise float32 kernels (softmax, softmin, log_softmax forward; softmax and
- * softmin backward) in AVX-512 intrinsics, one contiguous row per call.
+ * softmin backward), and float64 log_softmax forward and the float64 backward
+ * rows, in AVX-512 intrinsics, one contiguous row per call.
  * Included by fa_simd_avx512.h; pyx/_rowwise.pxi.tp calls them for rows that
  * are contiguous along the axis and keeps its Cython forms (the portable
  * baseline and the reference) for every other layout and target.
@@ -662,6 +663,85 @@ __attribute__((noinline)) static void fa_simd_log_softmax_bwd_row_f64(
                               _mm512_maskz_loadu_pd((msk), y + (j)), hi, lo, S)
     FA512_FINAL_PASS_PD(n, out, stream, FA512_LSM_BWD_PD_AT);
 #undef FA512_LSM_BWD_PD_AT
+}
+
+/* ---- float64 log_softmax forward: the Cython form's arithmetic in 8-lane
+ * vectors (_log_softmax_row_f64, _row_logsumexp_f64), the exp and the sum
+ * fused in one pass ---- */
+
+/* max over a float64 row, NaN skipped; -inf for an empty or all-NaN row */
+FA512 double fa512d_row_max(const double* x, Py_ssize_t n) {
+    const __m512d ninf = _mm512_set1_pd(-INFINITY);
+    __m512d a0 = ninf, a1 = ninf, a2 = ninf, a3 = ninf;
+    Py_ssize_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        a0 = _mm512_max_pd(_mm512_loadu_pd(x + i), a0);
+        a1 = _mm512_max_pd(_mm512_loadu_pd(x + i + 8), a1);
+        a2 = _mm512_max_pd(_mm512_loadu_pd(x + i + 16), a2);
+        a3 = _mm512_max_pd(_mm512_loadu_pd(x + i + 24), a3);
+    }
+    for (; i + 8 <= n; i += 8)
+        a0 = _mm512_max_pd(_mm512_loadu_pd(x + i), a0);
+    if (i < n) {
+        __mmask8 m = (__mmask8)((1u << (n - i)) - 1u);
+        a1 = _mm512_mask_max_pd(a1, m, _mm512_maskz_loadu_pd(m, x + i), a1);
+    }
+    return _mm512_reduce_max_pd(_mm512_max_pd(_mm512_max_pd(a0, a1), _mm512_max_pd(a2, a3)));
+}
+
+/* e^(x - m) for x <= m, x - m's rounding error err recovered (TwoSum) and
+ * applied as e (1 + err) (_shifted_exp_f64); x - m <= -760 gives 0, NaN NaN */
+FA512 __m512d fa512d_shifted_exp(__m512d x, __m512d m, __m512d negm) {
+    __m512d t = _mm512_sub_pd(x, m);
+    __m512d bv = _mm512_sub_pd(t, x);
+    __m512d err = _mm512_add_pd(_mm512_sub_pd(x, _mm512_sub_pd(t, bv)), _mm512_sub_pd(negm, bv));
+    __mmask8 keep = _mm512_cmp_pd_mask(t, FA512D(-760.0), _CMP_GT_OQ);
+    __m512d k;
+    __m512d p = fa512d_exp_parts(_mm512_max_pd(FA512D(-760.0), t), &k);
+    __m512d e = _mm512_scalef_pd(p, k);
+    return _mm512_mask_fmadd_pd(e, keep, err, e);
+}
+
+/* acc + comp += the terms of e below 1 (valid lanes; NaN included), TwoSum;
+ * cnt += 1 per term equal to 1 (the max entries) */
+FA512 void fa512d_tail_add(__m512d e, __mmask8 valid, __m512d* acc, __m512d* comp,
+                           __m512d* cnt) {
+    __mmask8 top = _mm512_mask_cmp_pd_mask(valid, e, FA512D(1.0), _CMP_GE_OQ);
+    *cnt = _mm512_mask_add_pd(*cnt, top, *cnt, FA512D(1.0));
+    fa512_two_sum_acc_pd(_mm512_maskz_mov_pd((__mmask8)(valid & ~top), e), acc, comp);
+}
+
+/* log_softmax of one float64 row: (x - m) - log1p((ones - 1) + tail), the tail
+ * to about 2^-100 relative.  Returns 0, writing nothing, for a row whose max
+ * is +inf (the caller's limit form). */
+__attribute__((noinline)) static int fa_simd_log_softmax_row_f64(
+        const double* x, double* out, Py_ssize_t n, int stream) {
+    double mx = fa512d_row_max(x, n);
+    if (mx == INFINITY)
+        return 0;
+    const __m512d m = _mm512_set1_pd(mx), negm = _mm512_set1_pd(-mx);
+    __m512d a0 = _mm512_setzero_pd(), a1 = a0, c0 = a0, c1 = a0, n0 = a0, n1 = a0;
+    Py_ssize_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        fa512d_tail_add(fa512d_shifted_exp(_mm512_loadu_pd(x + i), m, negm), 0xFF, &a0, &c0, &n0);
+        fa512d_tail_add(fa512d_shifted_exp(_mm512_loadu_pd(x + i + 8), m, negm), 0xFF, &a1, &c1,
+                        &n1);
+    }
+    for (; i < n; i += 8) {
+        __mmask8 k = n - i >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << (n - i)) - 1u);
+        fa512d_tail_add(fa512d_shifted_exp(_mm512_maskz_loadu_pd(k, x + i), m, negm), k, &a0,
+                        &c0, &n0);
+    }
+    double lo, hi = fa512_dd_total(a0, a1, c0, c1, &lo);
+    /* sum - 1 = (ones - 1) + tail, TwoSum (ones - 1 exact) */
+    double o = _mm512_reduce_add_pd(_mm512_add_pd(n0, n1)) - 1.0;
+    double t = o + hi, bv = t - o;
+    const __m512d L = _mm512_set1_pd(log1p(t + (((o - (t - bv)) + (hi - bv)) + lo)));
+#define FA512D_LOGOUT_AT(j, msk) \
+    _mm512_sub_pd(_mm512_sub_pd(_mm512_maskz_loadu_pd((msk), x + (j)), m), L)
+    FA512_FINAL_PASS_PD(n, out, stream, FA512D_LOGOUT_AT);
+#undef FA512D_LOGOUT_AT
+    return 1;
 }
 
 __attribute__((noinline)) static int fa_simd_softmax_row_f32(const float* x, float* out, Py_ssize_t n, float sign,
