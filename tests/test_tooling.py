@@ -162,3 +162,25 @@ def test_accuracy_others_compares_the_libraries(monkeypatch, capsys):
     assert float(rows[0][2]) <= 2 and float(rows[1][2]) <= 3     # fastact's column
     # 1 / (1 + np.exp(-x)) loses the subnormal tail below x = -87: far beyond 2 ULP
     assert float(rows[0][5]) > 1000     # ["1.003", "[", "0.000%]", numpy ...]
+
+
+@needs_tools
+def test_expo_tables_cells(tmp_path):
+    """tools/expo_tables.py: a cell is fastact's ns/element, `!` when the
+    report flagged the row, and the ratios to NumPy (1 thread) and PyTorch
+    (same threads); a missing row is '-'."""
+    def row(impl, ns, threads=1, reliable=True):
+        return {"activation": "sigmoid", "direction": "forward", "dtype": "float32",
+                "size": 262144, "threads": threads, "impl": impl, "ns_per_element": ns,
+                "reliable": reliable}
+    report = {"results": [row("fastact", 0.5), row("numpy", 1.0), row("torch", 0.4),
+                          row("fastact", 0.3, 2, reliable=False), row("torch", 0.6, 2)]}
+    path = tmp_path / "r.json"
+    path.write_text(__import__("json").dumps(report))
+    r = subprocess.run([sys.executable, os.path.join(TOOLS, "expo_tables.py"), str(path)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    line = next(s for s in r.stdout.splitlines() if s.startswith("| sigmoid | forward"))
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    assert cells[2:] == ["-", "-", "0.5 (2.0x np, 0.80x pt)", "0.3! (3.3x np, 2.00x pt)",
+                         "-", "-"], cells

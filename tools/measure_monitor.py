@@ -52,12 +52,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.environ.get("FASTACT_MEASURE_ROOT") or os.path.dirname(HERE))
 
 import fastact  # noqa: E402
+
 try:
     from fastact.bench import baselines as B  # noqa: E402
     from fastact.bench.report import parse_size, size_label  # noqa: E402
 except ImportError:   # --trees with a tree from before fastact/bench/ (84fff78)
-    from fastact import _baselines as B  # noqa: E402
     from fastact._report import parse_size, size_label  # noqa: E402
+
+    from fastact import _baselines as B  # noqa: E402
 
 FEATURES = 256
 
