@@ -184,3 +184,21 @@ def test_expo_tables_cells(tmp_path):
     cells = [c.strip() for c in line.strip("|").split("|")]
     assert cells[2:] == ["-", "-", "0.5 (2.0x np, 0.80x pt)", "0.3! (3.3x np, 2.00x pt)",
                          "-", "-"], cells
+
+
+@needs_tools
+@needs_x86_elf
+@pytest.mark.skipif(shutil.which("objdump") is None, reason="objdump not installed")
+def test_check_simd_loops_counts_the_elementwise_kernels():
+    """--loops: (instructions, mul/fma-class, permutes) per loop body of each
+    elementwise SIMD kernel; gelu's interval table shows as permutes."""
+    targets = [t for t in ("avx512", "avx2") if t in fastact._dispatch.compiled_targets()
+               and "gelu_forward" in fastact._dispatch.explicit_simd(target=t)]
+    if not targets:
+        pytest.skip("no target of this build has the SIMD gelu")
+    r = subprocess.run([sys.executable, os.path.join(TOOLS, "check_simd.py"), "--loops",
+                        _loops_file(targets[0])], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    line = next(s for s in r.stdout.splitlines() if s.split()[:1] == ["gelu_forward_f32"])
+    first = __import__("ast").literal_eval(line.split(None, 1)[1])[0]
+    assert first[0] > first[1] > 0 and first[2] >= 8, line

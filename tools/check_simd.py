@@ -4,6 +4,9 @@
     python tools/check_simd.py --row-loops [...]   # instructions per loop body
                                                   # in the SIMD row loops
     python tools/check_simd.py --row-loops-cython [...]  # ... in the Cython rows
+    python tools/check_simd.py --loops [...]       # ... in the elementwise SIMD
+                                                  # kernels, with their mul/fma-
+                                                  # class and permute counts
 
 Without arguments: every kernel module (fastact/_loops_*.so) of this build.
 Disassembles each with ``objdump -d`` and, for each generated kernel function
@@ -216,12 +219,23 @@ def check(path):
 JUMP = re.compile(r"^\s*([0-9a-f]+):\s+j\w+\s+([0-9a-f]+) <")
 
 
-def row_loops(path, cython=False):
+# Instructions of the fma pipes' class (Zen 4 issues them on its two FMA
+# pipes, one 512-bit operation per cycle) and lane permutes.
+FMA_CLASS = re.compile(
+    r"^v(?:fn?m(?:add|sub)\d+|mul|scalef|rcp14|div|reduce|getexp|getmant)[ps][sd]$")
+PERMUTE = re.compile(r"^vperm")
+
+
+def row_loops(path, cython=False, elementwise=False, detail=False):
     """The innermost vector loops of the explicit-SIMD row functions (a
     backward jump with no other backward jump inside): {function:
     [instructions per loop body, ...]} in address order.  With ``cython``: of
     the float32 row kernels (``_r_..._f32``), whose Cython forms (run with
-    explicit_simd(False), and on targets without SIMD rows) are inlined there."""
+    explicit_simd(False), and on targets without SIMD rows) are inlined there.
+    With ``elementwise``: of the elementwise kernels (``fa_simd_<formula>_<dtype>``,
+    one vector of 16 (avx512) or 8 (avx2) float32 lanes, 8 / 4 float64, per
+    iteration).  With ``detail``: each loop as (instructions, mul/fma-class,
+    permutes); a branch inside the body (a rare path) counts with it."""
     text = subprocess.run([shutil.which("objdump") or "objdump", "-d", "--no-show-raw-insn",
                            path], capture_output=True, text=True, check=True).stdout
     loops, current, lines = {}, None, []
@@ -229,14 +243,24 @@ def row_loops(path, cython=False):
     def finish():
         if current is None:
             return
-        addrs = [int(a, 16) for a, _ in lines]
         back = [(int(t, 16), int(a, 16)) for a, t in
                 (m.groups() for m in map(JUMP.match, (ln for _, ln in lines)) if m)
                 if int(t, 16) < int(a, 16)]
         inner = [(lo, hi) for lo, hi in back
                  if not any(lo <= lo2 and hi2 < hi and (lo2, hi2) != (lo, hi)
                             for lo2, hi2 in back)]
-        counts = sorted((lo, sum(lo <= a <= hi for a in addrs)) for lo, hi in inner
+        def body(lo, hi):
+            return [ln.split("\t")[1].split()[0] if len(ln.split("\t")) > 1 else ""
+                    for a, ln in lines if lo <= int(a, 16) <= hi]
+
+        def count(lo, hi):
+            ops = body(lo, hi)
+            if not detail:
+                return len(ops)
+            return (len(ops), sum(bool(FMA_CLASS.match(op)) for op in ops),
+                    sum(bool(PERMUTE.match(op)) for op in ops))
+
+        counts = sorted((lo, count(lo, hi)) for lo, hi in inner
                         if any("%zmm" in ln or "%ymm" in ln for a, ln in lines
                                if lo <= int(a, 16) <= hi))
         loops[current] = [c for _, c in counts]
@@ -249,7 +273,8 @@ def row_loops(path, cython=False):
                 keep = m and m.group(2) == "r" and m.group(4) == "f32" and "softmax" in m.group(3)
                 current = f"{m.group(3)}_{m.group(4)}" if keep else None
             else:
-                current = f"{m.group(1)}_{m.group(2)}" if m and "_row" in m.group(1) else None
+                keep = m and ("_row" in m.group(1)) != elementwise
+                current = f"{m.group(1)}_{m.group(2)}" if keep else None
             lines = []
             continue
         a = re.match(r"^\s*([0-9a-f]+):", line)
@@ -278,6 +303,14 @@ def driver_library():
 
 
 def main(argv):
+    if argv[1:2] == ["--loops"]:
+        for path in argv[2:] or default_libraries():
+            print(path)
+            print("  (instructions, mul/fma-class, permutes) per loop body, in address order")
+            for name, counts in row_loops(path, elementwise=True, detail=True).items():
+                if counts:
+                    print(f"  {name:28s} {counts}")
+        return 0
     if argv[1:2] in (["--row-loops"], ["--row-loops-cython"]):
         for path in argv[2:] or default_libraries():
             print(path)
