@@ -640,9 +640,9 @@ FA256 __m256 fa256_one_minus(__m256 one, __m256 S, __m256 S_lo, __m256i n) {
     return _mm256_add_ps(w, _mm256_fnmadd_ps(S_lo, p, w_lo));
 }
 
-/* |x| > 14.5: hi_val (x, or 1 for the derivative) above, a signed 0 below */
-FA256 __m256 fa256_gelu_clamp(__m256 x, __m256 y, __m256 hi_val) {
-    y = _mm256_blendv_ps(y, hi_val, _mm256_cmp_ps(x, FA256_F(FA_GELU_CLAMP), _CMP_GT_OQ));
+/* gelu beyond |x| = 14.5: x above, 0 below (the caller gives it x's sign) */
+FA256 __m256 fa256_gelu_clamp(__m256 x, __m256 y) {
+    y = _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, FA256_F(FA_GELU_CLAMP), _CMP_GT_OQ));
     return _mm256_andnot_ps(_mm256_cmp_ps(x, FA256_F(-FA_GELU_CLAMP), _CMP_LT_OQ), y);
 }
 
@@ -660,7 +660,7 @@ FA256 __m256 fa256_gelu(__m256 x) {
     __m256 pos = fa256_one_minus(x, S, S_lo, n);
     __m256i kn = _mm256_castps_si256(_mm256_blendv_ps(_mm256_setzero_ps(), _mm256_castsi256_ps(n), x));
     __m256 y = _mm256_blendv_ps(pos, fa256_scale_neg(S, kn), x);
-    return fa256_copysign(fa256_gelu_clamp(x, y, x), x);
+    return fa256_copysign(fa256_gelu_clamp(x, y), x);
 }
 
 static const float fa_gelu_root_q[11] = {
