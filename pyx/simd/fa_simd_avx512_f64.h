@@ -176,6 +176,11 @@ FA512 __m512d fa512d_silu_deriv_g(__m512d g, __m512d x) {
             -0.015222655223191276, 0.018874814223779863, 0.1466487969969469,
             0.2178117057198001};
         __m512d Q = _mm512_set1_pd(c[0]);
+        /* unrolled: GCC keeps an 18-trip loop (a counter, a compare, a jump
+         * and a broadcast load per step) otherwise */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 18
+#endif
         for (int i = 1; i < 19; i++)
             Q = _mm512_fmadd_pd(Q, d, _mm512_set1_pd(c[i]));
         r = _mm512_mask_mul_pd(r, root, d, Q);
