@@ -1,6 +1,8 @@
 """The build's own checks: generated docs/stubs in sync, kernels vectorized, config."""
 
+import ast
 import io
+import json
 import os
 import platform
 import shutil
@@ -176,7 +178,7 @@ def test_expo_tables_cells(tmp_path):
     report = {"results": [row("fastact", 0.5), row("numpy", 1.0), row("torch", 0.4),
                           row("fastact", 0.3, 2, reliable=False), row("torch", 0.6, 2)]}
     path = tmp_path / "r.json"
-    path.write_text(__import__("json").dumps(report))
+    path.write_text(json.dumps(report))
     r = subprocess.run([sys.executable, os.path.join(TOOLS, "expo_tables.py"), str(path)],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
@@ -200,5 +202,5 @@ def test_check_simd_loops_counts_the_elementwise_kernels():
                         _loops_file(targets[0])], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
     line = next(s for s in r.stdout.splitlines() if s.split()[:1] == ["gelu_forward_f32"])
-    first = __import__("ast").literal_eval(line.split(None, 1)[1])[0]
+    first = ast.literal_eval(line.split(None, 1)[1])[0]
     assert first[0] > first[1] > 0 and first[2] >= 8, line
