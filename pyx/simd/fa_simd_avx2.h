@@ -85,7 +85,8 @@ FA256 __m256 fa256_exp_parts(__m256 a, __m256* lo, __m256i* n) {
     return p;
 }
 
-/* z = e^-|a| = (p + lo) 2^n (argument clamped at -120), d + e = 1 + z. */
+/* z = e^-|a| = (p + lo) 2^n (argument clamped at -120), d + e = 1 + p 2^n,
+ * zl = lo 2^n (as fa512_one_plus_exp_neg_abs). */
 FA256 __m256 fa256_one_plus_exp_neg_abs(__m256 a, __m256* p, __m256* lo, __m256i* n,
                                         __m256* z, __m256* zl, __m256* e) {
     __m256 am = _mm256_max_ps(FA256_F(-120.0f), fa256_neg_abs(a));
@@ -95,7 +96,7 @@ FA256 __m256 fa256_one_plus_exp_neg_abs(__m256 a, __m256* p, __m256* lo, __m256i
     *z = _mm256_mul_ps(*p, s);
     *zl = _mm256_mul_ps(*lo, s);
     __m256 d = _mm256_add_ps(FA256_F(1.0f), *z);
-    *e = _mm256_add_ps(_mm256_sub_ps(*z, _mm256_sub_ps(d, FA256_F(1.0f))), *zl);
+    *e = _mm256_sub_ps(*z, _mm256_sub_ps(d, FA256_F(1.0f)));
     return d;
 }
 
@@ -105,12 +106,14 @@ FA256 __m256 fa256_recip(__m256 d) {
     return _mm256_fmadd_ps(r, _mm256_fnmadd_ps(d, r, FA256_F(1.0f)), r);
 }
 
-/* (num + nlo) / (d + e), rounded about once */
-FA256 __m256 fa256_div_corrected(__m256 num, __m256 nlo, __m256 d, __m256 e) {
+/* (num + nlo) / (d + e), rounded about once (with_nlo = 0: nlo is 0) */
+FA256 __m256 fa256_div_corrected(__m256 num, __m256 nlo, int with_nlo, __m256 d, __m256 e) {
     __m256 r = fa256_recip(d);
     __m256 q0 = _mm256_mul_ps(num, r);
-    __m256 rem = _mm256_add_ps(_mm256_fnmadd_ps(q0, d, num), _mm256_fnmadd_ps(q0, e, nlo));
-    return _mm256_fmadd_ps(rem, r, q0);
+    __m256 rem = _mm256_fnmadd_ps(q0, d, num);
+    if (with_nlo)
+        rem = _mm256_add_ps(rem, nlo);
+    return _mm256_fmadd_ps(_mm256_fnmadd_ps(q0, e, rem), r, q0);
 }
 
 /* sigmoid: as fa512_sigmoid; x's sign bit selects (x = -0 takes the x < 0
@@ -120,8 +123,7 @@ FA256 __m256 fa256_sigmoid(__m256 x) {
     __m256i n;
     __m256 d = fa256_one_plus_exp_neg_abs(x, &p, &lo, &n, &z, &zl, &e);
     __m256 num = _mm256_blendv_ps(FA256_F(1.0f), p, x);
-    __m256 nlo = _mm256_blendv_ps(_mm256_setzero_ps(), lo, x);
-    __m256 q = fa256_div_corrected(num, nlo, d, e);
+    __m256 q = fa256_div_corrected(num, num, 0, d, e);
     /* positive lanes: scale 2^0 */
     __m256i k = _mm256_castps_si256(_mm256_blendv_ps(_mm256_setzero_ps(), _mm256_castsi256_ps(n), x));
     return fa256_scale_neg(q, k);
@@ -132,6 +134,7 @@ FA256 __m256 fa256_sigmoid_deriv_g(__m256 g, __m256 x, int k2) {
     __m256 p, lo, z, zl, e;
     __m256i n;
     __m256 s = fa256_one_plus_exp_neg_abs(x, &p, &lo, &n, &z, &zl, &e);
+    e = _mm256_add_ps(e, zl);
     __m256 sq = _mm256_mul_ps(s, s);
     __m256 sq_lo = _mm256_fmadd_ps(_mm256_add_ps(s, s), e, _mm256_fmsub_ps(s, s, sq));
     __m256 r = fa256_recip(sq);
@@ -144,16 +147,14 @@ FA256 __m256 fa256_sigmoid_deriv_g(__m256 g, __m256 x, int k2) {
 }
 
 /* swish(x) = x sigma(beta x), as fa512_swish */
-FA256 __m256 fa256_swish(__m256 x, __m256 beta) {
-    __m256 a = _mm256_mul_ps(beta, x);
+FA256 __m256 fa256_swish(__m256 x) {
+    __m256 a = x;                     /* beta = 1 (see fa256_swish_deriv) */
     __m256 p, lo, z, zl, e;
     __m256i n;
     __m256 d = fa256_one_plus_exp_neg_abs(a, &p, &lo, &n, &z, &zl, &e);
     __m256 f = _mm256_blendv_ps(FA256_F(1.0f), p, a);
-    __m256 flo = _mm256_blendv_ps(_mm256_setzero_ps(), lo, a);
     __m256 N = _mm256_mul_ps(x, f);
-    __m256 N_lo = _mm256_fmadd_ps(x, flo, _mm256_fmsub_ps(x, f, N));
-    __m256 q = fa256_div_corrected(N, N_lo, d, e);
+    __m256 q = fa256_div_corrected(N, _mm256_fmsub_ps(x, f, N), 1, d, e);
     __m256i k = _mm256_castps_si256(_mm256_blendv_ps(_mm256_setzero_ps(), _mm256_castsi256_ps(n), a));
     q = fa256_copysign(fa256_scale_neg(q, k), x);
     q = _mm256_blendv_ps(q, x, _mm256_cmp_ps(x, FA256_F(89.0f), _CMP_GT_OQ));
@@ -181,11 +182,15 @@ FA256 __m256 fa256_silu_deriv_root(__m256 a, __m256* d_out) {
     return _mm256_mul_ps(d, Q);
 }
 
-FA256 __m256 fa256_swish_deriv(__m256 x, __m256 beta) {
-    __m256 a = _mm256_mul_ps(beta, x);
+FA256 __m256 fa256_swish_deriv(__m256 x) {
+    /* beta = 1: the explicit-SIMD swish and softplus run for the default
+     * beta only (UNIT_P0 in pyx/_loops.pyx.tp); others need the formula's
+     * correction of beta x's rounding */
+    __m256 a = x;
     __m256 p, lo, z, zl, e;
     __m256i n;
     __m256 s = fa256_one_plus_exp_neg_abs(a, &p, &lo, &n, &z, &zl, &e);
+    e = _mm256_add_ps(e, zl);
     __m256 sq = _mm256_mul_ps(s, s);
     __m256 sq_lo = _mm256_fmadd_ps(_mm256_add_ps(s, s), e, _mm256_fmsub_ps(s, s, sq));
     __m256 r = fa256_recip(sq);
@@ -349,16 +354,14 @@ FA256 __m256 fa256_log1p_exp_neg_abs(__m256 a) {
     return fa256_log1p_unit(fa256_scale_neg(p, n), fa256_scale_neg(lo, n));
 }
 
-FA256 __m256 fa256_softplus(__m256 x, __m256 beta, __m256 thr, int unit_beta) {
-    __m256 bx = _mm256_mul_ps(beta, x);
+FA256 __m256 fa256_softplus(__m256 x, __m256 thr) {
+    __m256 bx = x;                    /* beta = 1 (see fa256_swish_deriv) */
     __m256 sp = _mm256_add_ps(_mm256_max_ps(bx, _mm256_setzero_ps()), fa256_log1p_exp_neg_abs(bx));
-    if (!unit_beta)
-        sp = _mm256_div_ps(sp, beta);
     return _mm256_blendv_ps(sp, x, _mm256_cmp_ps(bx, thr, _CMP_GT_OQ));
 }
 
-FA256 __m256 fa256_softplus_deriv_g(__m256 g, __m256 x, __m256 beta, __m256 thr) {
-    __m256 bx = _mm256_mul_ps(beta, x);
+FA256 __m256 fa256_softplus_deriv_g(__m256 g, __m256 x, __m256 thr) {
+    __m256 bx = x;                    /* beta = 1 */
     __m256 d = _mm256_mul_ps(g, fa256_sigmoid(bx));
     return _mm256_blendv_ps(d, g, _mm256_cmp_ps(bx, thr, _CMP_GT_OQ));
 }
@@ -759,11 +762,11 @@ FA256_LOOP2G(tanh_backward, fa256_sigmoid_deriv_g(g, _mm256_add_ps(x, x), 2))
 
 #define FA_SIMD_HAVE_swish_forward
 #define FA_SIMD_swish_forward_f32 1
-FA256_LOOP1(swish_forward, fa256_swish(x, p0))
+FA256_LOOP1(swish_forward, fa256_swish(x))
 
 #define FA_SIMD_HAVE_swish_backward
 #define FA_SIMD_swish_backward_f32 1
-FA256_LOOP2(swish_backward, fa256_swish_deriv(x, p0))
+FA256_LOOP2(swish_backward, fa256_swish_deriv(x))
 
 #define FA_SIMD_HAVE_elu_forward
 #define FA_SIMD_elu_forward_f32 1
@@ -791,11 +794,11 @@ FA256_LOOP2G(celu_backward, fa256_celu_deriv_g(g, x, unit_p0 ? x : _mm256_div_ps
 
 #define FA_SIMD_HAVE_softplus_forward
 #define FA_SIMD_softplus_forward_f32 1
-FA256_LOOP1(softplus_forward, fa256_softplus(x, p0, p1, unit_p0))
+FA256_LOOP1(softplus_forward, fa256_softplus(x, p1))
 
 #define FA_SIMD_HAVE_softplus_backward
 #define FA_SIMD_softplus_backward_f32 1
-FA256_LOOP2G(softplus_backward, fa256_softplus_deriv_g(g, x, p0, p1))
+FA256_LOOP2G(softplus_backward, fa256_softplus_deriv_g(g, x, p1))
 
 #define FA_SIMD_HAVE_logsigmoid_forward
 #define FA_SIMD_logsigmoid_forward_f32 1

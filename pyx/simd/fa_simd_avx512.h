@@ -91,7 +91,9 @@ FA512 __m512 fa512_exp_parts(__m512 a, __m512* lo, __m512* n) {
 
 /* The exp front of the sigmoid family: z = e^-|a| = (p + lo) 2^n with the
  * argument clamped at -120 (below, every caller's result is 0 or its limit),
- * and d + e = 1 + z exactly (d rounded, e its error plus lo's share). */
+ * d + e = 1 + p 2^n exactly (d rounded, e its error), and zl = lo 2^n: 1 + z
+ * = d + (e + zl).  The forwards leave lo and zl out (their budget holds p's
+ * rounding, see fa512_sigmoid); being inlined, they then cost nothing. */
 FA512 __m512 fa512_one_plus_exp_neg_abs(__m512 a, __m512* p, __m512* lo, __m512* n,
                                         __m512* z, __m512* zl, __m512* e) {
     __m512 am = _mm512_max_ps(FA512_F(-120.0f), fa512_neg_abs(a));
@@ -99,30 +101,35 @@ FA512 __m512 fa512_one_plus_exp_neg_abs(__m512 a, __m512* p, __m512* lo, __m512*
     *z = _mm512_scalef_ps(*p, *n);
     *zl = _mm512_scalef_ps(*lo, *n);
     __m512 d = _mm512_add_ps(FA512_F(1.0f), *z);
-    *e = _mm512_add_ps(_mm512_sub_ps(*z, _mm512_sub_ps(d, FA512_F(1.0f))), *zl);
+    *e = _mm512_sub_ps(*z, _mm512_sub_ps(d, FA512_F(1.0f)));
     return d;
 }
 
 /* (num + nlo) / (d + e), d in [1, 2], rounded about once: q0 = num rcp(d),
  * then one correction by the remainder (fma: exact up to rounding of a term
- * already 2^-14 small), which squares rcp14's error. */
-FA512 __m512 fa512_div_corrected(__m512 num, __m512 nlo, __m512 d, __m512 e) {
+ * already 2^-14 small), which squares rcp14's error.  with_nlo = 0 (a
+ * constant where it is called): nlo is 0, and not added. */
+FA512 __m512 fa512_div_corrected(__m512 num, __m512 nlo, int with_nlo, __m512 d, __m512 e) {
     __m512 r = _mm512_rcp14_ps(d);
     __m512 q0 = _mm512_mul_ps(num, r);
-    __m512 rem = _mm512_add_ps(_mm512_fnmadd_ps(q0, d, num), _mm512_fnmadd_ps(q0, e, nlo));
-    return _mm512_fmadd_ps(rem, r, q0);
+    __m512 rem = _mm512_fnmadd_ps(q0, d, num);
+    if (with_nlo)
+        rem = _mm512_add_ps(rem, nlo);
+    return _mm512_fmadd_ps(_mm512_fnmadd_ps(q0, e, rem), r, q0);
 }
 
-/* sigmoid(x): x >= 0: 1 / (1 + z); x < 0: 2^n (p + lo) / (1 + z), z = e^-|x|.
- * The power of two is applied last (subnormal results round once).  Max 1.0
- * ULP (ACCURACY.md). */
+/* sigmoid(x): x >= 0: 1 / (1 + z); x < 0: 2^n p / (1 + z), z = e^-|x|, the
+ * denominator's rounding corrected (e), p's rounding (<= 2^-24 relative) not:
+ * carrying it as a low part (numerator and denominator) cost 9 more
+ * instructions per 16 floats, +25% time, for 1.03 instead of 1.50 ULP (full
+ * sweeps of both forms; the contract is 2).  The power of two is applied last
+ * (subnormal results round once).  ACCURACY.md has the sweep. */
 FA512 __m512 fa512_sigmoid(__m512 x) {
     __m512 p, lo, n, z, zl, e;
     __m512 d = fa512_one_plus_exp_neg_abs(x, &p, &lo, &n, &z, &zl, &e);
     __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
     __m512 num = _mm512_mask_blend_ps(neg, FA512_F(1.0f), p);
-    __m512 nlo = _mm512_maskz_mov_ps(neg, lo);
-    __m512 q = fa512_div_corrected(num, nlo, d, e);
+    __m512 q = fa512_div_corrected(num, num, 0, d, e);
     return _mm512_mask_scalef_ps(q, neg, q, n);
 }
 
@@ -134,6 +141,7 @@ FA512 __m512 fa512_sigmoid(__m512 x) {
 FA512 __m512 fa512_sigmoid_deriv_g(__m512 g, __m512 x, __m512 k) {
     __m512 p, lo, n, z, zl, e;
     __m512 s = fa512_one_plus_exp_neg_abs(x, &p, &lo, &n, &z, &zl, &e);
+    e = _mm512_add_ps(e, zl);
     __m512 sq = _mm512_mul_ps(s, s);
     __m512 sq_lo = _mm512_fmadd_ps(_mm512_add_ps(s, s), e, _mm512_fmsub_ps(s, s, sq));
     __m512 r = _mm512_rcp14_ps(sq);
@@ -149,19 +157,19 @@ FA512 __m512 fa512_sigmoid_deriv_g(__m512 g, __m512 x, __m512 k) {
 }
 
 /* swish(x) = x sigma(a), a = beta x (silu: beta = 1).  As sigmoid, with the
- * numerator x (a >= 0) or x (p + lo) (a < 0) as an exact pair.  x > 89: x
- * (also x = inf, where the pair would be inf - inf); a < -195: x e^a is below
- * half the smallest subnormal: a signed zero. */
-FA512 __m512 fa512_swish(__m512 x, __m512 beta) {
-    __m512 a = _mm512_mul_ps(beta, x);
+ * numerator x (a >= 0) or x p (a < 0) as an exact pair (p's own rounding
+ * left in, as sigmoid's: 1.78 instead of 1.10 ULP, 6 instructions less per
+ * 16 floats, -17% time).  x > 89: x (also x = inf, where the pair would be
+ * inf - inf); a < -195: x e^a is below half the smallest subnormal: a signed
+ * zero. */
+FA512 __m512 fa512_swish(__m512 x) {
+    __m512 a = x;                     /* beta = 1 (see fa512_swish_deriv) */
     __m512 p, lo, n, z, zl, e;
     __m512 d = fa512_one_plus_exp_neg_abs(a, &p, &lo, &n, &z, &zl, &e);
     __mmask16 neg = _mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_LT_OQ);
     __m512 f = _mm512_mask_blend_ps(neg, FA512_F(1.0f), p);
-    __m512 flo = _mm512_maskz_mov_ps(neg, lo);
     __m512 N = _mm512_mul_ps(x, f);
-    __m512 N_lo = _mm512_fmadd_ps(x, flo, _mm512_fmsub_ps(x, f, N));
-    __m512 q = fa512_div_corrected(N, N_lo, d, e);
+    __m512 q = fa512_div_corrected(N, _mm512_fmsub_ps(x, f, N), 1, d, e);
     q = fa512_copysign(_mm512_mask_scalef_ps(q, neg, q, n), x);   /* x = -0: -0 */
     q = _mm512_mask_mov_ps(q, _mm512_cmp_ps_mask(x, FA512_F(89.0f), _CMP_GT_OQ), x);
     return _mm512_mask_mov_ps(q, _mm512_cmp_ps_mask(a, FA512_F(-195.0f), _CMP_LT_OQ),
@@ -193,10 +201,14 @@ FA512 __m512 fa512_silu_deriv_root(__m512 a, __m512* d_out) {
     return _mm512_mul_ps(d, Q);
 }
 
-FA512 __m512 fa512_swish_deriv(__m512 x, __m512 beta) {
-    __m512 a = _mm512_mul_ps(beta, x);
+FA512 __m512 fa512_swish_deriv(__m512 x) {
+    /* beta = 1: the explicit-SIMD swish and softplus run for the default
+     * beta only (UNIT_P0 in pyx/_loops.pyx.tp); others need the formula's
+     * correction of beta x's rounding */
+    __m512 a = x;
     __m512 p, lo, n, z, zl, e;
     __m512 s = fa512_one_plus_exp_neg_abs(a, &p, &lo, &n, &z, &zl, &e);
+    e = _mm512_add_ps(e, zl);
     __m512 sq = _mm512_mul_ps(s, s);
     __m512 sq_lo = _mm512_fmadd_ps(_mm512_add_ps(s, s), e, _mm512_fmsub_ps(s, s, sq));
     __m512 r = _mm512_rcp14_ps(sq);
@@ -392,18 +404,16 @@ FA512 __m512 fa512_log1p_exp_neg_abs(__m512 a) {
     return fa512_log1p_unit(_mm512_scalef_ps(p, n), _mm512_scalef_ps(lo, n));
 }
 
-/* softplus(beta, threshold): (max(bx, 0) + log1p(e^-|bx|)) / beta, x where
- * bx > threshold.  beta = 1 skips the division (inv_beta = 0 flags it). */
-FA512 __m512 fa512_softplus(__m512 x, __m512 beta, __m512 thr, int unit_beta) {
-    __m512 bx = _mm512_mul_ps(beta, x);
+/* softplus(threshold) at beta = 1: max(x, 0) + log1p(e^-|x|), x where x >
+ * threshold */
+FA512 __m512 fa512_softplus(__m512 x, __m512 thr) {
+    __m512 bx = x;                    /* beta = 1 (see fa512_swish_deriv) */
     __m512 sp = _mm512_add_ps(_mm512_max_ps(bx, _mm512_setzero_ps()), fa512_log1p_exp_neg_abs(bx));
-    if (!unit_beta)
-        sp = _mm512_div_ps(sp, beta);
     return _mm512_mask_mov_ps(sp, _mm512_cmp_ps_mask(bx, thr, _CMP_GT_OQ), x);
 }
 
-FA512 __m512 fa512_softplus_deriv_g(__m512 g, __m512 x, __m512 beta, __m512 thr) {
-    __m512 bx = _mm512_mul_ps(beta, x);
+FA512 __m512 fa512_softplus_deriv_g(__m512 g, __m512 x, __m512 thr) {
+    __m512 bx = x;                    /* beta = 1 */
     __m512 d = _mm512_mul_ps(g, fa512_sigmoid(bx));
     return _mm512_mask_mov_ps(d, _mm512_cmp_ps_mask(bx, thr, _CMP_GT_OQ), g);
 }
@@ -815,11 +825,11 @@ FA512_LOOP2G(tanh_backward, fa512_sigmoid_deriv_g(g, _mm512_add_ps(x, x), FA512_
 
 #define FA_SIMD_HAVE_swish_forward
 #define FA_SIMD_swish_forward_f32 1
-FA512_LOOP1(swish_forward, fa512_swish(x, p0))
+FA512_LOOP1(swish_forward, fa512_swish(x))
 
 #define FA_SIMD_HAVE_swish_backward
 #define FA_SIMD_swish_backward_f32 1
-FA512_LOOP2(swish_backward, fa512_swish_deriv(x, p0))
+FA512_LOOP2(swish_backward, fa512_swish_deriv(x))
 
 #define FA_SIMD_HAVE_elu_forward
 #define FA_SIMD_elu_forward_f32 1
@@ -847,11 +857,11 @@ FA512_LOOP2G(celu_backward, fa512_celu_deriv_g(g, x, unit_p0 ? x : _mm512_div_ps
 
 #define FA_SIMD_HAVE_softplus_forward
 #define FA_SIMD_softplus_forward_f32 1
-FA512_LOOP1(softplus_forward, fa512_softplus(x, p0, p1, unit_p0))
+FA512_LOOP1(softplus_forward, fa512_softplus(x, p1))
 
 #define FA_SIMD_HAVE_softplus_backward
 #define FA_SIMD_softplus_backward_f32 1
-FA512_LOOP2G(softplus_backward, fa512_softplus_deriv_g(g, x, p0, p1))
+FA512_LOOP2G(softplus_backward, fa512_softplus_deriv_g(g, x, p1))
 
 #define FA_SIMD_HAVE_logsigmoid_forward
 #define FA_SIMD_logsigmoid_forward_f32 1
