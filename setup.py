@@ -196,7 +196,10 @@ class FastactBuildExt(build_ext):
                           "skipping it" % target, file=sys.stderr)
                     ext.fastact_skip = True
                     continue
-                flags = base + chosen
+                # OpenMP here too: one long row's chunks run on the driver's
+                # threads inside the row-wise kernels (_long_softmax_row)
+                flags = base + chosen + ([openmp_flag] if openmp else [])
+                ext.extra_link_args = ["-fopenmp"] if openmp and not msvc else []
                 if target != "native" and not msvc and compiler_accepts(cc, LOOP_ALIGN):
                     flags = flags + LOOP_ALIGN
                 baseline_x86 = target == "baseline" and X86 and not msvc

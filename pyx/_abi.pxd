@@ -32,6 +32,16 @@ cdef struct RowCtx:
     Py_ssize_t axis_step[MAX_OPS]     # byte step along the axis, per operand
     double sign                       # +1 softmax / log_softmax, -1 softmin
     int stream                        # final pass may use non-temporal stores
+    int threads                       # threads one long row may use (see LONG_ROW)
+
+
+# Contiguous rows of at least LONG_ROW entries (softmax, softmin, log_softmax
+# forward) are computed in chunks of LONG_CHUNK entries, each phase on up to
+# RowCtx.threads threads (pyx/_rowwise.pxi.tp, _long_softmax_row): one long
+# row is not left to one thread.
+cdef enum:
+    LONG_CHUNK = 16384
+    LONG_ROW = 65536
 
 
 # An N-d loop after sorting and merging axes (built by the driver's _loop_init).

@@ -196,6 +196,73 @@ def test_long_rows(name, dtype, rng):
     check_forward(name, fn(name)(xt, axis=0), xt, axis=0)
 
 
+# Contiguous rows of LONG_ROW entries or more are computed in chunks of
+# LONG_CHUNK, each phase on several threads when the call has too few rows to
+# share out (pyx/_rowwise.pxi.tp, _long_softmax_row; pyx/_abi.pxd).
+LONG_CHUNK, LONG_ROW = 16384, 65536
+
+
+def _long_rows(rng, dtype, name):
+    """Long rows that put each thing the chunked form combines in a different
+    chunk: the max in the last chunk only, a confident row (one entry far above
+    the rest: the tail far below 2^-24), NaN in a middle chunk, +inf entries
+    (the limit form), masked (-inf) chunks, odd lengths (a partial last chunk)."""
+    masked = np.inf if name == "softmin" else -np.inf
+    top = -1.0 if name == "softmin" else 1.0
+    rows = []
+    for n in (LONG_ROW, LONG_ROW + 17, 3 * LONG_ROW + LONG_CHUNK // 2 + 5):
+        x = random_rows(rng, (1, n), dtype)[0]
+        rows.append(x)
+        y = x.copy()
+        y[-3] = top * (np.abs(x).max() + 5)      # the max in the last chunk
+        rows.append(y)
+        y = x.copy()
+        y[LONG_CHUNK + 7] = top * (np.abs(x).max() + 80)   # confident row
+        rows.append(y)
+        y = x.copy()
+        y[: 2 * LONG_CHUNK] = masked               # whole chunks masked
+        rows.append(y)
+    return rows
+
+
+@pytest.mark.parametrize("simd", [True, False], ids=["simd", "cython"])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", SOFTMAX_LIKE)
+def test_chunked_long_rows(name, dtype, simd, rng):
+    """The chunked form against the references, on every form a target has
+    (the SIMD chunks and the Cython forms' pieces), on 1 and 2 threads
+    (bitwise equal), in place and as several rows of one call."""
+    from fastact import _dispatch
+
+    _dispatch.explicit_simd(simd)
+    try:
+        for x in _long_rows(rng, dtype, name):
+            with fastact.num_threads(1):
+                y1 = fn(name)(x)
+            with fastact.num_threads(2):
+                y2 = fn(name)(x)
+                y3 = x.copy()
+                assert fn(name + "_")(y3) is y3
+            check_forward(name, y1, x)
+            assert y1.tobytes() == y2.tobytes() == y3.tobytes()
+        # three rows in one call (the driver shares them out, each row's chunks
+        # on its thread), a NaN in one of them and +inf entries in another
+        x = random_rows(rng, (3, LONG_ROW + 1000), dtype)
+        x[1, LONG_CHUNK * 2 + 3] = np.nan
+        x[2, [5, LONG_ROW - 1]] = np.inf if name != "softmin" else -np.inf
+        for t in (1, 2):
+            with fastact.num_threads(t):
+                got = fn(name)(x)
+            assert np.isnan(got[1]).all() and not np.isnan(got[[0, 2]]).any()
+            check_forward(name, got[[0, 2]], x[[0, 2]])
+            if t == 1:
+                first = got
+            else:
+                assert got.tobytes() == first.tobytes()
+    finally:
+        _dispatch.explicit_simd(True)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_backward_from_confident_rows(dtype):
     """Nearly one-hot rows with g close to the dot product; the float64 dot slack

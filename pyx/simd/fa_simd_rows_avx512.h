@@ -125,17 +125,11 @@ FA512 void fa512_sum_pd_fma(__m512 e, __m512d* s0, __m512d* s1, __m512d one) {
         }                                                                           \
     } while (0)
 
-/* softmax (flip = 0) or softmin (flip = the sign bit) of one row.  Returns 0,
- * writing nothing, for a row whose max is +inf (the caller's limit form). */
-FA512 int fa512_softmax_row(const float* x, float* out, Py_ssize_t n, __m512 flip, int stream) {
-    float stage[FA_ROW_STAGE];
-    float mx = fa512_row_max(x, n, flip);
-    if (mx == INFINITY)
-        return 0;
-    /* streamed rows stage their exps (one less read of every output line) */
-    float* e_at = (stream && n <= FA_ROW_STAGE) ? stage : out;
-    if (e_at == out)
-        stream = 0;
+/* e^(x - m) (softmin: of -x, flip = the sign bit) into e_at, and their sum
+ * in float64 (the pass between a row's max and its scaling; also one chunk
+ * of a long row's, fa_simd_softmax_exp_f32) */
+FA512 double fa512_softmax_exp(const float* x, float* e_at, Py_ssize_t n, float mx,
+                               __m512 flip) {
     const __m512 m = _mm512_set1_ps(mx), negm = _mm512_set1_ps(-mx);
     FA512_OPAQUE_ONES(one, one_d);
     __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
@@ -152,8 +146,13 @@ FA512 int fa512_softmax_row(const float* x, float* out, Py_ssize_t n, __m512 fli
         _mm512_mask_storeu_ps(e_at + i, k, e);
         fa512_sum_pd(e, &s0, &s1);
     }
-    /* 1/sum as two floats: e hi + e lo (fma) is the float64 product rounded once */
-    double inv = 1.0 / _mm512_reduce_add_pd(_mm512_add_pd(s0, s1));
+    return _mm512_reduce_add_pd(_mm512_add_pd(s0, s1));
+}
+
+/* out = e_at (1/sum), inv = 1/sum in float64: as two floats, e hi + e lo
+ * (fma) is the float64 product rounded once */
+FA512 void fa512_softmax_scale(const float* e_at, float* out, Py_ssize_t n, double inv,
+                               int stream) {
     float hi_s = (float)inv, lo_s = (float)(inv - (double)hi_s);
     const __m512 hi = _mm512_set1_ps(hi_s), lo = _mm512_set1_ps(lo_s);
 #define FA512_SCALE_AT(j, msk) \
@@ -161,25 +160,33 @@ FA512 int fa512_softmax_row(const float* x, float* out, Py_ssize_t n, __m512 fli
        _mm512_fmadd_ps(e_, hi, _mm512_mul_ps(e_, lo)); })
     FA512_FINAL_PASS(n, out, stream, FA512_SCALE_AT);
 #undef FA512_SCALE_AT
-    return 1;
 }
 
-/* log_softmax of one row: (x - m) - log1p((ones - 1) + tail), x - m and the
- * subtraction of the log in float64 (x - m exact there), rounded once.
- * Returns 0, writing nothing, for a row whose max is +inf. */
-FA512 int fa512_log_softmax_row(const float* x, float* out, Py_ssize_t n, int stream) {
-    const __m512 flip = _mm512_setzero_ps();
+/* softmax (flip = 0) or softmin (flip = the sign bit) of one row.  Returns 0,
+ * writing nothing, for a row whose max is +inf (the caller's limit form). */
+FA512 int fa512_softmax_row(const float* x, float* out, Py_ssize_t n, __m512 flip, int stream) {
+    float stage[FA_ROW_STAGE];
     float mx = fa512_row_max(x, n, flip);
     if (mx == INFINITY)
         return 0;
+    /* streamed rows stage their exps (one less read of every output line) */
+    float* e_at = (stream && n <= FA_ROW_STAGE) ? stage : out;
+    if (e_at == out)
+        stream = 0;
+    fa512_softmax_scale(e_at, out, n, 1.0 / fa512_softmax_exp(x, e_at, n, mx, flip), stream);
+    return 1;
+}
+
+/* The tail of log_softmax's sum (the terms below 1, NaN included, summed at
+ * their own scale in float64) and, in *cnt, the number of terms at the max
+ * (exactly 1; exact in float32 lanes to 2^24 each) */
+FA512 double fa512_log_softmax_tail(const float* x, Py_ssize_t n, float mx, double* cnt) {
     const __m512 m = _mm512_set1_ps(mx), negm = _mm512_set1_ps(-mx);
     FA512_OPAQUE_ONES(one, one_d);
     (void)one_d;
     __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
     __m512 ones = _mm512_setzero_ps();
     Py_ssize_t i = 0;
-    /* the tail: terms below 1 (NaN included), summed at their own scale; the
-     * terms at the max (exactly 1) counted (exact in float32 lanes to 2^24 each) */
 #define FA512_TAIL_ADD(e, valid)                                                      \
     do {                                                                            \
         __mmask16 top_ = _mm512_mask_cmp_ps_mask((valid), (e), one, _CMP_GE_OQ);      \
@@ -199,19 +206,20 @@ FA512 int fa512_log_softmax_row(const float* x, float* out, Py_ssize_t n, int st
         FA512_TAIL_ADD(e, k);
     }
 #undef FA512_TAIL_ADD
-    double tail = _mm512_reduce_add_pd(_mm512_add_pd(s0, s1));
-    double cnt = (double)_mm512_reduce_add_ps(ones);      /* exact: integers < 2^24 */
-    /* sum - 1 = (ones - 1) + tail: ones - 1 exact; one rounding, at the tail's
-     * scale when ones = 1 (log1p keeps a confident row's tail) */
-    /* out = x - (m + L), L = log(sum) >= 0, with m + L = c_hi + c_lo (a float
-     * pair of the float64 sum): (x - c_hi) - c_lo in float32.  x <= m, so
-     * out <= -L <= 0 and |x - c_hi| <= |out| + ulp: no cancellation beyond
-     * what Sterbenz makes exact (x near c_hi: a confident row's max entry,
-     * x - c_hi = -(c_hi - m), exact, then - c_lo: -L rounded once).  Error:
-     * x - c_hi's rounding (<= 0.5 ULP of out), c_lo's (2^-24 of it) and the
-     * last rounding (0.5 ULP): about 1 ULP, where the float64 form was 0.5
-     * and cost 18 instructions per 16 entries against 4. */
-    const double L = log1p((cnt - 1.0) + tail);
+    *cnt = (double)_mm512_reduce_add_ps(ones);      /* exact: integers < 2^24 */
+    return _mm512_reduce_add_pd(_mm512_add_pd(s0, s1));
+}
+
+/* out = x - (m + L), L = log(sum) >= 0, with m + L = c_hi + c_lo (a float
+ * pair of the float64 sum): (x - c_hi) - c_lo in float32.  x <= m, so
+ * out <= -L <= 0 and |x - c_hi| <= |out| + ulp: no cancellation beyond
+ * what Sterbenz makes exact (x near c_hi: a confident row's max entry,
+ * x - c_hi = -(c_hi - m), exact, then - c_lo: -L rounded once).  Error:
+ * x - c_hi's rounding (<= 0.5 ULP of out), c_lo's (2^-24 of it) and the
+ * last rounding (0.5 ULP): about 1 ULP, where the float64 form was 0.5
+ * and cost 18 instructions per 16 entries against 4. */
+FA512 void fa512_log_softmax_out(const float* x, float* out, Py_ssize_t n, float mx, double L,
+                                 int stream) {
     const float c_hi_s = (float)((double)mx + L);
     /* c_lo = (m - c_hi) + L: m - c_hi exact in float64, so L keeps its
      * relative accuracy where it is below float32's resolution at m */
@@ -221,6 +229,19 @@ FA512 int fa512_log_softmax_row(const float* x, float* out, Py_ssize_t n, int st
     _mm512_sub_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps((msk), x + (j)), c_hi), c_lo)
     FA512_FINAL_PASS(n, out, stream, FA512_LOGOUT_AT);
 #undef FA512_LOGOUT_AT
+}
+
+/* log_softmax of one row: (x - m) - log1p((ones - 1) + tail), x - m and the
+ * subtraction of the log in float64 (x - m exact there), rounded once.
+ * Returns 0, writing nothing, for a row whose max is +inf. */
+FA512 int fa512_log_softmax_row(const float* x, float* out, Py_ssize_t n, int stream) {
+    float mx = fa512_row_max(x, n, _mm512_setzero_ps());
+    if (mx == INFINITY)
+        return 0;
+    double cnt, tail = fa512_log_softmax_tail(x, n, mx, &cnt);
+    /* sum - 1 = (ones - 1) + tail: ones - 1 exact; one rounding, at the tail's
+     * scale when ones = 1 (log1p keeps a confident row's tail) */
+    fa512_log_softmax_out(x, out, n, mx, log1p((cnt - 1.0) + tail), stream);
     return 1;
 }
 
@@ -711,14 +732,10 @@ FA512 void fa512d_tail_add(__m512d e, __mmask8 valid, __m512d* acc, __m512d* com
     fa512_two_sum_acc_pd(_mm512_maskz_mov_pd((__mmask8)(valid & ~top), e), acc, comp);
 }
 
-/* log_softmax of one float64 row: (x - m) - log1p((ones - 1) + tail), the tail
- * to about 2^-100 relative.  Returns 0, writing nothing, for a row whose max
- * is +inf (the caller's limit form). */
-__attribute__((noinline)) static int fa_simd_log_softmax_row_f64(
-        const double* x, double* out, Py_ssize_t n, int stream) {
-    double mx = fa512d_row_max(x, n);
-    if (mx == INFINITY)
-        return 0;
+/* The tail of a float64 row's sum, hi + *lo (double-double), and in *cnt the
+ * terms at the max (fa512_log_softmax_tail's float64 form) */
+FA512 double fa512d_log_softmax_tail(const double* x, Py_ssize_t n, double mx, double* lo,
+                                     double* cnt) {
     const __m512d m = _mm512_set1_pd(mx), negm = _mm512_set1_pd(-mx);
     __m512d a0 = _mm512_setzero_pd(), a1 = a0, c0 = a0, c1 = a0, n0 = a0, n1 = a0;
     Py_ssize_t i = 0;
@@ -732,15 +749,38 @@ __attribute__((noinline)) static int fa_simd_log_softmax_row_f64(
         fa512d_tail_add(fa512d_shifted_exp(_mm512_maskz_loadu_pd(k, x + i), m, negm), k, &a0,
                         &c0, &n0);
     }
-    double lo, hi = fa512_dd_total(a0, a1, c0, c1, &lo);
-    /* sum - 1 = (ones - 1) + tail, TwoSum (ones - 1 exact) */
-    double o = _mm512_reduce_add_pd(_mm512_add_pd(n0, n1)) - 1.0;
+    *cnt = _mm512_reduce_add_pd(_mm512_add_pd(n0, n1));
+    return fa512_dd_total(a0, a1, c0, c1, lo);
+}
+
+/* log1p(sum - 1), sum = ones + (hi + lo): (ones - 1) + hi by TwoSum (ones - 1
+ * exact), rounded once with lo */
+static inline double fa_lse_finish(double ones, double hi, double lo) {
+    double o = ones - 1.0;
     double t = o + hi, bv = t - o;
-    const __m512d L = _mm512_set1_pd(log1p(t + (((o - (t - bv)) + (hi - bv)) + lo)));
+    return log1p(t + (((o - (t - bv)) + (hi - bv)) + lo));
+}
+
+/* out = (x - m) - L, 8 float64 lanes */
+FA512 void fa512d_log_softmax_out(const double* x, double* out, Py_ssize_t n, double mx,
+                                  double lse, int stream) {
+    const __m512d m = _mm512_set1_pd(mx), L = _mm512_set1_pd(lse);
 #define FA512D_LOGOUT_AT(j, msk) \
     _mm512_sub_pd(_mm512_sub_pd(_mm512_maskz_loadu_pd((msk), x + (j)), m), L)
     FA512_FINAL_PASS_PD(n, out, stream, FA512D_LOGOUT_AT);
 #undef FA512D_LOGOUT_AT
+}
+
+/* log_softmax of one float64 row: (x - m) - log1p((ones - 1) + tail), the tail
+ * to about 2^-100 relative.  Returns 0, writing nothing, for a row whose max
+ * is +inf (the caller's limit form). */
+__attribute__((noinline)) static int fa_simd_log_softmax_row_f64(
+        const double* x, double* out, Py_ssize_t n, int stream) {
+    double mx = fa512d_row_max(x, n);
+    if (mx == INFINITY)
+        return 0;
+    double lo, cnt, hi = fa512d_log_softmax_tail(x, n, mx, &lo, &cnt);
+    fa512d_log_softmax_out(x, out, n, mx, fa_lse_finish(cnt, hi, lo), stream);
     return 1;
 }
 
@@ -760,6 +800,46 @@ __attribute__((noinline)) static void fa_simd_softmax_bwd_row_f32(const float* g
         fa512_softmax_bwd_row(g, y, out, n, -1, stream);
     else
         fa512_softmax_bwd_row(g, y, out, n, 1, stream);
+}
+
+/* The phases of the rows above for one chunk of a long row (pyx/_rowwise.pxi.tp
+ * _long_softmax_row: chunks on several threads, their partial results
+ * combined in a fixed order there) */
+__attribute__((noinline)) static float fa_simd_row_max_f32(const float* x, Py_ssize_t n,
+                                                          float sign) {
+    return sign < 0 ? fa512_row_max(x, n, FA512_SIGN) : fa512_row_max(x, n, _mm512_setzero_ps());
+}
+__attribute__((noinline)) static double fa_simd_softmax_exp_f32(const float* x, float* out,
+                                                               Py_ssize_t n, float m, float sign) {
+    return sign < 0 ? fa512_softmax_exp(x, out, n, m, FA512_SIGN)
+                    : fa512_softmax_exp(x, out, n, m, _mm512_setzero_ps());
+}
+__attribute__((noinline)) static void fa_simd_softmax_scale_f32(float* out, Py_ssize_t n,
+                                                               double inv) {
+    fa512_softmax_scale(out, out, n, inv, 0);
+}
+__attribute__((noinline)) static double fa_simd_log_softmax_tail_f32(const float* x,
+                                                                    Py_ssize_t n, float m,
+                                                                    double* cnt) {
+    return fa512_log_softmax_tail(x, n, m, cnt);
+}
+__attribute__((noinline)) static void fa_simd_log_softmax_out_f32(const float* x, float* out,
+                                                                 Py_ssize_t n, float m,
+                                                                 double lse) {
+    fa512_log_softmax_out(x, out, n, m, lse, 0);
+}
+__attribute__((noinline)) static double fa_simd_row_max_f64(const double* x, Py_ssize_t n) {
+    return fa512d_row_max(x, n);
+}
+__attribute__((noinline)) static double fa_simd_log_softmax_tail_f64(const double* x,
+                                                                    Py_ssize_t n, double m,
+                                                                    double* lo, double* cnt) {
+    return fa512d_log_softmax_tail(x, n, m, lo, cnt);
+}
+__attribute__((noinline)) static void fa_simd_log_softmax_out_f64(const double* x, double* out,
+                                                                 Py_ssize_t n, double m,
+                                                                 double lse) {
+    fa512d_log_softmax_out(x, out, n, m, lse, 0);
 }
 
 static inline void fa_simd_stream_fence(void) { _mm_sfence(); }
