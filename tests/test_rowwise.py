@@ -225,16 +225,20 @@ def _long_rows(rng, dtype, name):
     return rows
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["cached", "streamed"])
 @pytest.mark.parametrize("simd", [True, False], ids=["simd", "cython"])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", SOFTMAX_LIKE)
-def test_chunked_long_rows(name, dtype, simd, rng):
+def test_chunked_long_rows(name, dtype, simd, stream, rng):
     """The chunked form against the references, on every form a target has
     (the SIMD chunks and the Cython forms' pieces), on 1 and 2 threads
-    (bitwise equal), in place and as several rows of one call."""
+    (bitwise equal), in place and as several rows of one call; ``streamed``:
+    as a call too large for the caches (non-temporal stores)."""
     from fastact import _dispatch
+    from fastact import _kernels as K
 
     _dispatch.explicit_simd(simd)
+    old = K._set_stream_bytes(0 if stream else 1 << 62)
     try:
         for x in _long_rows(rng, dtype, name):
             with fastact.num_threads(1):
@@ -261,6 +265,7 @@ def test_chunked_long_rows(name, dtype, simd, rng):
                 assert got.tobytes() == first.tobytes()
     finally:
         _dispatch.explicit_simd(True)
+        K._set_stream_bytes(old)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -113,8 +113,8 @@ static inline double fa_simd_log_softmax_tail_f32(const float* x, Py_ssize_t n, 
     (void)x; (void)n; (void)m; (void)cnt; return 0;
 }
 static inline void fa_simd_log_softmax_out_f32(const float* x, float* out, Py_ssize_t n, float m,
-                                               double lse) {
-    (void)x; (void)out; (void)n; (void)m; (void)lse;
+                                               double lse, int stream) {
+    (void)x; (void)out; (void)n; (void)m; (void)lse; (void)stream;
 }
 static inline double fa_simd_row_max_f64(const double* x, Py_ssize_t n) {
     (void)x; (void)n; return 0;
@@ -124,8 +124,8 @@ static inline double fa_simd_log_softmax_tail_f64(const double* x, Py_ssize_t n,
     (void)x; (void)n; (void)m; (void)lo; (void)cnt; return 0;
 }
 static inline void fa_simd_log_softmax_out_f64(const double* x, double* out, Py_ssize_t n,
-                                               double m, double lse) {
-    (void)x; (void)out; (void)n; (void)m; (void)lse;
+                                               double m, double lse, int stream) {
+    (void)x; (void)out; (void)n; (void)m; (void)lse; (void)stream;
 }
 static inline void fa_simd_stream_fence(void) {}
 #endif

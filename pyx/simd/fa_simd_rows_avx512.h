@@ -825,8 +825,10 @@ __attribute__((noinline)) static double fa_simd_log_softmax_tail_f32(const float
 }
 __attribute__((noinline)) static void fa_simd_log_softmax_out_f32(const float* x, float* out,
                                                                  Py_ssize_t n, float m,
-                                                                 double lse) {
-    fa512_log_softmax_out(x, out, n, m, lse, 0);
+                                                                 double lse, int stream) {
+    fa512_log_softmax_out(x, out, n, m, lse, stream);
+    if (stream)
+        _mm_sfence();   /* this thread's streamed stores, before another reads them */
 }
 __attribute__((noinline)) static double fa_simd_row_max_f64(const double* x, Py_ssize_t n) {
     return fa512d_row_max(x, n);
@@ -838,8 +840,10 @@ __attribute__((noinline)) static double fa_simd_log_softmax_tail_f64(const doubl
 }
 __attribute__((noinline)) static void fa_simd_log_softmax_out_f64(const double* x, double* out,
                                                                  Py_ssize_t n, double m,
-                                                                 double lse) {
-    fa512d_log_softmax_out(x, out, n, m, lse, 0);
+                                                                 double lse, int stream) {
+    fa512d_log_softmax_out(x, out, n, m, lse, stream);
+    if (stream)
+        _mm_sfence();   /* this thread's streamed stores, before another reads them */
 }
 
 static inline void fa_simd_stream_fence(void) { _mm_sfence(); }
