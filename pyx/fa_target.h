@@ -63,4 +63,27 @@ static inline int fa_in_place(const void* a, const void* b, const void* out) {
     return a == out || b == out;
 }
 
+/* fn(0, ctx) .. fn(nc - 1, ctx) on up to `threads` OpenMP threads (static
+ * schedule; serial without OpenMP): the chunks of one long row
+ * (pyx/_rowwise.pxi.tp, _long_softmax_row).  In C rather than a Cython
+ * prange, whose parallel sections save and restore the thread state around
+ * themselves (PyGILState_Check per section). */
+typedef void (*fa_chunk_fn)(Py_ssize_t c, void* ctx);
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void fa_for_chunks(fa_chunk_fn fn, void* ctx, Py_ssize_t nc, int threads) {
+    Py_ssize_t c;
+    if (threads > 1) {
+#if defined(_OPENMP)
+#pragma omp parallel for num_threads(threads) schedule(static)
+#endif
+        for (c = 0; c < nc; c++)
+            fn(c, ctx);
+        return;
+    }
+    for (c = 0; c < nc; c++)
+        fn(c, ctx);
+}
+
 #endif

@@ -69,11 +69,13 @@ def test_every_kernel_is_vectorized(target):
     assert (sum(not n.startswith("simd:") for n in rows)
             == len(fastact._kernels.KERNELS) + len(twins))
     simd = sorted(n[len("simd:"):-len("_f32")] for n in rows if n.startswith("simd:"))
-    # the row-wise SIMD functions (pyx/simd/fa_simd_rows_<target>.h): all or none
-    row_fns = [n for n in simd if n.endswith("_row")]
-    assert row_fns in ([], ["log_softmax_bwd_row", "log_softmax_row", "softmax_bwd_row",
-                            "softmax_row"])
-    simd = [n for n in simd if not n.endswith("_row")]
+    # the row-wise SIMD functions (pyx/simd/fa_simd_rows_<target>.h): all or
+    # none, with the phases of one long row's chunks (long_row_*)
+    row_fns = [n for n in simd if n.endswith("_row") or n.startswith("long_row_")]
+    assert row_fns in ([], ["log_softmax_bwd_row", "log_softmax_row", "long_row_exp",
+                            "long_row_logout", "long_row_max", "long_row_scale",
+                            "long_row_tail", "softmax_bwd_row", "softmax_row"])
+    simd = [n for n in simd if n not in row_fns]
     assert simd == sorted(fastact._dispatch.explicit_simd(target=target))
 
 

@@ -69,8 +69,11 @@ WIDEN = re.compile(r"\bv?cvt(?:ps2pd|ss2sd)\b")
 FOLDED = re.compile(r"^\s*[0-9a-f]+:\s+jmp\s+[0-9a-f]+ <.*_[kr]_(\w+?_f(?:32|64))>$")
 ALLOWED_CALLS = ("memcpy", "memmove", "memset")
 # Row-wise kernels may call log once per row, their own per-block helpers and
-# their explicit-SIMD rows (pyx/simd/fa_simd_rows_<target>.h) with theirs.
-ROW_CALLS = ("log", "__pyx_f_7fastact_", "fa_simd_", "fa512_", "fa256_")
+# their explicit-SIMD rows (pyx/simd/fa_simd_rows_<target>.h) with theirs;
+# for one long row, its chunks' walk on the threads (fa_for_chunks) and the
+# buffer of their partial results (malloc, free).
+ROW_CALLS = ("log", "__pyx_f_7fastact_", "fa_simd_", "fa512_", "fa256_", "fa_for_chunks",
+             "malloc", "free")
 # maxout takes the first arg-max of tiny groups (2-4 entries): scalar by design.
 SCALAR_BY_DESIGN = ("maxout_forward", "maxout_backward")
 # Known misses, per target, with the reason (each is correct and call-free, only

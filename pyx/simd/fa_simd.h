@@ -98,32 +98,32 @@ static inline void fa_simd_log_softmax_bwd_row_f64(const double* g, const double
                                                    double* out, Py_ssize_t n, int stream) {
     (void)g; (void)y; (void)out; (void)n; (void)stream;
 }
-static inline float fa_simd_row_max_f32(const float* x, Py_ssize_t n, float sign) {
+static inline float fa_simd_long_row_max_f32(const float* x, Py_ssize_t n, float sign) {
     (void)x; (void)n; (void)sign; return 0;
 }
-static inline double fa_simd_softmax_exp_f32(const float* x, float* out, Py_ssize_t n, float m,
+static inline double fa_simd_long_row_exp_f32(const float* x, float* out, Py_ssize_t n, float m,
                                              float sign) {
     (void)x; (void)out; (void)n; (void)m; (void)sign; return 0;
 }
-static inline void fa_simd_softmax_scale_f32(float* out, Py_ssize_t n, double inv) {
+static inline void fa_simd_long_row_scale_f32(float* out, Py_ssize_t n, double inv) {
     (void)out; (void)n; (void)inv;
 }
-static inline double fa_simd_log_softmax_tail_f32(const float* x, Py_ssize_t n, float m,
+static inline double fa_simd_long_row_tail_f32(const float* x, Py_ssize_t n, float m,
                                                   double* cnt) {
     (void)x; (void)n; (void)m; (void)cnt; return 0;
 }
-static inline void fa_simd_log_softmax_out_f32(const float* x, float* out, Py_ssize_t n, float m,
+static inline void fa_simd_long_row_logout_f32(const float* x, float* out, Py_ssize_t n, float m,
                                                double lse, int stream) {
     (void)x; (void)out; (void)n; (void)m; (void)lse; (void)stream;
 }
-static inline double fa_simd_row_max_f64(const double* x, Py_ssize_t n) {
+static inline double fa_simd_long_row_max_f64(const double* x, Py_ssize_t n) {
     (void)x; (void)n; return 0;
 }
-static inline double fa_simd_log_softmax_tail_f64(const double* x, Py_ssize_t n, double m,
+static inline double fa_simd_long_row_tail_f64(const double* x, Py_ssize_t n, double m,
                                                   double* lo, double* cnt) {
     (void)x; (void)n; (void)m; (void)lo; (void)cnt; return 0;
 }
-static inline void fa_simd_log_softmax_out_f64(const double* x, double* out, Py_ssize_t n,
+static inline void fa_simd_long_row_logout_f64(const double* x, double* out, Py_ssize_t n,
                                                double m, double lse, int stream) {
     (void)x; (void)out; (void)n; (void)m; (void)lse; (void)stream;
 }

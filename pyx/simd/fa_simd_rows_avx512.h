@@ -127,7 +127,7 @@ FA512 void fa512_sum_pd_fma(__m512 e, __m512d* s0, __m512d* s1, __m512d one) {
 
 /* e^(x - m) (softmin: of -x, flip = the sign bit) into e_at, and their sum
  * in float64 (the pass between a row's max and its scaling; also one chunk
- * of a long row's, fa_simd_softmax_exp_f32) */
+ * of a long row's, fa_simd_long_row_exp_f32) */
 FA512 double fa512_softmax_exp(const float* x, float* e_at, Py_ssize_t n, float mx,
                                __m512 flip) {
     const __m512 m = _mm512_set1_ps(mx), negm = _mm512_set1_ps(-mx);
@@ -805,40 +805,40 @@ __attribute__((noinline)) static void fa_simd_softmax_bwd_row_f32(const float* g
 /* The phases of the rows above for one chunk of a long row (pyx/_rowwise.pxi.tp
  * _long_softmax_row: chunks on several threads, their partial results
  * combined in a fixed order there) */
-__attribute__((noinline)) static float fa_simd_row_max_f32(const float* x, Py_ssize_t n,
+__attribute__((noinline)) static float fa_simd_long_row_max_f32(const float* x, Py_ssize_t n,
                                                           float sign) {
     return sign < 0 ? fa512_row_max(x, n, FA512_SIGN) : fa512_row_max(x, n, _mm512_setzero_ps());
 }
-__attribute__((noinline)) static double fa_simd_softmax_exp_f32(const float* x, float* out,
+__attribute__((noinline)) static double fa_simd_long_row_exp_f32(const float* x, float* out,
                                                                Py_ssize_t n, float m, float sign) {
     return sign < 0 ? fa512_softmax_exp(x, out, n, m, FA512_SIGN)
                     : fa512_softmax_exp(x, out, n, m, _mm512_setzero_ps());
 }
-__attribute__((noinline)) static void fa_simd_softmax_scale_f32(float* out, Py_ssize_t n,
+__attribute__((noinline)) static void fa_simd_long_row_scale_f32(float* out, Py_ssize_t n,
                                                                double inv) {
     fa512_softmax_scale(out, out, n, inv, 0);
 }
-__attribute__((noinline)) static double fa_simd_log_softmax_tail_f32(const float* x,
+__attribute__((noinline)) static double fa_simd_long_row_tail_f32(const float* x,
                                                                     Py_ssize_t n, float m,
                                                                     double* cnt) {
     return fa512_log_softmax_tail(x, n, m, cnt);
 }
-__attribute__((noinline)) static void fa_simd_log_softmax_out_f32(const float* x, float* out,
+__attribute__((noinline)) static void fa_simd_long_row_logout_f32(const float* x, float* out,
                                                                  Py_ssize_t n, float m,
                                                                  double lse, int stream) {
     fa512_log_softmax_out(x, out, n, m, lse, stream);
     if (stream)
         _mm_sfence();   /* this thread's streamed stores, before another reads them */
 }
-__attribute__((noinline)) static double fa_simd_row_max_f64(const double* x, Py_ssize_t n) {
+__attribute__((noinline)) static double fa_simd_long_row_max_f64(const double* x, Py_ssize_t n) {
     return fa512d_row_max(x, n);
 }
-__attribute__((noinline)) static double fa_simd_log_softmax_tail_f64(const double* x,
+__attribute__((noinline)) static double fa_simd_long_row_tail_f64(const double* x,
                                                                     Py_ssize_t n, double m,
                                                                     double* lo, double* cnt) {
     return fa512d_log_softmax_tail(x, n, m, lo, cnt);
 }
-__attribute__((noinline)) static void fa_simd_log_softmax_out_f64(const double* x, double* out,
+__attribute__((noinline)) static void fa_simd_long_row_logout_f64(const double* x, double* out,
                                                                  Py_ssize_t n, double m,
                                                                  double lse, int stream) {
     fa512d_log_softmax_out(x, out, n, m, lse, stream);
