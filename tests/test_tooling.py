@@ -206,3 +206,21 @@ def test_check_simd_loops_counts_the_elementwise_kernels():
     line = next(s for s in r.stdout.splitlines() if s.split()[:1] == ["gelu_forward_f32"])
     first = ast.literal_eval(line.split(None, 1)[1])[0]
     assert first[0] > first[1] > 0 and first[2] >= 8, line
+
+
+@needs_tools
+def test_time_calls_modes():
+    """tools/time_calls.py (the README's side-by-side timings): the elementwise
+    calls, forward and backward, and the row-wise 2-threads-against-1 table."""
+    tool = os.path.join(TOOLS, "time_calls.py")
+    r = subprocess.run([sys.executable, tool, "sigmoid", "silu'", "--size", "4096",
+                        "--rounds", "3"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    words = r.stdout.split()
+    assert words[0::2] == ["sigmoid", "silu'"] and all(float(v) > 0 for v in words[1::2])
+    r = subprocess.run([sys.executable, tool, "--rows", "softmax", "--shapes", "1x70000,2x100",
+                        "--dtypes", "float32,float64", "--rounds", "2"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    table = [line for line in r.stdout.splitlines() if line.startswith("| softmax")]
+    assert len(table) == 4 and all(line.endswith("x |") for line in table)

@@ -1,0 +1,124 @@
+"""Side-by-side timings the README quotes that no other tool takes.
+
+Elementwise calls, one thread, thread CPU time, interleaved call by call
+(``name`` is the forward into ``out=``, ``name'`` the backward from x with
+grad 1), N(0, 3) float32:
+
+    python tools/time_calls.py sigmoid silu "softplus'" "logsigmoid'"
+
+and the same in alternated processes, one per source tree (each built in
+place; the fastact imported is that tree's), ``--repeat`` times, for a
+before/after on a machine whose process-to-process swings exceed the change:
+
+    python tools/time_calls.py sigmoid silu --trees /path/before,. --repeat 3
+
+Row-wise calls, 2 threads against 1, wall time (what a second thread buys),
+interleaved, into ``out=``:
+
+    python tools/time_calls.py --rows softmax log_softmax \\
+        --shapes 1x65536,1x1048576,2x1048576,8x32000 --dtypes float32,float64
+
+Medians in ns/element.  (Elementwise: 200 rounds; rows: 31.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.environ.get("FASTACT_TIME_ROOT") or os.path.dirname(HERE))
+
+import numpy as np  # noqa: E402
+
+import fastact  # noqa: E402
+
+
+def elementwise(names, size, rounds):
+    """{name: median ns/element} of the calls interleaved round by round."""
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal(size) * 3).astype(np.float32)
+    out, g = np.empty_like(x), np.ones_like(x)
+    calls = {}
+    for name in names:
+        base = name.rstrip("'")
+        if name.endswith("'"):
+            fb = getattr(fastact, base + "_backward")
+            calls[name] = lambda fb=fb: fb(g, x=x, out=out)
+        else:
+            f = getattr(fastact, base)
+            calls[name] = lambda f=f: f(x, out=out)
+    for call in calls.values():
+        for _ in range(20):
+            call()
+    times = {name: [] for name in calls}
+    with fastact.num_threads(1):
+        for _ in range(rounds):
+            for name, call in calls.items():
+                t = time.thread_time_ns()
+                call()
+                times[name].append(time.thread_time_ns() - t)
+    return {name: float(np.median(v)) / size for name, v in times.items()}
+
+
+def rows(ops, shapes, dtypes, rounds):
+    """[(op, shape, dtype, 1-thread ns/el, 2-thread ns/el)], wall time."""
+    rng = np.random.default_rng(0)
+    result = []
+    for dtype in dtypes:
+        for shape in shapes:
+            x = (rng.standard_normal(shape) * 4).astype(dtype)
+            out = np.empty_like(x)
+            for op in ops:
+                f = getattr(fastact, op)
+                times = {1: [], 2: []}
+                for _ in range(rounds):
+                    for t in (1, 2):
+                        with fastact.num_threads(t):
+                            a = time.perf_counter()
+                            f(x, out=out)
+                            times[t].append(time.perf_counter() - a)
+                result.append((op, shape, dtype, *(float(np.median(times[t])) / x.size * 1e9
+                                                   for t in (1, 2))))
+    return result
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("names", nargs="+")
+    p.add_argument("--size", type=int, default=262144)
+    p.add_argument("--rounds", type=int, default=None)
+    p.add_argument("--trees", help="comma-separated source trees, run in alternation")
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--rows", action="store_true", help="row-wise: 2 threads against 1")
+    p.add_argument("--shapes", default="1x65536,1x1048576")
+    p.add_argument("--dtypes", default="float32")
+    args = p.parse_args(argv)
+    if args.rows:
+        shapes = [tuple(int(v) for v in s.split("x")) for s in args.shapes.split(",")]
+        print("| op | shape | dtype | 1 thread | 2 threads | 2 against 1 |")
+        print("|---|---|---|---|---|---|")
+        for op, shape, dtype, t1, t2 in rows(args.names, shapes, args.dtypes.split(","),
+                                             args.rounds or 31):
+            print(f"| {op} | {'x'.join(map(str, shape))} | {dtype} | {t1:.3f} | {t2:.3f} "
+                  f"| {t1 / t2:.2f}x |")
+        return 0
+    if args.trees:
+        cmd = [sys.executable, os.path.abspath(__file__), *args.names, "--size", str(args.size),
+               "--rounds", str(args.rounds or 200)]
+        for i in range(args.repeat):
+            for tree in args.trees.split(","):
+                env = dict(os.environ, FASTACT_TIME_ROOT=os.path.abspath(tree))
+                r = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+                print(f"run {i + 1} {tree}: {r.stdout.strip()}", flush=True)
+        return 0
+    result = elementwise(args.names, args.size, args.rounds or 200)
+    print(" ".join(f"{name} {v:.3f}" for name, v in result.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
