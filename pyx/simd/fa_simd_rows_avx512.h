@@ -823,13 +823,17 @@ __attribute__((noinline)) static double fa_simd_long_row_tail_f32(const float* x
                                                                     double* cnt) {
     return fa512_log_softmax_tail(x, n, m, cnt);
 }
-__attribute__((noinline)) static void fa_simd_long_row_logout_f32(const float* x, float* out,
-                                                                 Py_ssize_t n, float m,
-                                                                 double lse, int stream) {
-    fa512_log_softmax_out(x, out, n, m, lse, stream);
-    if (stream)
-        _mm_sfence();   /* this thread's streamed stores, before another reads them */
+/* log_softmax's output for one chunk; streamed, fenced by the thread whose
+ * stores they are, before another reads them */
+#define FA512_LONG_ROW_LOGOUT(T, SFX, OUT_FN)                                          \
+__attribute__((noinline)) static void fa_simd_long_row_logout_##SFX(                    \
+        const T* x, T* out, Py_ssize_t n, T m, double lse, int stream) {              \
+    OUT_FN(x, out, n, m, lse, stream);                                                \
+    if (stream)                                                                       \
+        _mm_sfence();                                                                 \
 }
+FA512_LONG_ROW_LOGOUT(float, f32, fa512_log_softmax_out)
+FA512_LONG_ROW_LOGOUT(double, f64, fa512d_log_softmax_out)
 __attribute__((noinline)) static double fa_simd_long_row_max_f64(const double* x, Py_ssize_t n) {
     return fa512d_row_max(x, n);
 }
@@ -837,13 +841,6 @@ __attribute__((noinline)) static double fa_simd_long_row_tail_f64(const double* 
                                                                     Py_ssize_t n, double m,
                                                                     double* lo, double* cnt) {
     return fa512d_log_softmax_tail(x, n, m, lo, cnt);
-}
-__attribute__((noinline)) static void fa_simd_long_row_logout_f64(const double* x, double* out,
-                                                                 Py_ssize_t n, double m,
-                                                                 double lse, int stream) {
-    fa512d_log_softmax_out(x, out, n, m, lse, stream);
-    if (stream)
-        _mm_sfence();   /* this thread's streamed stores, before another reads them */
 }
 
 static inline void fa_simd_stream_fence(void) { _mm_sfence(); }
