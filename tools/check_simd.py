@@ -229,9 +229,10 @@ FMA_CLASS = re.compile(
 PERMUTE = re.compile(r"^vperm")
 
 
-def row_loops(path, cython=False, elementwise=False, detail=False):
-    """The innermost vector loops of the explicit-SIMD row functions (a
-    backward jump with no other backward jump inside): {function:
+def loop_bodies(path, cython=False, elementwise=False, detail=False):
+    """The innermost vector loops (a backward jump with no other backward
+    jump inside) of the explicit-SIMD row functions (by default), of the
+    float32 row kernels' Cython forms, or of the elementwise kernels: {function:
     [instructions per loop body, ...]} in address order.  With ``cython``: of
     the float32 row kernels (``_r_..._f32``), whose Cython forms (run with
     explicit_simd(False), and on targets without SIMD rows) are inlined there.
@@ -310,14 +311,14 @@ def main(argv):
         for path in argv[2:] or default_libraries():
             print(path)
             print("  (instructions, mul/fma-class, permutes) per loop body, in address order")
-            for name, counts in row_loops(path, elementwise=True, detail=True).items():
+            for name, counts in loop_bodies(path, elementwise=True, detail=True).items():
                 if counts:
                     print(f"  {name:28s} {counts}")
         return 0
     if argv[1:2] in (["--row-loops"], ["--row-loops-cython"]):
         for path in argv[2:] or default_libraries():
             print(path)
-            for name, counts in row_loops(path, argv[1].endswith("cython")).items():
+            for name, counts in loop_bodies(path, argv[1].endswith("cython")).items():
                 print(f"  {name:28s} instructions per loop body: {counts}")
         return 0
     paths = argv[1:] or default_libraries()
