@@ -49,6 +49,16 @@
 /* The kernels, as a compile-time argument of the one loop per target. */
 enum { FA_CNT_RELU, FA_CNT_RELU6, FA_CNT_LEAKY, FA_CNT_PRELU };
 
+/* The slope's case, the `zs` the loops and rows take as a constant: 2
+ * prelu's contiguous weights, 1 a zero slope (leaky_relu's, or the one
+ * weight w[0] of prelu's row broadcast along it), 0 otherwise (relu and
+ * relu6 have none).  The value is CALL(A, zs, s): the call with that case and
+ * slope s (A: whatever CALL needs passed through). */
+#define FA_CNT_SLOPE_CASE(kind, w_contig, w, slope, CALL, A)                           \
+    ((kind) == FA_CNT_PRELU                                                            \
+     ? ((w_contig) ? CALL(A, 2, 0) : (w)[0] == 0 ? CALL(A, 1, (w)[0]) : CALL(A, 0, (w)[0])) \
+     : (kind) == FA_CNT_LEAKY && (slope) == 0 ? CALL(A, 1, slope) : CALL(A, 0, slope))
+
 /* Rows per group of the per-channel count (see FA_CNT512_ROWS): counters are
  * touched once per this many rows. */
 #define FA_CNT_GROUP 16
@@ -178,6 +188,11 @@ FA_CNT long long fa_cnt512_loop##SFX(int kind, int zs, const T* x, const T* w, T
  * rows (GCC's loop, one vector an iteration) in a C loop over (64, 16, 256)
  * float32 in place: the row loop of FA_CNT512_LOOP +4-7%, this one -2 to -6%
  * (p10s of 2,000 interleaved calls). */
+/* fa_cnt512_run's row call for FA_CNT_SLOPE_CASE (p, q, wr, n: its row) */
+#define FA_CNT512_ROW_CALL(SFX, zs, sv)                                               \
+    fa_cnt512_row##SFX(kind, zs, p, wr, q, n, fa512_cnt_set1##SFX(sv))
+FA_CNT __m512 fa512_cnt_set1_f32(float v) { return _mm512_set1_ps(v); }
+FA_CNT __m512d fa512_cnt_set1_f64(double v) { return _mm512_set1_pd(v); }
 #define FA_CNT512_ROW(T, PS, M, V, W, SFX, MASK_U32, UNPACK_U32)                       \
 FA_CNT long long fa_cnt512_row##SFX(int kind, int zs, const T* x, const T* w, T* out,  \
                                     Py_ssize_t n, V s) {                               \
@@ -219,19 +234,8 @@ FA_CNT void fa_cnt512_run##SFX(int kind, const T* x, Py_ssize_t xs, const T* w, 
     for (r = 0; r < rows; r++) {                                                       \
         const T* p = (const T*)((const char*)x + r * xs);                              \
         T* q = (T*)((char*)out + r * os);                                              \
-        if (kind == FA_CNT_PRELU) {                                                    \
-            const T* wr = (const T*)((const char*)w + r * ws);                         \
-            if (w_contig)                                                              \
-                c = fa_cnt512_row##SFX(kind, 2, p, wr, q, n, _mm512_setzero_##PS());   \
-            else if (*wr == 0)                                                         \
-                c = fa_cnt512_row##SFX(kind, 1, p, wr, q, n, _mm512_set1_##PS(*wr));   \
-            else                                                                       \
-                c = fa_cnt512_row##SFX(kind, 0, p, wr, q, n, _mm512_set1_##PS(*wr));   \
-        } else if (kind == FA_CNT_LEAKY && slope == 0) {                               \
-            c = fa_cnt512_row##SFX(kind, 1, p, w, q, n, _mm512_set1_##PS(slope));      \
-        } else {                                                                       \
-            c = fa_cnt512_row##SFX(kind, 0, p, w, q, n, _mm512_set1_##PS(slope));      \
-        }                                                                              \
+        const T* wr = kind == FA_CNT_PRELU ? (const T*)((const char*)w + r * ws) : w;  \
+        c = FA_CNT_SLOPE_CASE(kind, w_contig, wr, slope, FA_CNT512_ROW_CALL, SFX);     \
         if (alive)                                                                     \
             c = n - c;                                                                 \
         if (cs == 0)                                                                   \
@@ -695,6 +699,11 @@ FA_CNT long long fa_cnt256_hsum_epi64(__m256i a) {
  * counts; every FA_CNT_RUN_FLUSH rows, so that no lane passes 2^31) instead
  * of once per row; per-row counters (cs != 0) sum it per row. */
 #define FA_CNT_RUN_FLUSH 65536
+/* fa_cnt256_run's row call for FA_CNT_SLOPE_CASE (p, q, wr, n, acc: its row) */
+#define FA_CNT256_ROW_CALL(SFX, zs, sv)                                               \
+    fa_cnt256_row##SFX(kind, zs, p, wr, q, n, fa256_cnt_set1##SFX(sv), acc)
+FA_CNT __m256 fa256_cnt_set1_f32(float v) { return _mm256_set1_ps(v); }
+FA_CNT __m256d fa256_cnt_set1_f64(double v) { return _mm256_set1_pd(v); }
 #define FA_CNT256_ROW(T, PS, V, W, EPI, SET1, SFX, LANE_IDX, CAST_I, HSUM)             \
 FA_CNT __m256i fa_cnt256_row##SFX(int kind, int zs, const T* x, const T* w, T* out,    \
                                   Py_ssize_t n, V s, __m256i acc) {                    \
@@ -728,19 +737,8 @@ FA_CNT void fa_cnt256_run##SFX(int kind, const T* x, Py_ssize_t xs, const T* w, 
     for (r = 0; r < rows; r++) {                                                       \
         const T* p = (const T*)((const char*)x + r * xs);                              \
         T* q = (T*)((char*)out + r * os);                                              \
-        if (kind == FA_CNT_PRELU) {                                                    \
-            const T* wr = (const T*)((const char*)w + r * ws);                         \
-            if (w_contig)                                                              \
-                acc = fa_cnt256_row##SFX(kind, 2, p, wr, q, n, _mm256_setzero_##PS(), acc);\
-            else if (*wr == 0)                                                         \
-                acc = fa_cnt256_row##SFX(kind, 1, p, wr, q, n, _mm256_set1_##PS(*wr), acc);\
-            else                                                                       \
-                acc = fa_cnt256_row##SFX(kind, 0, p, wr, q, n, _mm256_set1_##PS(*wr), acc);\
-        } else if (kind == FA_CNT_LEAKY && slope == 0) {                               \
-            acc = fa_cnt256_row##SFX(kind, 1, p, w, q, n, _mm256_set1_##PS(slope), acc);\
-        } else {                                                                       \
-            acc = fa_cnt256_row##SFX(kind, 0, p, w, q, n, _mm256_set1_##PS(slope), acc);\
-        }                                                                              \
+        const T* wr = kind == FA_CNT_PRELU ? (const T*)((const char*)w + r * ws) : w;  \
+        acc = FA_CNT_SLOPE_CASE(kind, w_contig, wr, slope, FA_CNT256_ROW_CALL, SFX);   \
         if (cs != 0) {                                                                 \
             c = HSUM(acc);                                                             \
             acc = _mm256_setzero_si256();                                              \
@@ -1126,19 +1124,16 @@ FA_CNT256_ROWS(double, pd, __m256d, _f64, double)
  * with the kind and the slope's case as constants; relu and relu6 count
  * their alive lanes, so their dead are the rest. */
 #ifdef FA_COUNT_HAVE
+/* fa_count_<kernel>'s loop call for FA_CNT_SLOPE_CASE */
+#  define FA_CNT_LOOP_CALL(SFX, zs, sv) FA_CNT_LOOP##SFX(kind, zs, x, w, out, n, sv)
 #  define FA_CNT_ENTRY(kernel, KIND, T, SFX, CT)                                       \
 static const int FA_COUNT_##kernel##SFX = 1;                                           \
 static inline long long fa_count_##kernel##SFX(const T* x, const T* w, int w_contig,   \
                                                T* out, Py_ssize_t n, T slope) {        \
+    const int kind = KIND;                                                             \
     if (KIND == FA_CNT_RELU || KIND == FA_CNT_RELU6)                                   \
         return n - FA_CNT_LOOP##SFX(KIND, 0, x, w, out, n, slope);                     \
-    if (KIND == FA_CNT_PRELU) {                                                        \
-        if (w_contig)                                                                  \
-            return FA_CNT_LOOP##SFX(KIND, 2, x, w, out, n, (T)0);                      \
-        slope = w[0];                                                                  \
-    }                                                                                  \
-    return slope == 0 ? FA_CNT_LOOP##SFX(KIND, 1, x, w, out, n, slope)                 \
-                      : FA_CNT_LOOP##SFX(KIND, 0, x, w, out, n, slope);                \
+    return FA_CNT_SLOPE_CASE(kind, w_contig, w, slope, FA_CNT_LOOP_CALL, SFX);         \
 }                                                                                      \
 static inline void fa_count_rows_##kernel##SFX(const T* x, const T* w, T* out,         \
                                                Py_ssize_t rows, Py_ssize_t C, T slope, \
