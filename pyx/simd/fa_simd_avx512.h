@@ -23,9 +23,9 @@
  * Cost model (Zen 4, which runs a 512-bit fma/mul/scalef/rcp14 on both of
  * its fma pipes, one per cycle, and adds/logic/blends on two other pipes):
  * these kernels are bound by their mul/fma-class count per 16 floats
- * (objdump of the main loops): sigmoid 17 of 38 instructions, sigmoid' 21 of
- * 42, silu 21 of 48, tanh 6 of 34 (+ 8 vpermt2ps), elu 12 of 25, softplus 29
- * of 62, mish 29 of 67, gelu_tanh 34 of 77, gelu 30 of 80 (+ 8 vpermt2ps; the
+ * (objdump of the main loops): sigmoid 16 of 32 instructions, sigmoid' 22 of
+ * 45, silu 18 of 41, tanh 6 of 34 (+ 8 vpermt2ps), elu 12 of 25, softplus 28
+ * of 55, mish 29 of 67, gelu_tanh 34 of 77, gelu 30 of 80 (+ 8 vpermt2ps; the
  * tail-series kernel before the interval table: 62 of 140), gelu' 43 of 112
  * (+ 8 vpermt2ps; about 90 with the root polynomial skipped, for vectors with
  * no lane within 1/4 of -0.752); `python tools/check_simd.py --loops` counts
