@@ -210,11 +210,11 @@ FA256 __m256 fa256_swish_deriv(__m256 x) {
     neg = _mm256_blendv_ps(neg, FA256_F(-0.0f), _mm256_cmp_ps(a, FA256_F(-120.0f), _CMP_LT_OQ));
     __m256 res = _mm256_blendv_ps(neg, pos, _mm256_cmp_ps(a, _mm256_setzero_ps(), _CMP_GE_OQ));
     __m256 win = _mm256_cmp_ps(fa256_abs(_mm256_sub_ps(a, FA256_F(-1.2784645557403564f))),
-                               FA256_F(1.0f), _CMP_LT_OQ);
+                               FA256_F(FA_SILU_ROOT_WINDOW), _CMP_LT_OQ);
     if (_mm256_movemask_ps(win)) {
         __m256 dd;
         __m256 near = fa256_silu_deriv_root(a, &dd);
-        res = _mm256_blendv_ps(res, near, _mm256_cmp_ps(fa256_abs(dd), FA256_F(1.0f), _CMP_LT_OQ));
+        res = _mm256_blendv_ps(res, near, _mm256_cmp_ps(fa256_abs(dd), FA256_F(FA_SILU_ROOT_WINDOW), _CMP_LT_OQ));
     }
     return res;
 }

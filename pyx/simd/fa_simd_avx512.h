@@ -180,8 +180,9 @@ FA512 __m512 fa512_swish(__m512 x) {
  * swish_backward (pyx/_exponential.pxd), z = e^-|a| carried as (p + lo) 2^n:
  *   a >= 0: (1 + z + a z) / (1 + z)^2;   a < 0: 2^n (p + lo)(1 + a + z) / (1 + z)^2,
  * one reciprocal of (1 + z)^2 = sq + sq_lo (rcp14 and its residual ie), and
- * near the root a0 = -1.27846 (|a - a0| < 1, where 1 + a + z cancels) the
- * root polynomial d Q(d), evaluated only for vectors with a lane there. */
+ * near the root a0 = -1.27846 (|a - a0| < FA_SILU_ROOT_WINDOW, fa_simd.h,
+ * where 1 + a + z cancels) the root polynomial d Q(d), evaluated only for
+ * vectors with a lane there. */
 FA512 __m512 fa512_silu_deriv_root(__m512 a, __m512* d_out) {
     __m512 d = _mm512_sub_ps(_mm512_sub_ps(a, FA512_F(-1.2784645557403564f)),
                              FA512_F(1.2979282537628478e-08f));
@@ -232,13 +233,14 @@ FA512 __m512 fa512_swish_deriv(__m512 x) {
     neg = _mm512_mask_mov_ps(neg, _mm512_cmp_ps_mask(a, FA512_F(-120.0f), _CMP_LT_OQ),
                              FA512_F(-0.0f));
     __m512 res = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_GE_OQ), neg, pos);
-    /* the root window |a - a0| < 1 is a in (-2.2785, -0.2785) */
+    /* the root window |a - a0| < FA_SILU_ROOT_WINDOW (fa_simd.h) */
     __mmask16 win = _mm512_cmp_ps_mask(fa512_abs(_mm512_sub_ps(a, FA512_F(-1.2784645557403564f))),
-                                       FA512_F(1.0f), _CMP_LT_OQ);
+                                       FA512_F(FA_SILU_ROOT_WINDOW), _CMP_LT_OQ);
     if (win) {
         __m512 dd;
         __m512 near = fa512_silu_deriv_root(a, &dd);
-        res = _mm512_mask_mov_ps(res, _mm512_cmp_ps_mask(fa512_abs(dd), FA512_F(1.0f), _CMP_LT_OQ), near);
+        res = _mm512_mask_mov_ps(res, _mm512_cmp_ps_mask(fa512_abs(dd), FA512_F(FA_SILU_ROOT_WINDOW),
+                                                         _CMP_LT_OQ), near);
     }
     return res;
 }
