@@ -40,8 +40,10 @@ CALLS = {
 POINTS = [-195, -120, -104, -103.3, -89, -88.7, -87.3, -86.6, -25, -20, -17, -14.5, -10,
           -2.2785, -1.2785, -0.2785, -0.75, 0.125, 0.625, 1.0, 2.0, 9.0109, 10, 14.5, 20,
           44, 88.38, 88.72, 89, 104]
-# the root window of silu's derivative, |x - a0| < 1/16 (FA_SILU_ROOT_WINDOW, pyx/simd/fa_simd.h)
-POINTS += [-1.2784645557403564 - 0.0625, -1.2784645557403564 + 0.0625]
+# the root windows |x - a0| < 1/16 of silu', gelu', gelu_tanh' and mish'
+# (FA_SILU_ROOT_WINDOW, FA_DERIV_ROOT_WINDOW: pyx/simd/fa_simd.h)
+POINTS += [a0 + s * 0.0625 for a0 in (-1.2784645557403564, -0.7517915368080139,
+                                     -0.7524614334106445, -1.1924312114715576) for s in (1, -1)]
 # gelu's interval tables switch slots at |x| = (2k + 1)/4 (avx512: slot round(2|x|))
 # and (2k + 1)/2 (avx2: round(|x|)), rounding half to even on both sides.
 POINTS += [s * k / 4 for k in range(1, 59) for s in (1, -1)]

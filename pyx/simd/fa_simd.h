@@ -47,6 +47,15 @@ typedef void (*fa_simd_fn2_f64)(const double* g, const double* v, double* out, P
  * 16-lane vector of N(0, 3) data reach the polynomial 22% of the time, where
  * the window of 1 had 98% (silu' -14%). */
 #define FA_SILU_ROOT_WINDOW 0.0625f
+/* The same for the root polynomials of gelu', gelu_tanh' and mish'
+ * (fa512/fa256_deriv_finish; the Cython formula's _root_window is 1/4).  A C
+ * loop over every float32 |x| in [1/8, 4], both signs: gelu' 1.58 -> 1.83
+ * ULP (its pair formula at |d| = 0.077; 3.04 with 1/50), gelu_tanh' 1.82 ->
+ * 1.54 (the polynomial's own Horner error at |d| near 1/4 was the maximum),
+ * mish' 2.08 both; the contract is 3.  Overridable for such scans. */
+#ifndef FA_DERIV_ROOT_WINDOW
+#  define FA_DERIV_ROOT_WINDOW 0.0625f
+#endif
 
 #if defined(__AVX512F__) && defined(__AVX512DQ__) && defined(__AVX512BW__) && \
     defined(__AVX512VL__) && defined(__FMA__)

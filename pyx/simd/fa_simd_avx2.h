@@ -515,12 +515,13 @@ FA256 __m256 fa256_root_poly10(__m256 x, float a0_hi, float a0_lo, const float* 
 
 FA256 __m256 fa256_deriv_finish(__m256 x, __m256 r, float a0_hi, float a0_lo, const float* c,
                                 float hi, float lo) {
-    __m256 win = _mm256_cmp_ps(fa256_abs(_mm256_sub_ps(x, FA256_F(a0_hi))), FA256_F(0.25f),
-                               _CMP_LT_OQ);
+    __m256 win = _mm256_cmp_ps(fa256_abs(_mm256_sub_ps(x, FA256_F(a0_hi))),
+                               FA256_F(FA_DERIV_ROOT_WINDOW), _CMP_LT_OQ);
     if (_mm256_movemask_ps(win)) {
         __m256 d;
         __m256 near = fa256_root_poly10(x, a0_hi, a0_lo, c, &d);
-        r = _mm256_blendv_ps(r, near, _mm256_cmp_ps(fa256_abs(d), FA256_F(0.25f), _CMP_LT_OQ));
+        r = _mm256_blendv_ps(r, near, _mm256_cmp_ps(fa256_abs(d), FA256_F(FA_DERIV_ROOT_WINDOW),
+                                                    _CMP_LT_OQ));
     }
     r = _mm256_blendv_ps(r, FA256_F(1.0f), _mm256_cmp_ps(x, FA256_F(hi), _CMP_GT_OQ));
     return _mm256_blendv_ps(r, _mm256_and_ps(x, FA256_SIGN), _mm256_cmp_ps(x, FA256_F(lo), _CMP_LT_OQ));

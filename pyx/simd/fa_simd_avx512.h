@@ -580,11 +580,12 @@ static const float fa_mish_root_q[11] = {
 FA512 __m512 fa512_deriv_finish(__m512 x, __m512 r, float a0_hi, float a0_lo, const float* c,
                                 float hi, float lo) {
     __mmask16 win = _mm512_cmp_ps_mask(fa512_abs(_mm512_sub_ps(x, FA512_F(a0_hi))),
-                                       FA512_F(0.25f), _CMP_LT_OQ);
+                                       FA512_F(FA_DERIV_ROOT_WINDOW), _CMP_LT_OQ);
     if (win) {
         __m512 d;
         __m512 near = fa512_root_poly10(x, a0_hi, a0_lo, c, &d);
-        r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(fa512_abs(d), FA512_F(0.25f), _CMP_LT_OQ), near);
+        r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(fa512_abs(d), FA512_F(FA_DERIV_ROOT_WINDOW),
+                                                     _CMP_LT_OQ), near);
     }
     r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, FA512_F(hi), _CMP_GT_OQ), FA512_F(1.0f));
     return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, FA512_F(lo), _CMP_LT_OQ),
