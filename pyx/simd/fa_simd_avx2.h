@@ -514,14 +514,13 @@ FA256 __m256 fa256_root_poly10(__m256 x, float a0_hi, float a0_lo, const float* 
 }
 
 FA256 __m256 fa256_deriv_finish(__m256 x, __m256 r, float a0_hi, float a0_lo, const float* c,
-                                float hi, float lo) {
+                                float hi, float lo, float window) {
     __m256 win = _mm256_cmp_ps(fa256_abs(_mm256_sub_ps(x, FA256_F(a0_hi))),
-                               FA256_F(FA_DERIV_ROOT_WINDOW), _CMP_LT_OQ);
+                               FA256_F(window), _CMP_LT_OQ);
     if (_mm256_movemask_ps(win)) {
         __m256 d;
         __m256 near = fa256_root_poly10(x, a0_hi, a0_lo, c, &d);
-        r = _mm256_blendv_ps(r, near, _mm256_cmp_ps(fa256_abs(d), FA256_F(FA_DERIV_ROOT_WINDOW),
-                                                    _CMP_LT_OQ));
+        r = _mm256_blendv_ps(r, near, _mm256_cmp_ps(fa256_abs(d), FA256_F(window), _CMP_LT_OQ));
     }
     r = _mm256_blendv_ps(r, FA256_F(1.0f), _mm256_cmp_ps(x, FA256_F(hi), _CMP_GT_OQ));
     return _mm256_blendv_ps(r, _mm256_and_ps(x, FA256_SIGN), _mm256_cmp_ps(x, FA256_F(lo), _CMP_LT_OQ));
@@ -554,7 +553,7 @@ FA256 __m256 fa256_gelu_tanh_deriv(__m256 x) {
     __m256i k = _mm256_castps_si256(_mm256_blendv_ps(_mm256_setzero_ps(), _mm256_castsi256_ps(n), th));
     r = fa256_scale_neg(r, k);
     return fa256_deriv_finish(x, r, -0.7524614334106445f, 1.1339627903339533e-08f,
-                              fa_gelu_tanh_root_q, 20.0f, -20.0f);
+                              fa_gelu_tanh_root_q, 20.0f, -20.0f, FA_DERIV_ROOT_WINDOW);
 }
 
 FA256 __m256 fa256_mish_deriv(__m256 x) {
@@ -582,7 +581,7 @@ FA256 __m256 fa256_mish_deriv(__m256 x) {
     __m256 q = fa256_pair_mul(D, Dl, D, Dl, &ql);
     __m256 r = fa256_scale(fa256_pair_div(N, Nl, q, ql), k);
     return fa256_deriv_finish(x, r, -1.1924312114715576f, -3.0439375464652585e-09f,
-                              fa_mish_root_q, 20.0f, -120.0f);
+                              fa_mish_root_q, 20.0f, -120.0f, FA_DERIV_ROOT_WINDOW);
 }
 
 /* ---- gelu (approximate="none"): x Phi(x) and its derivative ----
@@ -690,7 +689,7 @@ FA256 __m256 fa256_gelu_deriv(__m256 x) {
     __m256i kn = _mm256_castps_si256(_mm256_blendv_ps(_mm256_setzero_ps(), _mm256_castsi256_ps(n), x));
     __m256 r = _mm256_blendv_ps(pos, fa256_scale_neg(S, kn), x);
     return fa256_deriv_finish(x, r, -0.7517915368080139f, 1.211444988769017e-08f,
-                              fa_gelu_root_q, FA_GELU_CLAMP, -FA_GELU_CLAMP);
+                              fa_gelu_root_q, FA_GELU_CLAMP, -FA_GELU_CLAMP, FA_GELU_DERIV_WINDOW_AVX2);
 }
 
 
