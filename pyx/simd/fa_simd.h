@@ -52,7 +52,8 @@ typedef void (*fa_simd_fn2_f64)(const double* g, const double* v, double* out, P
  * loop over every float32 |x| in [1/8, 4], both signs: gelu' 1.58 -> 1.83
  * ULP (its pair formula at |d| = 0.077; 3.04 with 1/50), gelu_tanh' 1.82 ->
  * 1.54 (the polynomial's own Horner error at |d| near 1/4 was the maximum),
- * mish' 2.08 both; the contract is 3.  Overridable for such scans. */
+ * mish' 2.08 both; the contract is 3.  The full sweeps agree (ACCURACY.md).
+ * Overridable for such scans. */
 #ifndef FA_DERIV_ROOT_WINDOW
 #  define FA_DERIV_ROOT_WINDOW 0.0625f
 #endif
