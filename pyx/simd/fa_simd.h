@@ -59,8 +59,11 @@ typedef void (*fa_simd_fn2_f64)(const double* g, const double* v, double* out, P
 #endif
 /* ... except avx2's gelu': its pair formula (the 15-slot table) is less
  * accurate next to the root, 3.69 ULP at x = -0.6838 (|d| = 0.068) with the
- * window of 1/16 (full sweep); it keeps 1/4 (1.58 ULP, full sweep). */
-#define FA_GELU_DERIV_WINDOW_AVX2 0.25f
+ * window of 1/16, 2.10 at -0.6240 with 1/8, 1.58 with 1/4 (full sweeps):
+ * 1/8. */
+#ifndef FA_GELU_DERIV_WINDOW_AVX2
+#  define FA_GELU_DERIV_WINDOW_AVX2 0.125f
+#endif
 
 #if defined(__AVX512F__) && defined(__AVX512DQ__) && defined(__AVX512BW__) && \
     defined(__AVX512VL__) && defined(__FMA__)
