@@ -4,6 +4,8 @@
 #ifndef FASTACT_TARGET_H
 #define FASTACT_TARGET_H
 
+#include <math.h>     /* log1p */
+
 #if defined(__AVX512F__)
 #  define FASTACT_SIMD "AVX-512 (512-bit vectors)"
 #elif defined(__AVX2__) && defined(__FMA__)
@@ -63,6 +65,18 @@ static inline int fa_in_place(const void* a, const void* b, const void* out) {
     return a == out || b == out;
 }
 
+/* log_softmax's log(sum) = log1p(sum - 1), sum = ones + (hi + lo) (the row's
+ * terms at the max counted, the tail as a double-double): (ones - 1) + hi by
+ * TwoSum (ones - 1 is exact), rounded once with lo; exact for ones = 1, so a
+ * confident row's tiny tail keeps its relative accuracy.  The Cython rows'
+ * and the float64 SIMD row's one finish (pyx/_rowwise.pxi.tp,
+ * fa_simd_rows_avx512.h). */
+static inline double fa_lse_finish(double ones, double hi, double lo) {
+    double o = ones - 1.0;
+    double t = o + hi, bv = t - o;
+    return log1p(t + (((o - (t - bv)) + (hi - bv)) + lo));
+}
+
 /* fn(0, ctx) .. fn(nc - 1, ctx) on up to `threads` OpenMP threads (static
  * schedule; serial without OpenMP): the chunks of one long row
  * (pyx/_rowwise.pxi.tp, _long_softmax_row).  In C rather than a Cython
@@ -70,7 +84,7 @@ static inline int fa_in_place(const void* a, const void* b, const void* out) {
  * themselves (PyGILState_Check per section). */
 typedef void (*fa_chunk_fn)(Py_ssize_t c, void* ctx);
 #if defined(__GNUC__)
-__attribute__((noinline))
+__attribute__((noinline, unused))   /* unused: the driver includes this too */
 #endif
 static void fa_for_chunks(fa_chunk_fn fn, void* ctx, Py_ssize_t nc, int threads) {
     Py_ssize_t c;

@@ -59,6 +59,9 @@ enum { FA_CNT_RELU, FA_CNT_RELU6, FA_CNT_LEAKY, FA_CNT_PRELU };
      ? ((w_contig) ? CALL(A, 2, 0) : (w)[0] == 0 ? CALL(A, 1, (w)[0]) : CALL(A, 0, (w)[0])) \
      : (kind) == FA_CNT_LEAKY && (slope) == 0 ? CALL(A, 1, slope) : CALL(A, 0, slope))
 
+/* Row r of a run of rows (fa_count_2d_*): base + r * step bytes, as T*. */
+#define FA_CNT_ROW(T, base, r, step) ((T*)((char*)(base) + (r) * (step)))
+
 /* Rows per group of the per-channel count (see FA_CNT512_ROWS): counters are
  * touched once per this many rows. */
 #define FA_CNT_GROUP 16
@@ -232,16 +235,16 @@ FA_CNT void fa_cnt512_run##SFX(int kind, const T* x, Py_ssize_t xs, const T* w, 
     long long total = 0, c;                                                            \
     Py_ssize_t r;                                                                      \
     for (r = 0; r < rows; r++) {                                                       \
-        const T* p = (const T*)((const char*)x + r * xs);                              \
-        T* q = (T*)((char*)out + r * os);                                              \
-        const T* wr = kind == FA_CNT_PRELU ? (const T*)((const char*)w + r * ws) : w;  \
+        const T* p = FA_CNT_ROW(const T, x, r, xs);                                    \
+        T* q = FA_CNT_ROW(T, out, r, os);                                              \
+        const T* wr = kind == FA_CNT_PRELU ? FA_CNT_ROW(const T, w, r, ws) : w;        \
         c = FA_CNT_SLOPE_CASE(kind, w_contig, wr, slope, FA_CNT512_ROW_CALL, SFX);     \
         if (alive)                                                                     \
             c = n - c;                                                                 \
         if (cs == 0)                                                                   \
             total += c;                                                                \
         else                                                                           \
-            *(long long*)((char*)counts + r * cs) += c;                                \
+            *FA_CNT_ROW(long long, counts, r, cs) += c;                                \
     }                                                                                  \
     *counts += total;                                                                  \
 }
@@ -735,14 +738,14 @@ FA_CNT void fa_cnt256_run##SFX(int kind, const T* x, Py_ssize_t xs, const T* w, 
     Py_ssize_t r;                                                                      \
     __m256i acc = _mm256_setzero_si256();                                              \
     for (r = 0; r < rows; r++) {                                                       \
-        const T* p = (const T*)((const char*)x + r * xs);                              \
-        T* q = (T*)((char*)out + r * os);                                              \
-        const T* wr = kind == FA_CNT_PRELU ? (const T*)((const char*)w + r * ws) : w;  \
+        const T* p = FA_CNT_ROW(const T, x, r, xs);                                    \
+        T* q = FA_CNT_ROW(T, out, r, os);                                              \
+        const T* wr = kind == FA_CNT_PRELU ? FA_CNT_ROW(const T, w, r, ws) : w;        \
         acc = FA_CNT_SLOPE_CASE(kind, w_contig, wr, slope, FA_CNT256_ROW_CALL, SFX);   \
         if (cs != 0) {                                                                 \
             c = HSUM(acc);                                                             \
             acc = _mm256_setzero_si256();                                              \
-            *(long long*)((char*)counts + r * cs) += alive ? n - c : c;                \
+            *FA_CNT_ROW(long long, counts, r, cs) += alive ? n - c : c;                \
         } else if ((r + 1) % FA_CNT_RUN_FLUSH == 0) {                                  \
             total += HSUM(acc);                                                        \
             acc = _mm256_setzero_si256();                                              \
@@ -1163,13 +1166,13 @@ static inline void fa_count_2d_##kernel##SFX(const T* x, Py_ssize_t xs, const T*
         return;                                                                        \
     }                                                                                  \
     for (r = 0; r < rows; r++) {                                                       \
-        c = fa_count_##kernel##SFX((const T*)((const char*)x + r * xs),                \
-                                   w ? (const T*)((const char*)w + r * ws) : w,        \
-                                   w_contig, (T*)((char*)out + r * os), n, slope);     \
+        c = fa_count_##kernel##SFX(FA_CNT_ROW(const T, x, r, xs),                       \
+                                   w ? FA_CNT_ROW(const T, w, r, ws) : w,              \
+                                   w_contig, FA_CNT_ROW(T, out, r, os), n, slope);     \
         if (cs == 0)                                                                   \
             total += c;                                                                \
         else                                                                           \
-            *(long long*)((char*)counts + r * cs) += c;                                \
+            *FA_CNT_ROW(long long, counts, r, cs) += c;                                \
     }                                                                                  \
     *counts += total;                                                                  \
 }

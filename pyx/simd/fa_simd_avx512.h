@@ -578,14 +578,14 @@ static const float fa_mish_root_q[11] = {
  * polynomial inside |x - a0| < 1/4 (computed only for vectors with a lane
  * there), 1 above hi, a signed 0 below lo. */
 FA512 __m512 fa512_deriv_finish(__m512 x, __m512 r, float a0_hi, float a0_lo, const float* c,
-                                float hi, float lo) {
+                                float hi, float lo, float window) {
     __mmask16 win = _mm512_cmp_ps_mask(fa512_abs(_mm512_sub_ps(x, FA512_F(a0_hi))),
-                                       FA512_F(FA_DERIV_ROOT_WINDOW), _CMP_LT_OQ);
+                                       FA512_F(window), _CMP_LT_OQ);
     if (win) {
         __m512 d;
         __m512 near = fa512_root_poly10(x, a0_hi, a0_lo, c, &d);
-        r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(fa512_abs(d), FA512_F(FA_DERIV_ROOT_WINDOW),
-                                                     _CMP_LT_OQ), near);
+        r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(fa512_abs(d), FA512_F(window), _CMP_LT_OQ),
+                               near);
     }
     r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, FA512_F(hi), _CMP_GT_OQ), FA512_F(1.0f));
     return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, FA512_F(lo), _CMP_LT_OQ),
@@ -620,7 +620,7 @@ FA512 __m512 fa512_gelu_tanh_deriv(__m512 x) {
     __m512 r = fa512_pair_div(Nh, Nl, q, ql);
     r = _mm512_mask_scalef_ps(r, neg, r, n);
     return fa512_deriv_finish(x, r, -0.7524614334106445f, 1.1339627903339533e-08f,
-                              fa_gelu_tanh_root_q, 20.0f, -20.0f);
+                              fa_gelu_tanh_root_q, 20.0f, -20.0f, FA_DERIV_ROOT_WINDOW);
 }
 
 /* mish'(x) = n P / D^2, n = e^x, P = n^3 + 4 n^2 + (6 + 4x) n + 4 (1 + x),
@@ -649,7 +649,7 @@ FA512 __m512 fa512_mish_deriv(__m512 x) {
     __m512 q = fa512_pair_mul(D, Dl, D, Dl, &ql);
     __m512 r = _mm512_scalef_ps(fa512_pair_div(N, Nl, q, ql), k);
     return fa512_deriv_finish(x, r, -1.1924312114715576f, -3.0439375464652585e-09f,
-                              fa_mish_root_q, 20.0f, -120.0f);
+                              fa_mish_root_q, 20.0f, -120.0f, FA_DERIV_ROOT_WINDOW);
 }
 
 /* ---- gelu (approximate="none") forward: x Phi(x) ---- */
@@ -760,7 +760,7 @@ FA512 __m512 fa512_gelu_deriv(__m512 x) {
     r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ),
                            _mm512_add_ps(T, _mm512_scalef_ps(S_lo, n)));
     return fa512_deriv_finish(x, r, -0.7517915368080139f, 1.211444988769017e-08f,
-                              fa_gelu_root_q, FA_GELU_CLAMP, -FA_GELU_CLAMP);
+                              fa_gelu_root_q, FA_GELU_CLAMP, -FA_GELU_CLAMP, FA_DERIV_ROOT_WINDOW);
 }
 
 

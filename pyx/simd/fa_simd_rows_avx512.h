@@ -753,14 +753,6 @@ FA512 double fa512d_log_softmax_tail(const double* x, Py_ssize_t n, double mx, d
     return fa512_dd_total(a0, a1, c0, c1, lo);
 }
 
-/* log1p(sum - 1), sum = ones + (hi + lo): (ones - 1) + hi by TwoSum (ones - 1
- * exact), rounded once with lo */
-static inline double fa_lse_finish(double ones, double hi, double lo) {
-    double o = ones - 1.0;
-    double t = o + hi, bv = t - o;
-    return log1p(t + (((o - (t - bv)) + (hi - bv)) + lo));
-}
-
 /* out = (x - m) - L, 8 float64 lanes */
 FA512 void fa512d_log_softmax_out(const double* x, double* out, Py_ssize_t n, double mx,
                                   double lse, int stream) {
