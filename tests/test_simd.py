@@ -177,7 +177,7 @@ def test_explicit_simd_switch_restores():
 # ---------------------------------------------------------------------------
 TARGETS_F64 = [t for t in D.supported_targets() if D.explicit_simd(target=t, dtype="float64")]
 POINTS_F64 = [-1456, -1455, -760, -750, -745.2, -745, -709.8, -1, -0.5, 0.5, 1, 36, 37,
-              709.7, 710, 711]
+              709.7, 710, 711, 0.625, -0.625, 0.3125, 355, 356, -19.1, 19.1]
 
 
 def _inputs_f64():
@@ -199,7 +199,9 @@ def _f64_cases():
 
 
 # parameter sets beyond the defaults (the SIMD code runs for beta = 1 only)
-PARAMS_F64 = {"softplus": [{}, {"threshold": 5.0}, {"beta": 2.0}]}
+PARAMS_F64 = {"softplus": [{}, {"threshold": 5.0}, {"beta": 2.0}],
+              "elu": [{}, {"alpha": 0.3}, {"alpha": -2.5}],
+              "celu": [{}, {"alpha": 0.3}]}
 
 
 def _f64_param_cases():

@@ -188,13 +188,83 @@ FA512 __m512d fa512d_silu_deriv_g(__m512d g, __m512d x) {
     return _mm512_mul_pd(g, r);
 }
 
+/* e^a for a <= 0 or NaN (v_exp_neg: the lower clamp at -760, 2^n last, one
+ * rounding into the subnormal range) */
+FA512 __m512d fa512d_exp_neg(__m512d a) {
+    __m512d n;
+    __m512d p = fa512d_exp_parts(_mm512_max_pd(FA512D(-760.0), a), &n);
+    return _mm512_scalef_pd(p, n);
+}
+
+/* e^min(x, 0), NaN kept (vminpd returns its second operand for NaN, and -0
+ * for min(0, -0)): the negative side of elu', selu' and celu' (_nonpos) */
+FA512 __m512d fa512d_exp_nonpos(__m512d x) {
+    return fa512d_exp_neg(_mm512_min_pd(_mm512_setzero_pd(), x));
+}
+
+/* elu'(x) g: g where x > 0, else g (alpha e^x) (elu_backward); celu' for
+ * alpha = 1 is the same expression (celu_backward: q = x, no low part) */
+FA512 __m512d fa512d_elu_deriv_g(__m512d g, __m512d x, __m512d alpha) {
+    __m512d r = _mm512_mul_pd(g, _mm512_mul_pd(alpha, fa512d_exp_nonpos(x)));
+    return _mm512_mask_mov_pd(r, _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GT_OQ), g);
+}
+
+/* selu'(x) g = g lambda (x > 0) or g (lambda alpha) e^x, each constant as a
+ * pair hi + lo applied as fma(hi, v, lo v) (_selu_scale, _selu_scale_alpha) */
+FA512 __m512d fa512d_selu_deriv_g(__m512d g, __m512d x) {
+    __m512d E = fa512d_exp_nonpos(x);
+    __m512d neg = _mm512_fmadd_pd(FA512D(1.7580993408473768), E,
+                                  _mm512_mul_pd(FA512D(1.41535193800845e-17), E));
+    __m512d pos = _mm512_fmadd_pd(FA512D(1.0507009873554805), FA512D(1.0),
+                                  FA512D(3.9874847667154144e-17));
+    __mmask8 gt = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GT_OQ);
+    return _mm512_mul_pd(g, _mm512_mask_mov_pd(neg, gt, pos));
+}
+
+/* tanh(x) (v_tanh_f64): a = |x| < 0.625: a + a^3 P(a^2), degree 10 in a^2;
+ * else 1 - 2 / (e^(2a) + 1) (e^(2a) clamped at 710: inf, then 1); the sign
+ * of x on either (tanh(-0) = -0).  Each side is evaluated only for vectors
+ * that hold a lane of it. */
+FA512 __m512d fa512d_tanh(__m512d x) {
+    const __m512d sign = _mm512_set1_pd(-0.0);
+    __m512d a = _mm512_andnot_pd(sign, x);
+    __mmask8 small = _mm512_cmp_pd_mask(a, FA512D(0.625), _CMP_LT_OQ);
+    __m512d r = _mm512_setzero_pd();
+    if (small != 0xFF) {
+        __m512d n;
+        __m512d p = fa512d_exp_parts(_mm512_min_pd(FA512D(710.0), _mm512_add_pd(a, a)), &n);
+        __m512d t = _mm512_div_pd(FA512D(2.0), _mm512_add_pd(_mm512_scalef_pd(p, n),
+                                                              FA512D(1.0)));
+        r = _mm512_sub_pd(FA512D(1.0), t);
+    }
+    if (small) {
+        __m512d s = _mm512_mul_pd(a, a);
+        __m512d P = _mm512_fmadd_pd(FA512D(-1.60717463266683e-05), s,
+                                    FA512D(7.714258113998995e-05));
+        P = _mm512_fmadd_pd(P, s, FA512D(-0.00022856253236295214));
+        P = _mm512_fmadd_pd(P, s, FA512D(0.0005863156439083917));
+        P = _mm512_fmadd_pd(P, s, FA512D(-0.0014549585788830876));
+        P = _mm512_fmadd_pd(P, s, FA512D(0.0035919891091903376));
+        P = _mm512_fmadd_pd(P, s, FA512D(-0.008863220993570875));
+        P = _mm512_fmadd_pd(P, s, FA512D(0.021869487575292317));
+        P = _mm512_fmadd_pd(P, s, FA512D(-0.053968253931225584));
+        P = _mm512_fmadd_pd(P, s, FA512D(0.13333333333261976));
+        P = _mm512_fmadd_pd(P, s, FA512D(-0.33333333333332854));
+        r = _mm512_mask_mov_pd(r, small, _mm512_fmadd_pd(_mm512_mul_pd(a, s), P, a));
+    }
+    /* copysign(r, x) */
+    return _mm512_castsi512_pd(_mm512_ternarylogic_epi64(
+        _mm512_castpd_si512(sign), _mm512_castpd_si512(x), _mm512_castpd_si512(r), 0xCA));
+}
+
 /* ---- whole-array loops (contiguous; out may alias an input) ---- */
 
 #define FA512D_LOOP1(name, EXPR)                                                      \
     static void fa_simd_##name##_f64(const double* xs, double* out, Py_ssize_t n,      \
                                      const double* prm) {                             \
+        const __m512d p0 = _mm512_set1_pd(prm[0]);                                    \
         Py_ssize_t i = 0;                                                             \
-        (void)prm;                                                                    \
+        (void)p0;                                                                     \
         for (; i + 8 <= n; i += 8) {                                                  \
             __m512d x = _mm512_loadu_pd(xs + i);                                      \
             _mm512_storeu_pd(out + i, (EXPR));                                        \
@@ -210,9 +280,10 @@ FA512 __m512d fa512d_silu_deriv_g(__m512d g, __m512d x) {
 #define FA512D_LOOP2G(name, EXPR)                                                     \
     static void fa_simd_##name##_f64(const double* gs, const double* xs, double* out,  \
                                      Py_ssize_t n, const double* prm) {               \
+        const __m512d p0 = _mm512_set1_pd(prm[0]);                                    \
         const __m512d p1 = _mm512_set1_pd(prm[1]);                                    \
         Py_ssize_t i = 0;                                                             \
-        (void)p1;                                                                     \
+        (void)p0; (void)p1;                                                           \
         for (; i + 8 <= n; i += 8) {                                                  \
             __m512d g = _mm512_loadu_pd(gs + i);                                      \
             __m512d x = _mm512_loadu_pd(xs + i);                                      \
@@ -258,5 +329,22 @@ FA512D_LOOP1(swish_forward, fa512d_silu(x))
 #define FA_SIMD_HAVE_swish_backward_f64
 #define FA_SIMD_swish_backward_f64 1
 FA512D_LOOP2G(swish_backward, fa512d_silu_deriv_g(g, x))
+
+#define FA_SIMD_HAVE_tanh_forward_f64
+#define FA_SIMD_tanh_forward_f64 1
+FA512D_LOOP1(tanh_forward, fa512d_tanh(x))
+
+#define FA_SIMD_HAVE_elu_backward_f64
+#define FA_SIMD_elu_backward_f64 1
+FA512D_LOOP2G(elu_backward, fa512d_elu_deriv_g(g, x, p0))
+
+/* alpha = 1 only (UNIT_P0): elu' with alpha 1 */
+#define FA_SIMD_HAVE_celu_backward_f64
+#define FA_SIMD_celu_backward_f64 1
+FA512D_LOOP2G(celu_backward, fa512d_elu_deriv_g(g, x, FA512D(1.0)))
+
+#define FA_SIMD_HAVE_selu_backward_f64
+#define FA_SIMD_selu_backward_f64 1
+FA512D_LOOP2G(selu_backward, fa512d_selu_deriv_g(g, x))
 
 #endif
