@@ -177,7 +177,8 @@ def test_explicit_simd_switch_restores():
 # ---------------------------------------------------------------------------
 TARGETS_F64 = [t for t in D.supported_targets() if D.explicit_simd(target=t, dtype="float64")]
 POINTS_F64 = [-1456, -1455, -760, -750, -745.2, -745, -709.8, -1, -0.5, 0.5, 1, 36, 37,
-              709.7, 710, 711, 0.625, -0.625, 0.3125, 355, 356, -19.1, 19.1]
+              709.7, 710, 711, 0.625, -0.625, 0.3125, 355, 356, -19.1, 19.1, 25, -25,
+              -0.7524614220710163, -0.5024614220710163, -1.0024614220710163]
 
 
 def _inputs_f64():
@@ -214,7 +215,9 @@ def _f64_param_cases():
                          ids=lambda v: str(v))
 def test_simd_f64_is_the_formula(target, kernel, params):
     name, direction = kernel.rsplit("_", 1)
-    fname = "silu" if name == "swish" else name
+    fname = {"swish": "silu", "gelu_tanh": "gelu"}.get(name, name)
+    if name == "gelu_tanh":
+        params = dict(params, approximate="tanh")
     f = functools.partial(getattr(fastact, fname if direction == "forward"
                                   else fname + "_backward"), **params)
     x = _inputs_f64()

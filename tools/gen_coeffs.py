@@ -618,6 +618,7 @@ SIMD = {
     ("silu_root", "f32"): [(AVX512, "fa512_silu_deriv_root"), (AVX2, "fa256_silu_deriv_root")],
     ("silu_root", "f64"): [(AVX512_F64, "fa512d_silu_deriv_g")],
     ("gelu_tanh_root", "f32"): [(AVX512, "fa_gelu_tanh_root_q"), (AVX2, "fa_gelu_tanh_root_q")],
+    ("gelu_tanh_root", "f64"): [(AVX512_F64, "fa_gelu_tanh_root_q_f64")],
     ("gelu_root", "f32"): [(AVX512, "fa_gelu_root_q"), (AVX2, "fa_gelu_root_q")],
     ("mish_root", "f32"): [(AVX512, "fa_mish_root_q"), (AVX2, "fa_mish_root_q")],
 }

@@ -257,6 +257,181 @@ FA512 __m512d fa512d_tanh(__m512d x) {
         _mm512_castpd_si512(sign), _mm512_castpd_si512(x), _mm512_castpd_si512(r), 0xCA));
 }
 
+/* ---- gelu_tanh' (the formula's pair arithmetic, operation for operation) ----
+ * Written with GCC's vector operators where the formula (pyx/_eft.pxd,
+ * _exponential.pxd) uses plain * and +, so that the compiler fuses the same
+ * products into fma as it does there (-ffp-contract=fast); fa_fma's calls
+ * are the fma intrinsics.  test_simd_f64_is_the_formula compares the bits. */
+FA512 __m512d fa512d_two_sum(__m512d a, __m512d b, __m512d* e) {
+    __m512d s = a + b;
+    __m512d bb = s - a;
+    *e = (a - (s - bb)) + (b - bb);
+    return s;
+}
+
+FA512 __m512d fa512d_pair_mul(__m512d ah, __m512d al, __m512d bh, __m512d bl, __m512d* l) {
+    __m512d h = ah * bh;
+    *l = _mm512_fmsub_pd(ah, bh, h) + _mm512_fmadd_pd(ah, bl, al * bh);
+    return h;
+}
+
+/* ah + al + bh + bl with al = 0 (the formula's pair_add(1, 0, ...)): 0 + bl
+ * is kept (it turns -0 into +0) */
+FA512 __m512d fa512d_pair_add(__m512d ah, __m512d al, __m512d bh, __m512d bl, __m512d* l) {
+    __m512d e;
+    __m512d h = fa512d_two_sum(ah, bh, &e);
+    *l = e + (al + bl);
+    return h;
+}
+
+FA512 __m512d fa512d_pair_div(__m512d nh, __m512d nl, __m512d dh, __m512d dl) {
+    __m512d inv = FA512D(1.0) / dh;
+    __m512d q = nh * inv;
+    __m512d rem = _mm512_fnmadd_pd(q, dh, nh) + _mm512_fnmadd_pd(q, dl, nl);
+    return _mm512_fmadd_pd(rem, inv, q);
+}
+
+/* e^a = (hi + lo) s2 for a <= 0 or NaN (v_exp_hilo_f64): hi, lo = (ph, p_lo)
+ * 2^n1, n1 = max(n, -512) (exact), s2 = 2^(n - n1), returned apart */
+FA512 __m512d fa512d_exp_hilo_neg(__m512d a, __m512d* lo, __m512d* s2) {
+    __m512d xc = _mm512_max_pd(FA512D(-760.0), a);
+    __m512d nf = _mm512_fmadd_pd(xc, FA512D(1.4426950408889634), FA512D(6755399441055744.0))
+                 - FA512D(6755399441055744.0);
+    __m512d t = _mm512_fmadd_pd(nf, FA512D(-0.6931471803691238), xc);
+    __m512d r = _mm512_fmadd_pd(nf, FA512D(-1.9082149292705877e-10), t);
+    __m512d r_lo = _mm512_fmadd_pd(nf, FA512D(-1.9082149292705877e-10), t - r);
+    __m512d q = _mm512_fmadd_pd(FA512D(2.0838476263637057e-09), r, FA512D(2.5111237952875718e-08));
+    q = _mm512_fmadd_pd(q, r, FA512D(2.755752616650092e-07));
+    q = _mm512_fmadd_pd(q, r, FA512D(2.7557237479110987e-06));
+    q = _mm512_fmadd_pd(q, r, FA512D(2.4801587025575785e-05));
+    q = _mm512_fmadd_pd(q, r, FA512D(0.00019841269893316216));
+    q = _mm512_fmadd_pd(q, r, FA512D(0.001388888888903325));
+    q = _mm512_fmadd_pd(q, r, FA512D(0.00833333333331854));
+    q = _mm512_fmadd_pd(q, r, FA512D(0.04166666666666641));
+    q = _mm512_fmadd_pd(q, r, FA512D(0.1666666666666668));
+    __m512d r2 = r * r;
+    __m512d h = FA512D(0.5) * r2;
+    __m512d c = _mm512_fmadd_pd(FA512D(0.5), _mm512_fmsub_pd(r, r, r2), r2 * (r * q));
+    __m512d s = r + h;
+    __m512d e1 = h - (s - r);
+    __m512d p = FA512D(1.0) + s;
+    __m512d p_lo = _mm512_fmadd_pd(r_lo, p, (s - (p - FA512D(1.0))) + (e1 + c));
+    __m512d ph = p + p_lo;
+    p_lo = p_lo - (ph - p);
+    __m512d n1 = _mm512_max_pd(nf, FA512D(-512.0));
+    *s2 = _mm512_scalef_pd(FA512D(1.0), nf - n1);
+    *lo = _mm512_scalef_pd(p_lo, n1);
+    return _mm512_scalef_pd(ph, n1);
+}
+
+static const double fa_gelu_tanh_root_q_f64[19] = {
+    6.266083812033832e-08, 1.2279061352600778e-07, -4.2517003986404256e-07,
+    -9.806971174702316e-07, 2.4320514428360095e-06, 5.916135660838489e-06,
+    -1.595067150342824e-05, -3.4955772398149265e-05, 0.00012425225822858778,
+    0.0002639276015207163, -0.0009274420220728067, -0.0024227318436341647,
+    0.005261059254902232, 0.019682309459763337, -0.016619328343052565,
+    -0.113944483080958, -0.015782853521848026, 0.3875184461357889,
+    0.4304000910248585};
+
+/* The front of gelu_tanh and its derivative (_gelu_tanh_2u, _exp_neg_abs_pair):
+ * x clamped at +-25 (xc), xc^2 = s (rounded), m + ml = c2 xc, 2u = th + tl,
+ * pos = (th >= 0), z = e^-|2u| = (zh + zl) s2. */
+FA512 void fa512d_gelu_tanh_front(__m512d x, __m512d* xc_, __m512d* s_, __m512d* m_,
+                                  __m512d* ml_, __mmask8* pos_, __m512d* zh_, __m512d* zl_,
+                                  __m512d* s2_) {
+    __m512d xc = _mm512_min_pd(FA512D(25.0), _mm512_max_pd(FA512D(-25.0), x));
+    const __m512d k_hi = FA512D(0.044715), k_lo = FA512D(2.1960211427085595e-18);
+    const __m512d c2_hi = FA512D(1.5957691216057308), c2_lo = FA512D(-9.96930880911092e-17);
+    __m512d s = xc * xc;
+    __m512d s_lo = _mm512_fmsub_pd(xc, xc, s);
+    __m512d kp = k_hi * s;
+    __m512d kp_lo = _mm512_fmsub_pd(k_hi, s, kp) + _mm512_fmadd_pd(k_hi, s_lo, k_lo * s);
+    __m512d w_lo;
+    __m512d w = fa512d_two_sum(FA512D(1.0), kp, &w_lo);
+    w_lo = w_lo + kp_lo;
+    __m512d m = c2_hi * xc;
+    __m512d ml = _mm512_fmsub_pd(c2_hi, xc, m) + c2_lo * xc;
+    __m512d th = m * w;
+    __m512d tl = _mm512_fmsub_pd(m, w, th) + _mm512_fmadd_pd(m, w_lo, ml * w);
+    __mmask8 pos = _mm512_cmp_pd_mask(th, _mm512_setzero_pd(), _CMP_GE_OQ);
+    __m512d El;
+    __m512d zh = fa512d_exp_hilo_neg(_mm512_or_pd(th, _mm512_set1_pd(-0.0)), &El, s2_);
+    *zl_ = _mm512_fmadd_pd(zh, _mm512_mask_blend_pd(pos, tl, -tl), El);
+    *xc_ = xc; *s_ = s; *m_ = m; *ml_ = ml; *pos_ = pos; *zh_ = zh;
+}
+
+/* gelu_tanh(x) (gelu_tanh_forward): 2u >= 0: x / (1 + z); 2u < 0: x (zh + zl)
+ * / (1 + z) times s2, one pair quotient; x = +-0 itself, x > 25: x, x < -25:
+ * a signed 0. */
+FA512 __m512d fa512d_gelu_tanh(__m512d x) {
+    __m512d xc, s, m, ml, zh, zl, s2;
+    __mmask8 pos;
+    fa512d_gelu_tanh_front(x, &xc, &s, &m, &ml, &pos, &zh, &zl, &s2);
+    __m512d z = zh * s2;
+    __m512d d = FA512D(1.0) + z;
+    __m512d dl = z - (d - FA512D(1.0));
+    dl = dl + zl * s2;
+    __m512d nh = xc * zh;
+    __m512d nl = _mm512_fmsub_pd(xc, zh, nh) + xc * zl;
+    __m512d r = fa512d_pair_div(_mm512_mask_blend_pd(pos, nh, xc),
+                                _mm512_maskz_mov_pd((__mmask8)~pos, nl), d, dl);
+    r = _mm512_mask_mov_pd(r * s2, pos, r);
+    r = _mm512_mask_mov_pd(r, _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_EQ_OQ), x);
+    r = _mm512_mask_mov_pd(r, _mm512_cmp_pd_mask(x, FA512D(25.0), _CMP_GT_OQ), x);
+    return _mm512_mask_mov_pd(r, _mm512_cmp_pd_mask(x, FA512D(-25.0), _CMP_LT_OQ),
+                              _mm512_and_pd(x, _mm512_set1_pd(-0.0)));
+}
+
+/* gelu_tanh'(x) g (gelu_tanh_backward): W = 1 + m (1 + 3 k x^2), all as
+ * pairs: 2u >= 0: (1 + z W) / (1 + z)^2;  2u < 0: (zh + zl)(W + z) / (1 + z)^2
+ * times s2; near the root a0 = -0.75246 (|x - a0| < 1/4, computed only for
+ * vectors holding such an x) d Q(d), degree 18; x > 25: g, x < -25: g (-0). */
+FA512 __m512d fa512d_gelu_tanh_deriv_g(__m512d g, __m512d x) {
+    __m512d xc, s, m, ml, zh, zl, s2;
+    __mmask8 pos;
+    fa512d_gelu_tanh_front(x, &xc, &s, &m, &ml, &pos, &zh, &zl, &s2);
+    __m512d z = zh * s2;
+    __m512d zlt = zl * s2;
+    __m512d d = FA512D(1.0) + z;
+    __m512d dl = z - (d - FA512D(1.0));
+    dl = dl + zlt;
+    __m512d sq = d * d;
+    __m512d sql = _mm512_fmsub_pd(d, d, sq) + FA512D(2.0) * d * dl;
+    __m512d q3l, w3l, Vl, Wl, Pl, Nl, Yl, Ql;
+    __m512d q3 = fa512d_pair_mul(FA512D(0.134145), FA512D(1.3526957332032908e-17), s,
+                                 _mm512_fmsub_pd(xc, xc, s), &q3l);
+    const __m512d one = FA512D(1.0), zero = _mm512_setzero_pd();
+    __m512d w3 = fa512d_pair_add(one, zero, q3, q3l, &w3l);
+    __m512d V = fa512d_pair_mul(m, ml, w3, w3l, &Vl);
+    __m512d W = fa512d_pair_add(one, zero, V, Vl, &Wl);
+    __m512d Zw = fa512d_pair_mul(z, zlt, W, Wl, &Pl);
+    __m512d Np = fa512d_pair_add(one, zero, Zw, Pl, &Nl);
+    __m512d Y = fa512d_pair_add(W, Wl, z, zlt, &Yl);
+    __m512d Nn = fa512d_pair_mul(zh, zl, Y, Yl, &Ql);
+    __m512d r = fa512d_pair_div(_mm512_mask_blend_pd(pos, Nn, Np),
+                                _mm512_mask_blend_pd(pos, Ql, Nl), sq, sql);
+    r = _mm512_mask_mov_pd(r * s2, pos, r);
+    /* _deriv_finish: the root polynomial, 1 above 25, a signed 0 below -25 */
+    __m512d dh = x - FA512D(-0.7524614220710163);
+    __mmask8 win = _mm512_cmp_pd_mask(_mm512_andnot_pd(_mm512_set1_pd(-0.0), dh + FA512D(-3.635560509207687e-17)),
+                                      FA512D(0.25), _CMP_LT_OQ);
+    if (win) {
+        const __m512d dl0 = FA512D(-3.635560509207687e-17);
+        __m512d dd = dh + dl0;
+        __m512d P = _mm512_set1_pd(fa_gelu_tanh_root_q_f64[0]);
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 18
+#endif
+        for (int i = 1; i < 19; i++)
+            P = _mm512_fmadd_pd(P, dd, _mm512_set1_pd(fa_gelu_tanh_root_q_f64[i]));
+        r = _mm512_mask_mov_pd(r, win, _mm512_fmadd_pd(dh, P, dl0 * P));
+    }
+    r = _mm512_mask_mov_pd(r, _mm512_cmp_pd_mask(x, FA512D(25.0), _CMP_GT_OQ), one);
+    r = _mm512_mask_mov_pd(r, _mm512_cmp_pd_mask(x, FA512D(-25.0), _CMP_LT_OQ),
+                           _mm512_and_pd(x, _mm512_set1_pd(-0.0)));
+    return g * r;
+}
+
 /* ---- whole-array loops (contiguous; out may alias an input) ---- */
 
 #define FA512D_LOOP1(name, EXPR)                                                      \
@@ -346,5 +521,14 @@ FA512D_LOOP2G(celu_backward, fa512d_elu_deriv_g(g, x, FA512D(1.0)))
 #define FA_SIMD_HAVE_selu_backward_f64
 #define FA_SIMD_selu_backward_f64 1
 FA512D_LOOP2G(selu_backward, fa512d_selu_deriv_g(g, x))
+
+
+#define FA_SIMD_HAVE_gelu_tanh_forward_f64
+#define FA_SIMD_gelu_tanh_forward_f64 1
+FA512D_LOOP1(gelu_tanh_forward, fa512d_gelu_tanh(x))
+
+#define FA_SIMD_HAVE_gelu_tanh_backward_f64
+#define FA_SIMD_gelu_tanh_backward_f64 1
+FA512D_LOOP2G(gelu_tanh_backward, fa512d_gelu_tanh_deriv_g(g, x))
 
 #endif
