@@ -614,6 +614,8 @@ for _name, _fn in (("gelu_root", "_gelu_deriv_root"), ("gelu_tanh_root", "_gelu_
 SIMD = {
     ("expm1", "f32"): [(AVX512, "fa512_expm1_kernel"), (AVX2, "fa256_expm1_kernel")],
     ("expm1", "f64"): [(AVX512_F64, "fa512d_expm1_kernel")],
+    ("exp_hilo", "f64"): [(AVX512_F64, "fa512d_exp_hilo_neg")],
+    ("tanh", "f64"): [(AVX512_F64, "fa512d_tanh")],
     ("log1p", "f32"): [(AVX512, "fa512_log1p_unit"), (AVX2, "fa256_log1p_unit")],
     ("silu_root", "f32"): [(AVX512, "fa512_silu_deriv_root"), (AVX2, "fa256_silu_deriv_root")],
     ("silu_root", "f64"): [(AVX512_F64, "fa512d_silu_deriv_g")],
