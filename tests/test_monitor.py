@@ -308,8 +308,11 @@ def test_runs_of_rows_are_the_row_by_row_kernels(name, dtype):
 
 # Shapes large enough to split across threads (piecewise grain 32 K per thread),
 # not multiples of any vector or block size; channel axis innermost, outer,
-# and 1-d (every element its own channel).
-BIG_SHAPES = [((1 << 20) + 17,), (1031, 1025), (7, 33, 67, 61), (300001,)]
+# and 1-d (every element its own channel); and widths dividing 1,024 past the
+# 2 MiB beyond which float64 counts per channel in the period walk
+# (FA_CNT_PERIOD_F64 in pyx/simd/fa_count.h), rows not a multiple of a block.
+BIG_SHAPES = [((1 << 20) + 17,), (1031, 1025), (7, 33, 67, 61), (300001,), (2053, 256),
+              (8197, 64)]
 
 
 @pytest.mark.parametrize("shape", BIG_SHAPES, ids=lambda s: "x".join(map(str, s)))
