@@ -11,8 +11,9 @@ cdef enum:
 
 # A kernel processes n items of 1-D operands, NumPy-ufunc style: args[0 ..
 # nin-1] are inputs, args[nin] the output, steps in bytes.  An item is one
-# element for elementwise kernels (ctx -> double params[3]) and one row for
-# row-wise kernels (ctx -> RowCtx).
+# element for elementwise kernels (ctx -> double params[4]: p0..p2, and
+# params[3] != 0 where the out-of-place contiguous loop should write with
+# non-temporal stores) and one row for row-wise kernels (ctx -> RowCtx).
 ctypedef void (*kernel_fn)(char** args, const Py_ssize_t* steps, Py_ssize_t n,
                            const void* ctx) noexcept nogil
 

@@ -184,6 +184,69 @@ def test_in_place_on_views_touches_only_the_view(name, dtype, layout):
 
 
 # ---------------------------------------------------------------------------
+# Streamed stores: calls whose operands exceed the streaming threshold write
+# out= with non-temporal stores (contiguous, out of place: the formula loops
+# of pyx/_loops.pyx.tp stage each block in L1); the threshold is lowered to
+# reach that path with small arrays.
+# ---------------------------------------------------------------------------
+STREAM_LENGTHS = [1, 15, 17, 1023, 1024, 1025, 3 * 1024 + 5, 5000]
+
+
+@pytest.fixture(params=[True, False], ids=["simd", "formula"])
+def streamed(request):
+    """Every call streamed (threshold 0) with the target's explicit SIMD on
+    or off (off: the formula loops run for every kernel)."""
+    from fastact import _dispatch
+    from fastact import _kernels as K
+    old = K._set_stream_bytes(0)
+    _dispatch.explicit_simd(request.param)
+    yield
+    _dispatch.explicit_simd(True)
+    K._set_stream_bytes(old)
+
+
+def _normal(fn):
+    """fn() with the streaming threshold out of reach."""
+    from fastact import _kernels as K
+    old = K._set_stream_bytes(1 << 62)
+    try:
+        return fn()
+    finally:
+        K._set_stream_bytes(old)
+
+
+@dtypes
+@names
+def test_streamed_stores_give_the_same_bits(name, dtype, streamed):
+    """Streamed out= (every length around a vector and a block, out starting
+    at every offset within a cache line's first elements, 1 and 2 threads)
+    writes the bits normal stores write, and only its elements; in place is
+    never streamed and equal too."""
+    rng = rng_for("stream", name, dtype)
+    item = np.dtype(dtype).itemsize
+    for n in STREAM_LENGTHS:
+        x = _data(rng, (n,), dtype)
+        g = _data(rng, (n,), dtype)
+        want = _normal(lambda: f(name)(x))
+        want_b = _normal(lambda: f(name, "_backward")(g, x=x))
+        for offset in (0, 1, 3, 64 // item - 1):
+            base = np.full(n + 64 // item, 7, dtype)
+            out = base[offset:offset + n]
+            for threads in (1, 2):
+                with fastact.num_threads(threads):
+                    assert f(name)(x, out=out) is out
+                    assert_bitwise_equal(out, want, f"{name} streamed, n={n}")
+                    assert f(name, "_backward")(g, x=x, out=out) is out
+                    assert_bitwise_equal(out, want_b, f"{name}_backward streamed, n={n}")
+            rest = np.ones(base.size, bool)
+            rest[offset:offset + n] = False
+            assert (base[rest] == 7).all(), f"{name} streamed wrote outside out"
+        y = x.copy()
+        assert f(name, "_")(y) is y
+        assert_bitwise_equal(y, want, f"{name}_ in place with the threshold at 0")
+
+
+# ---------------------------------------------------------------------------
 # Array-likes
 # ---------------------------------------------------------------------------
 @names
