@@ -430,8 +430,13 @@ def kernel_lists() -> dict:
     COUNTED:     (forward kernel,) + its row's ``counting``
     GRAINS:      kernel -> its family's PARALLEL_GRAIN (a counting twin
                  <kernel>_count: its kernel's), which the driver starts with
+    STREAMED:    the kernels whose contiguous out-of-place loop writes with
+                 non-temporal stores past the streaming threshold: the
+                 piecewise family's (memory-bound there; the exponential
+                 family's are compute-bound, and staging their blocks cost
+                 them 3-17% at 16 M elements)
     """
-    kernels, row_kernels, counted, grains = [], [], [], {}
+    kernels, row_kernels, counted, grains, streamed = [], [], [], {}, []
     for spec in ACTIVATIONS.values():
         grain = PARALLEL_GRAIN[spec.family]
         weights = 1 if spec.api == "prelu" else 0
@@ -445,8 +450,10 @@ def kernel_lists() -> dict:
                     row_kernels.append((kernel, nin))
                 else:
                     kernels.append((kernel, nin + weights, weights > 0))
+                    if spec.family == "piecewise":
+                        streamed.append(kernel)
         if spec.counting is not None:
             counted.append((spec.kernels[0],) + spec.counting)
             grains[spec.kernels[0] + "_count"] = grain
     return {"KERNELS": kernels, "ROW_KERNELS": row_kernels, "COUNTED": counted,
-            "GRAINS": grains}
+            "GRAINS": grains, "STREAMED": streamed}

@@ -12,6 +12,13 @@ before/after on a machine whose process-to-process swings exceed the change:
 
     python tools/time_calls.py sigmoid silu --trees /path/before,. --repeat 3
 
+Memory-sized calls into ``out=``, each name timed alone (30 calls in a row
+after warm-up, so that no other call's output decides what the caches hold),
+wall time, with NumPy's ``np.maximum(x, 0, out=out)`` as ``numpy_relu``:
+
+    python tools/time_calls.py relu leaky_relu numpy_relu "relu'" --alone \
+        --size 16777216 --dtypes float32,float64
+
 Row-wise calls, 2 threads against 1, wall time (what a second thread buys),
 interleaved, into ``out=``:
 
@@ -37,15 +44,18 @@ import numpy as np  # noqa: E402
 import fastact  # noqa: E402
 
 
-def elementwise(names, size, rounds):
-    """{name: median ns/element} of the calls interleaved round by round."""
+def elementwise(names, size, rounds, dtype=np.float32, alone=False):
+    """{name: median ns/element} of the calls interleaved round by round
+    (thread CPU time), or with ``alone`` each name's calls in a row (wall)."""
     rng = np.random.default_rng(0)
-    x = (rng.standard_normal(size) * 3).astype(np.float32)
+    x = (rng.standard_normal(size) * 3).astype(dtype)
     out, g = np.empty_like(x), np.ones_like(x)
     calls = {}
     for name in names:
         base = name.rstrip("'")
-        if name.endswith("'"):
+        if name == "numpy_relu":
+            calls[name] = lambda: np.maximum(x, 0, out=out)
+        elif name.endswith("'"):
             fb = getattr(fastact, base + "_backward")
             calls[name] = lambda fb=fb: fb(g, x=x, out=out)
         else:
@@ -56,6 +66,15 @@ def elementwise(names, size, rounds):
             call()
     times = {name: [] for name in calls}
     with fastact.num_threads(1):
+        if alone:
+            for name, call in calls.items():
+                for _ in range(3):
+                    call()
+                for _ in range(rounds):
+                    t = time.perf_counter_ns()
+                    call()
+                    times[name].append(time.perf_counter_ns() - t)
+            return {name: float(np.median(v)) / size for name, v in times.items()}
         for _ in range(rounds):
             for name, call in calls.items():
                 t = time.thread_time_ns()
@@ -96,6 +115,8 @@ def main(argv=None) -> int:
     p.add_argument("--rows", action="store_true", help="row-wise: 2 threads against 1")
     p.add_argument("--shapes", default="1x65536,1x1048576")
     p.add_argument("--dtypes", default="float32")
+    p.add_argument("--alone", action="store_true",
+                   help="elementwise: each name's calls in a row, wall time")
     args = p.parse_args(argv)
     if args.rows:
         shapes = [tuple(int(v) for v in s.split("x")) for s in args.shapes.split(",")]
@@ -108,15 +129,19 @@ def main(argv=None) -> int:
         return 0
     if args.trees:
         cmd = [sys.executable, os.path.abspath(__file__), *args.names, "--size", str(args.size),
-               "--rounds", str(args.rounds or 200)]
+               "--rounds", str(args.rounds or (30 if args.alone else 200)),
+               "--dtypes", args.dtypes] + (["--alone"] if args.alone else [])
         for i in range(args.repeat):
             for tree in args.trees.split(","):
                 env = dict(os.environ, FASTACT_TIME_ROOT=os.path.abspath(tree))
                 r = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
                 print(f"run {i + 1} {tree}: {r.stdout.strip()}", flush=True)
         return 0
-    result = elementwise(args.names, args.size, args.rounds or 200)
-    print(" ".join(f"{name} {v:.3f}" for name, v in result.items()))
+    for dtype in args.dtypes.split(","):
+        result = elementwise(args.names, args.size, args.rounds or (30 if args.alone else 200),
+                             np.dtype(dtype), args.alone)
+        print((dtype + ": " if "," in args.dtypes else "")
+              + " ".join(f"{name} {v:.3f}" for name, v in result.items()))
     return 0
 
 

@@ -163,17 +163,18 @@ static inline void fa_simd_stream_fence(void) {}
 #define FA_SIMD_STAGE 256
 
 /* fa_simd_run1<sfx> / fa_simd_run2<sfx> for element type T (float: no suffix,
- * the float32 kernels; double: _f64, STREAM its fa_stream_ function), prm the
- * parameters in T; params[3] != 0: out= streamed (non-temporal stores of
- * each block, computed into a buffer in L1; pyx/_abi.pxd).  Not inlined into
- * the generated loops: one copy each (tools/check_simd.py judges a kernel by
- * its fa_simd_ function). */
+ * the float32 kernels; double: _f64), prm the parameters in T.  Not inlined
+ * into the generated loops: one copy each (tools/check_simd.py judges a
+ * kernel by its fa_simd_ function).  They do not stream out= (params[3]):
+ * these kernels are compute-bound at memory sizes, and staging their blocks
+ * for non-temporal stores cost them 3-17% (sigmoid, silu at 16 M elements
+ * on an Intel Xeon) where relu gained 35%. */
 #if defined(__GNUC__)
 #  define FA_SIMD_RUN_ATTR __attribute__((noinline, unused))
 #else
 #  define FA_SIMD_RUN_ATTR
 #endif
-#define FA_SIMD_DEFINE_RUN(T, SFX, STREAM)                                            \
+#define FA_SIMD_DEFINE_RUN(T, SFX)                                                    \
 static FA_SIMD_RUN_ATTR void fa_simd_run1##SFX(fa_simd_fn1##SFX fn, char** args,      \
                                      const Py_ssize_t* steps, Py_ssize_t n,           \
                                      const double* params) {                          \
@@ -182,18 +183,6 @@ static FA_SIMD_RUN_ATTR void fa_simd_run1##SFX(fa_simd_fn1##SFX fn, char** args,
     if (steps[0] == sizeof(T) && steps[1] == sizeof(T)) {                             \
         const T* x = (const T*)args[0];                                               \
         T* out = (T*)args[1];                                                         \
-        if (params[3] != 0 && !fa_in_place(x, NULL, out)) {                           \
-            T staged[FA_SIMD_BLOCK];                                                  \
-            for (i0 = 0; i0 < n; i0 += m) {                                           \
-                m = n - i0 < FA_SIMD_BLOCK ? n - i0 : FA_SIMD_BLOCK;                  \
-                if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD)                           \
-                    fa_prefetch(x + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);\
-                fn(x + i0, staged, m, prm);                                           \
-                STREAM(out + i0, staged, m);                                          \
-            }                                                                         \
-            fa_stream_end();                                                          \
-            return;                                                                   \
-        }                                                                             \
         for (i0 = 0; i0 < n; i0 += m) {                                               \
             m = n - i0 < FA_SIMD_BLOCK ? n - i0 : FA_SIMD_BLOCK;                      \
             if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD && !fa_in_place(x, NULL, out)) { \
@@ -226,20 +215,6 @@ static FA_SIMD_RUN_ATTR void fa_simd_run2##SFX(fa_simd_fn2##SFX fn, char** args,
         const T* g = (const T*)args[0];                                               \
         const T* v = (const T*)args[1];                                               \
         T* out = (T*)args[2];                                                         \
-        if (params[3] != 0 && !fa_in_place(g, v, out)) {                              \
-            T staged[FA_SIMD_BLOCK];                                                  \
-            for (i0 = 0; i0 < n; i0 += m) {                                           \
-                m = n - i0 < FA_SIMD_BLOCK ? n - i0 : FA_SIMD_BLOCK;                  \
-                if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD) {                         \
-                    fa_prefetch(g + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);\
-                    fa_prefetch(v + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);\
-                }                                                                     \
-                fn(g + i0, v + i0, staged, m, prm);                                   \
-                STREAM(out + i0, staged, m);                                          \
-            }                                                                         \
-            fa_stream_end();                                                          \
-            return;                                                                   \
-        }                                                                             \
         for (i0 = 0; i0 < n; i0 += m) {                                               \
             m = n - i0 < FA_SIMD_BLOCK ? n - i0 : FA_SIMD_BLOCK;                      \
             if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD && !fa_in_place(g, v, out)) {  \
@@ -266,8 +241,8 @@ static FA_SIMD_RUN_ATTR void fa_simd_run2##SFX(fa_simd_fn2##SFX fn, char** args,
     }                                                                                 \
 }
 
-FA_SIMD_DEFINE_RUN(float, , fa_stream_f32)
-FA_SIMD_DEFINE_RUN(double, _f64, fa_stream_f64)
+FA_SIMD_DEFINE_RUN(float, )
+FA_SIMD_DEFINE_RUN(double, _f64)
 
 /* The dead-unit monitor's counting forwards (relu, relu6, leaky_relu, prelu). */
 #include "fa_count.h"
