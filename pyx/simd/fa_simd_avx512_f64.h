@@ -522,7 +522,6 @@ FA512D_LOOP2G(celu_backward, fa512d_elu_deriv_g(g, x, FA512D(1.0)))
 #define FA_SIMD_selu_backward_f64 1
 FA512D_LOOP2G(selu_backward, fa512d_selu_deriv_g(g, x))
 
-
 #define FA_SIMD_HAVE_gelu_tanh_forward_f64
 #define FA_SIMD_gelu_tanh_forward_f64 1
 FA512D_LOOP1(gelu_tanh_forward, fa512d_gelu_tanh(x))
