@@ -184,6 +184,14 @@ FA_CNT __m512i fa_cnt512_tally_##EPI(__m512i acc, M k, __m512i minus1) {        
 FA_CNT512_TALLY(epi8, __mmask64, "vpsubb")
 FA_CNT512_TALLY(epi32, __mmask16, "vpsubd")
 FA_CNT512_TALLY(epi64, __mmask8, "vpsubq")
+/* the sum of the tallies' lanes, in 64 bits (a lane holds at most n / 16 of a
+ * row of n < 2^35; their sum may pass 2^31) */
+FA_CNT long long fa_cnt512_sum_epi32(__m512i acc) {
+    return _mm512_reduce_add_epi64(_mm512_add_epi64(
+        _mm512_cvtepu32_epi64(_mm512_castsi512_si256(acc)),
+        _mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(acc, 1))));
+}
+FA_CNT long long fa_cnt512_sum_epi64(__m512i acc) { return _mm512_reduce_add_epi64(acc); }
 
 /* The loop: vectors V of T; zs (a constant where it is called): 0
  * a nonzero slope, 1 a zero slope for the whole call, 2 per-element slopes,
@@ -251,7 +259,7 @@ FA_CNT long long fa_cnt512_row##SFX(int kind, int zs, const T* x, const T* w, T*
             _mm512_maskz_loadu_##PS(tail, x + j), s0, zs, &k));                        \
         acc = fa_cnt512_tally_##EPI(acc, k & tail, minus1);                            \
     }                                                                                  \
-    return (long long)_mm512_reduce_add_##EPI(acc);                                    \
+    return fa_cnt512_sum_##EPI(acc);                                                   \
 }                                                                                      \
 FA_CNT void fa_cnt512_run##SFX(int kind, const T* x, Py_ssize_t xs, const T* w,        \
                                int w_contig, Py_ssize_t ws, T* out, Py_ssize_t os,     \
