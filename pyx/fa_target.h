@@ -76,28 +76,25 @@ static inline void fa_prefetch(const void* p, Py_ssize_t bytes, int write) {
 #  include <immintrin.h>
 #endif
 #if defined(__AVX512F__)
-#  define FA_STREAM_BODY(T, W, SUF, V, LOAD, STREAM)                                      \
-    for (; i + W <= n; i += W) STREAM(dst + i, LOAD(src + i));
-#  define FA_STREAM_F32 FA_STREAM_BODY(float, 16, ps, __m512, _mm512_loadu_ps, _mm512_stream_ps)
-#  define FA_STREAM_F64 FA_STREAM_BODY(double, 8, pd, __m512d, _mm512_loadu_pd, _mm512_stream_pd)
+#  define FA_STREAM_F32 FA_STREAM_BODY(16, _mm512_loadu_ps, _mm512_stream_ps)
+#  define FA_STREAM_F64 FA_STREAM_BODY(8, _mm512_loadu_pd, _mm512_stream_pd)
 #  define FA_STREAM_ALIGN 64
 #elif defined(__AVX__)
-#  define FA_STREAM_BODY(T, W, SUF, V, LOAD, STREAM)                                      \
-    for (; i + W <= n; i += W) STREAM(dst + i, LOAD(src + i));
-#  define FA_STREAM_F32 FA_STREAM_BODY(float, 8, ps, __m256, _mm256_loadu_ps, _mm256_stream_ps)
-#  define FA_STREAM_F64 FA_STREAM_BODY(double, 4, pd, __m256d, _mm256_loadu_pd, _mm256_stream_pd)
+#  define FA_STREAM_F32 FA_STREAM_BODY(8, _mm256_loadu_ps, _mm256_stream_ps)
+#  define FA_STREAM_F64 FA_STREAM_BODY(4, _mm256_loadu_pd, _mm256_stream_pd)
 #  define FA_STREAM_ALIGN 32
 #elif defined(__SSE2__) || defined(_M_X64)
-#  define FA_STREAM_BODY(T, W, SUF, V, LOAD, STREAM)                                      \
-    for (; i + W <= n; i += W) STREAM(dst + i, LOAD(src + i));
-#  define FA_STREAM_F32 FA_STREAM_BODY(float, 4, ps, __m128, _mm_loadu_ps, _mm_stream_ps)
-#  define FA_STREAM_F64 FA_STREAM_BODY(double, 2, pd, __m128d, _mm_loadu_pd, _mm_stream_pd)
+#  define FA_STREAM_F32 FA_STREAM_BODY(4, _mm_loadu_ps, _mm_stream_ps)
+#  define FA_STREAM_F64 FA_STREAM_BODY(2, _mm_loadu_pd, _mm_stream_pd)
 #  define FA_STREAM_ALIGN 16
 #else
 #  define FA_STREAM_F32
 #  define FA_STREAM_F64
 #  define FA_STREAM_ALIGN 1
 #endif
+/* W elements a non-temporal store, from an aligned dst + i */
+#define FA_STREAM_BODY(W, LOAD, STREAM)                                                   \
+    for (; i + (W) <= n; i += (W)) STREAM(dst + i, LOAD(src + i));
 #define FA_STREAM_FN(T, SFX, BODY)                                                        \
 static inline void fa_stream_##SFX(T* dst, const T* src, Py_ssize_t n) {                 \
     Py_ssize_t i = 0;                                                                     \

@@ -835,6 +835,5 @@ __attribute__((noinline)) static double fa_simd_long_row_tail_f64(const double* 
     return fa512d_log_softmax_tail(x, n, m, lo, cnt);
 }
 
-static inline void fa_simd_stream_fence(void) { _mm_sfence(); }
 
 #endif
