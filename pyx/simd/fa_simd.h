@@ -154,8 +154,6 @@ static inline void fa_simd_long_row_logout_f64(const double* x, double* out, Py_
     (void)x; (void)out; (void)n; (void)m; (void)lse; (void)stream;
 }
 #endif
-/* after a streamed row pass (fa_target.h's fence) */
-static inline void fa_simd_stream_fence(void) { fa_stream_end(); }
 
 /* Blocks and prefetch distance: as PF_BLOCK / PF_AHEAD in pyx/_loops.pyx.tp. */
 #define FA_SIMD_BLOCK 1024

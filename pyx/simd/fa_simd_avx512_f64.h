@@ -39,14 +39,39 @@ FA512 __m512d fa512d_expm1_kernel(__m512d r) {
 /* e^a = p 2^n for a in [-760, 0] or NaN: p = 1 + (e^r - 1) in [0.70, 1.42],
  * n an integer (as a double, for vscalefpd).  _reduce_f64: n = round(a log2e)
  * by the 1.5 * 2^52 shifter, r = a - n ln2 with ln2 in two parts. */
+/* _reduce_f64: a = k ln2 + r, k = round(a log2e) by the 1.5 * 2^52 shifter,
+ * t = a - k LN2_HI (exact), r = t - k LN2_LO */
+FA512 __m512d fa512d_reduce(__m512d a, __m512d* k, __m512d* t) {
+    *k = _mm512_sub_pd(_mm512_fmadd_pd(a, FA512D(1.4426950408889634),
+                                       FA512D(6755399441055744.0)),
+                       FA512D(6755399441055744.0));
+    *t = _mm512_fnmadd_pd(*k, FA512D(0.6931471803691238), a);
+    return _mm512_fnmadd_pd(*k, FA512D(1.9082149292705877e-10), *t);
+}
+
 FA512 __m512d fa512d_exp_parts(__m512d a, __m512d* n) {
-    __m512d k = _mm512_sub_pd(_mm512_fmadd_pd(a, FA512D(1.4426950408889634),
-                                              FA512D(6755399441055744.0)),
-                              FA512D(6755399441055744.0));
-    __m512d r = _mm512_fnmadd_pd(k, FA512D(0.6931471803691238), a);
-    r = _mm512_fnmadd_pd(k, FA512D(1.9082149292705877e-10), r);
-    *n = k;
-    return _mm512_add_pd(FA512D(1.0), fa512d_expm1_kernel(r));
+    __m512d t;
+    return _mm512_add_pd(FA512D(1.0), fa512d_expm1_kernel(fa512d_reduce(a, n, &t)));
+}
+
+/* copysign(v, x): v's magnitude bits, x's sign bit */
+FA512 __m512d fa512d_copysign(__m512d v, __m512d x) {
+    return _mm512_castsi512_pd(_mm512_ternarylogic_epi64(
+        _mm512_castpd_si512(_mm512_set1_pd(-0.0)), _mm512_castpd_si512(x),
+        _mm512_castpd_si512(v), 0xCA));
+}
+
+/* c[0] d^(n-1) + ... + c[n-1] by Horner (fma), the root polynomials' */
+FA512 __m512d fa512d_horner(__m512d d, const double* c, int n) {
+    __m512d Q = _mm512_set1_pd(c[0]);
+    /* unrolled: GCC keeps an 18-trip loop (a counter, a compare, a jump
+     * and a broadcast load per step) otherwise */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 18
+#endif
+    for (int i = 1; i < n; i++)
+        Q = _mm512_fmadd_pd(Q, d, _mm512_set1_pd(c[i]));
+    return Q;
 }
 
 /* z = e^-|a| = p 2^n (the argument clamped at -760, as v_exp_split_neg_f64:
@@ -122,8 +147,7 @@ FA512 __m512d fa512d_silu(__m512d x) {
     __m512d sign = _mm512_set1_pd(-0.0);
     q = _mm512_mask_scalef_pd(q, neg, q, n);
     /* copysign(q, x): x = -0 gives -0 */
-    q = _mm512_castsi512_pd(_mm512_ternarylogic_epi64(
-        _mm512_castpd_si512(sign), _mm512_castpd_si512(x), _mm512_castpd_si512(q), 0xCA));
+    q = fa512d_copysign(q, x);
     /* x itself where x > 710 is false for NaN: the formula's "a <= big" keeps
      * NaN's copysign; both give NaN */
     q = _mm512_mask_mov_pd(q, _mm512_cmp_pd_mask(x, FA512D(710.0), _CMP_GT_OQ), x);
@@ -175,15 +199,7 @@ FA512 __m512d fa512d_silu_deriv_g(__m512d g, __m512d x) {
             0.0007985218721102701, 0.00012662741031514046, -0.006606589138107912,
             -0.015222655223191276, 0.018874814223779863, 0.1466487969969469,
             0.2178117057198001};
-        __m512d Q = _mm512_set1_pd(c[0]);
-        /* unrolled: GCC keeps an 18-trip loop (a counter, a compare, a jump
-         * and a broadcast load per step) otherwise */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC unroll 18
-#endif
-        for (int i = 1; i < 19; i++)
-            Q = _mm512_fmadd_pd(Q, d, _mm512_set1_pd(c[i]));
-        r = _mm512_mask_mul_pd(r, root, d, Q);
+        r = _mm512_mask_mul_pd(r, root, d, fa512d_horner(d, c, 19));
     }
     return _mm512_mul_pd(g, r);
 }
@@ -252,9 +268,7 @@ FA512 __m512d fa512d_tanh(__m512d x) {
         P = _mm512_fmadd_pd(P, s, FA512D(-0.33333333333332854));
         r = _mm512_mask_mov_pd(r, small, _mm512_fmadd_pd(_mm512_mul_pd(a, s), P, a));
     }
-    /* copysign(r, x) */
-    return _mm512_castsi512_pd(_mm512_ternarylogic_epi64(
-        _mm512_castpd_si512(sign), _mm512_castpd_si512(x), _mm512_castpd_si512(r), 0xCA));
+    return fa512d_copysign(r, x);
 }
 
 /* ---- gelu_tanh' (the formula's pair arithmetic, operation for operation) ----
@@ -294,11 +308,8 @@ FA512 __m512d fa512d_pair_div(__m512d nh, __m512d nl, __m512d dh, __m512d dl) {
 /* e^a = (hi + lo) s2 for a <= 0 or NaN (v_exp_hilo_f64): hi, lo = (ph, p_lo)
  * 2^n1, n1 = max(n, -512) (exact), s2 = 2^(n - n1), returned apart */
 FA512 __m512d fa512d_exp_hilo_neg(__m512d a, __m512d* lo, __m512d* s2) {
-    __m512d xc = _mm512_max_pd(FA512D(-760.0), a);
-    __m512d nf = _mm512_fmadd_pd(xc, FA512D(1.4426950408889634), FA512D(6755399441055744.0))
-                 - FA512D(6755399441055744.0);
-    __m512d t = _mm512_fmadd_pd(nf, FA512D(-0.6931471803691238), xc);
-    __m512d r = _mm512_fmadd_pd(nf, FA512D(-1.9082149292705877e-10), t);
+    __m512d nf, t;
+    __m512d r = fa512d_reduce(_mm512_max_pd(FA512D(-760.0), a), &nf, &t);
     __m512d r_lo = _mm512_fmadd_pd(nf, FA512D(-1.9082149292705877e-10), t - r);
     __m512d q = _mm512_fmadd_pd(FA512D(2.0838476263637057e-09), r, FA512D(2.5111237952875718e-08));
     q = _mm512_fmadd_pd(q, r, FA512D(2.755752616650092e-07));
@@ -417,13 +428,7 @@ FA512 __m512d fa512d_gelu_tanh_deriv_g(__m512d g, __m512d x) {
                                       FA512D(0.25), _CMP_LT_OQ);
     if (win) {
         const __m512d dl0 = FA512D(-3.635560509207687e-17);
-        __m512d dd = dh + dl0;
-        __m512d P = _mm512_set1_pd(fa_gelu_tanh_root_q_f64[0]);
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC unroll 18
-#endif
-        for (int i = 1; i < 19; i++)
-            P = _mm512_fmadd_pd(P, dd, _mm512_set1_pd(fa_gelu_tanh_root_q_f64[i]));
+        __m512d P = fa512d_horner(dh + dl0, fa_gelu_tanh_root_q_f64, 19);
         r = _mm512_mask_mov_pd(r, win, _mm512_fmadd_pd(dh, P, dl0 * P));
     }
     r = _mm512_mask_mov_pd(r, _mm512_cmp_pd_mask(x, FA512D(25.0), _CMP_GT_OQ), one);
