@@ -24,8 +24,7 @@
  *
  * fa_simd_run1 / fa_simd_run2 give every layout of one kernel the same
  * arithmetic: contiguous operands are passed straight through (in blocks,
- * with the Cython loops' software prefetch, which in place too runs for calls
- * past the caches: params[3], see FA_SIMD_BLOCK); strided ones are
+ * with a software prefetch of the inputs: see FA_SIMD_BLOCK); strided ones are
  * gathered into small buffers, computed, and scattered back.  So a strided
  * view gives bitwise the result of its contiguous copy, as tests/ demand. */
 #ifndef FASTACT_SIMD_H
@@ -167,7 +166,10 @@ static inline void fa_simd_long_row_logout_f64(const double* x, double* out, Py_
  * backward float32 sigmoid' 1.94 -> 0.83, silu' 2.04 -> 1.25, float64
  * logsigmoid' 3.19 -> 1.80.  Only the inputs that are not out are
  * prefetched (a prefetch of g, the output of an in-place backward, cost
- * elu' 55% and gelu' 10%), and the light elu family's backward, bound by
+ * elu' 55% and gelu' 10%; out of place, leaving out's prefetch (a read, see
+ * fa_prefetch) to the hardware took float32 into out= at 16 M 2-10% faster:
+ * tanh 0.59 -> 0.54, silu 0.69 -> 0.62, sigmoid' 1.12 -> 1.03; float64
+ * unchanged), and the light elu family's backward, bound by
  * memory, lost with any prefetch (elu' float32 0.50 -> 0.60, celu' float64
  * 1.07 -> 1.34).  In cache the prefetches cost up to 12% (float64 sigmoid_
  * at 256 K elements), hence the flag. */
@@ -202,8 +204,6 @@ static FA_SIMD_RUN_ATTR void fa_simd_run1##SFX(fa_simd_fn1##SFX fn, char** args,
             m = n - i0 < FA_SIMD_BLOCK ? n - i0 : FA_SIMD_BLOCK;                      \
             if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD && pf) {                       \
                 fa_prefetch(x + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);    \
-                if (!fa_in_place(x, NULL, out))                                       \
-                    fa_prefetch(out + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 1); \
             }                                                                         \
             fn(x + i0, out + i0, m, prm);                                             \
         }                                                                             \
@@ -238,8 +238,6 @@ static FA_SIMD_RUN_ATTR void fa_simd_run2##SFX(fa_simd_fn2##SFX fn, char** args,
                 if (g != out)                                                         \
                     fa_prefetch(g + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0); \
                 fa_prefetch(v + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);    \
-                if (!fa_in_place(g, v, out))                                          \
-                    fa_prefetch(out + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 1); \
             }                                                                         \
             fn(g + i0, v + i0, out + i0, m, prm);                                     \
         }                                                                             \
