@@ -173,8 +173,12 @@ static inline void fa_simd_long_row_logout_f64(const double* x, double* out, Py_
  * memory, lost with any prefetch (elu' float32 0.50 -> 0.60, celu' float64
  * 1.07 -> 1.34).  In cache the prefetches cost up to 12% (float64 sigmoid_
  * at 256 K elements), hence the flag. */
-#define FA_SIMD_BLOCK 1024
-#define FA_SIMD_AHEAD 2048
+#ifndef FA_SIMD_BLOCK
+#  define FA_SIMD_BLOCK 1024
+#endif
+#ifndef FA_SIMD_AHEAD
+#  define FA_SIMD_AHEAD 2048
+#endif
 /* Strided operands are staged through buffers of this many elements. */
 #define FA_SIMD_STAGE 256
 
