@@ -186,10 +186,13 @@ def test_in_place_on_views_touches_only_the_view(name, dtype, layout):
 # ---------------------------------------------------------------------------
 # Streamed stores: calls whose operands exceed the streaming threshold write
 # out= with non-temporal stores (contiguous, out of place: the formula loops
-# of pyx/_loops.pyx.tp stage each block in L1); the threshold is lowered to
-# reach that path with small arrays.
+# of pyx/_loops.pyx.tp stage each block in L1, the explicit-SIMD loops of the
+# avx512 target store from their vectors after a head up to out's alignment);
+# the threshold is lowered to reach that path with small arrays.  Lengths
+# around a vector and the blocks (256: the SIMD loops' and the formula loops'
+# prefetch blocks; 1024: the staged ones).
 # ---------------------------------------------------------------------------
-STREAM_LENGTHS = [1, 15, 17, 1023, 1024, 1025, 3 * 1024 + 5, 5000]
+STREAM_LENGTHS = [1, 15, 17, 255, 257, 1023, 1024, 1025, 3 * 1024 + 5, 5000]
 
 
 @pytest.fixture(params=[True, False], ids=["simd", "formula"])

@@ -182,6 +182,11 @@ static inline void fa_simd_long_row_logout_f64(const double* x, double* out, Py_
  * -22%; in place in cache (no prefetch) within 3%.  512 lost to 256 by 5-25%,
  * 128 was level with it; a distance of 1024 instead of 2048 moved -14% to +5%
  * (kept at 2048, the distance measured on Zen 4 for the Cython loops). */
+/* Whether this target's loops (FA512_LOOP1 ...) write with non-temporal
+ * stores when their prm[3] says so (out then aligned to FA_STREAM_ALIGN). */
+#ifndef FA_SIMD_STREAMS
+#  define FA_SIMD_STREAMS 0
+#endif
 #ifndef FA_SIMD_BLOCK
 #  define FA_SIMD_BLOCK 256
 #endif
@@ -194,32 +199,57 @@ static inline void fa_simd_long_row_logout_f64(const double* x, double* out, Py_
 /* fa_simd_run1<sfx> / fa_simd_run2<sfx> for element type T (float: no suffix,
  * the float32 kernels; double: _f64), prm the parameters in T.  Not inlined
  * into the generated loops: one copy each (tools/check_simd.py judges a
- * kernel by its fa_simd_ function).  They do not stream out= (params[3]):
- * these kernels are compute-bound at memory sizes, and staging their blocks
- * for non-temporal stores cost them 3-17% (sigmoid, silu at 16 M elements
- * on an Intel Xeon) where relu gained 35%. */
+ * kernel by its fa_simd_ function).  prm[3] = 1 asks the kernel to write
+ * with non-temporal stores (FA_SIMD_STREAMS targets, out= past the caches:
+ * params[3]): the head up to out's 64-byte boundary is computed first with
+ * normal stores (fa_simd_head), then every block streams from its vectors.
+ * Staging the blocks in L1 for a copy loop, as the formula loops do, had
+ * cost these kernels 3-17%; streaming from the vectors, into out= on the
+ * Xeon, 1 thread, ns per element, 3 alternated runs: 16 M float32 sigmoid
+ * 0.55 -> 0.35, tanh 0.49 -> 0.30, silu 0.56 -> 0.43, sigmoid' 0.81 ->
+ * 0.63, elu' 0.76 -> 0.46; float64 tanh 1.88 -> 1.32, sigmoid' 2.11 -> 1.64;
+ * 4 M float64 (64 MiB of operands) -5% to -13%. */
 #if defined(__GNUC__)
 #  define FA_SIMD_RUN_ATTR __attribute__((noinline, unused))
 #else
 #  define FA_SIMD_RUN_ATTR
 #endif
 #define FA_SIMD_DEFINE_RUN(T, SFX)                                                    \
+/* Streamed out=: the elements before out's first FA_STREAM_ALIGN boundary    \
+ * (computed with normal stores), the rest with non-temporal ones; an out not   \
+ * aligned to its element (a view into raw bytes) is not streamed (*st = 0). */ \
+static inline Py_ssize_t fa_simd_head##SFX(const T* out, Py_ssize_t n, int* st) {      \
+    size_t mis = (size_t)out % FA_STREAM_ALIGN;                                       \
+    Py_ssize_t h = mis ? (Py_ssize_t)((FA_STREAM_ALIGN - mis) / sizeof(T)) : 0;       \
+    if (mis % sizeof(T)) {                                                            \
+        *st = 0;                                                                      \
+        return 0;                                                                     \
+    }                                                                                 \
+    return h < n ? h : n;                                                             \
+}                                                                                     \
 static FA_SIMD_RUN_ATTR void fa_simd_run1##SFX(fa_simd_fn1##SFX fn, char** args,      \
                                      const Py_ssize_t* steps, Py_ssize_t n,           \
                                      const double* params, int pf_in_place) {         \
-    T prm[3] = {(T)params[0], (T)params[1], (T)params[2]};                            \
+    T prm[4] = {(T)params[0], (T)params[1], (T)params[2], 0};                         \
     Py_ssize_t i0, m, k;                                                              \
     if (steps[0] == sizeof(T) && steps[1] == sizeof(T)) {                             \
         const T* x = (const T*)args[0];                                               \
         T* out = (T*)args[1];                                                         \
         int pf = (pf_in_place && params[3] != 0) || !fa_in_place(x, NULL, out);       \
-        for (i0 = 0; i0 < n; i0 += m) {                                               \
+        int st = FA_SIMD_STREAMS && params[3] != 0 && !fa_in_place(x, NULL, out);     \
+        i0 = st ? fa_simd_head##SFX(out, n, &st) : 0;                                \
+        if (i0)                               /* the head, up to out's alignment */   \
+            fn(x, out, i0, prm);                                                      \
+        prm[3] = (T)st;                                                               \
+        for (; i0 < n; i0 += m) {                                                     \
             m = n - i0 < FA_SIMD_BLOCK ? n - i0 : FA_SIMD_BLOCK;                      \
             if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD && pf) {                       \
                 fa_prefetch(x + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);    \
             }                                                                         \
             fn(x + i0, out + i0, m, prm);                                             \
         }                                                                             \
+        if (st)                                                                       \
+            fa_stream_end();                                                          \
         return;                                                                       \
     }                                                                                 \
     {                                                                                 \
@@ -238,14 +268,19 @@ static FA_SIMD_RUN_ATTR void fa_simd_run1##SFX(fa_simd_fn1##SFX fn, char** args,
 static FA_SIMD_RUN_ATTR void fa_simd_run2##SFX(fa_simd_fn2##SFX fn, char** args,      \
                                      const Py_ssize_t* steps, Py_ssize_t n,           \
                                      const double* params, int pf_in_place) {         \
-    T prm[3] = {(T)params[0], (T)params[1], (T)params[2]};                            \
+    T prm[4] = {(T)params[0], (T)params[1], (T)params[2], 0};                         \
     Py_ssize_t i0, m, k;                                                              \
     if (steps[0] == sizeof(T) && steps[1] == sizeof(T) && steps[2] == sizeof(T)) {    \
         const T* g = (const T*)args[0];                                               \
         const T* v = (const T*)args[1];                                               \
         T* out = (T*)args[2];                                                         \
         int pf = (pf_in_place && params[3] != 0) || !fa_in_place(g, v, out);          \
-        for (i0 = 0; i0 < n; i0 += m) {                                               \
+        int st = FA_SIMD_STREAMS && params[3] != 0 && !fa_in_place(g, v, out);        \
+        i0 = st ? fa_simd_head##SFX(out, n, &st) : 0;                                \
+        if (i0)                               /* the head, up to out's alignment */   \
+            fn(g, v, out, i0, prm);                                                   \
+        prm[3] = (T)st;                                                               \
+        for (; i0 < n; i0 += m) {                                                     \
             m = n - i0 < FA_SIMD_BLOCK ? n - i0 : FA_SIMD_BLOCK;                      \
             if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD && pf) {                       \
                 if (g != out)                                                         \
@@ -254,6 +289,8 @@ static FA_SIMD_RUN_ATTR void fa_simd_run2##SFX(fa_simd_fn2##SFX fn, char** args,
             }                                                                         \
             fn(g + i0, v + i0, out + i0, m, prm);                                     \
         }                                                                             \
+        if (st)                                                                       \
+            fa_stream_end();                                                          \
         return;                                                                       \
     }                                                                                 \
     {                                                                                 \

@@ -44,6 +44,9 @@
 #  define FA512 static inline
 #endif
 
+/* the loops below stream out= on request (prm[3], fa_simd.h) */
+#define FA_SIMD_STREAMS 1
+
 #define FA512_F(v) _mm512_set1_ps(v)
 #define FA512_SIGN _mm512_castsi512_ps(_mm512_set1_epi32((int)0x80000000u))
 
@@ -774,10 +777,16 @@ FA512 __m512 fa512_gelu_deriv(__m512 x) {
         const int unit_p0 = prm[0] == 1.0f;                                           \
         Py_ssize_t i = 0;                                                             \
         (void)p0; (void)p1; (void)unit_p0;                                            \
-        for (; i + 16 <= n; i += 16) {                                                \
-            __m512 x = _mm512_loadu_ps(xs + i);                                       \
-            _mm512_storeu_ps(out + i, (EXPR));                                        \
-        }                                                                             \
+        if (prm[3] != 0)                          /* streamed: out 64-byte aligned */ \
+            for (; i + 16 <= n; i += 16) {                                            \
+                __m512 x = _mm512_loadu_ps(xs + i);                                   \
+                _mm512_stream_ps(out + i, (EXPR));                                    \
+            }                                                                         \
+        else                                                                          \
+            for (; i + 16 <= n; i += 16) {                                            \
+                __m512 x = _mm512_loadu_ps(xs + i);                                   \
+                _mm512_storeu_ps(out + i, (EXPR));                                    \
+            }                                                                         \
         if (i < n) {                                                                  \
             __mmask16 m = (__mmask16)((1u << (n - i)) - 1u);                          \
             __m512 x = _mm512_maskz_loadu_ps(m, xs + i);                              \
@@ -797,11 +806,18 @@ FA512 __m512 fa512_gelu_deriv(__m512 x) {
         const int unit_p0 = prm[0] == 1.0f;                                           \
         Py_ssize_t i = 0;                                                             \
         (void)p0; (void)p1; (void)unit_p0;                                            \
-        for (; i + 16 <= n; i += 16) {                                                \
-            __m512 g = _mm512_loadu_ps(gs + i);                                       \
-            __m512 x = _mm512_loadu_ps(xs + i);                                       \
-            _mm512_storeu_ps(out + i, (EXPR));                      \
-        }                                                                             \
+        if (prm[3] != 0)                          /* streamed: out 64-byte aligned */ \
+            for (; i + 16 <= n; i += 16) {                                            \
+                __m512 g = _mm512_loadu_ps(gs + i);                                   \
+                __m512 x = _mm512_loadu_ps(xs + i);                                   \
+                _mm512_stream_ps(out + i, (EXPR));                                    \
+            }                                                                         \
+        else                                                                          \
+            for (; i + 16 <= n; i += 16) {                                            \
+                __m512 g = _mm512_loadu_ps(gs + i);                                   \
+                __m512 x = _mm512_loadu_ps(xs + i);                                   \
+                _mm512_storeu_ps(out + i, (EXPR));                                    \
+            }                                                                         \
         if (i < n) {                                                                  \
             __mmask16 m = (__mmask16)((1u << (n - i)) - 1u);                          \
             __m512 g = _mm512_maskz_loadu_ps(m, gs + i);                              \
