@@ -27,6 +27,9 @@
 #  define FA256 static inline
 #endif
 
+/* the loops below stream out= on request (prm[3], fa_simd.h) */
+#define FA_SIMD_STREAMS 1
+
 #define FA256_F(v) _mm256_set1_ps(v)
 #define FA256_SIGN _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u))
 #define FA256_MAGIC 12582912.0f          /* 1.5 * 2^23: round-to-integer shifter */
@@ -703,10 +706,16 @@ FA256 __m256 fa256_gelu_deriv(__m256 x) {
         const int unit_p0 = prm[0] == 1.0f;                                           \
         Py_ssize_t i = 0;                                                             \
         (void)p0; (void)p1; (void)unit_p0;                                            \
-        for (; i + 8 <= n; i += 8) {                                                  \
-            __m256 x = _mm256_loadu_ps(xs + i);                                       \
-            _mm256_storeu_ps(out + i, (EXPR));                                        \
-        }                                                                             \
+        if (prm[3] != 0)                          /* streamed: out 32-byte aligned */ \
+            for (; i + 8 <= n; i += 8) {                                              \
+                __m256 x = _mm256_loadu_ps(xs + i);                                   \
+                _mm256_stream_ps(out + i, (EXPR));                                    \
+            }                                                                         \
+        else                                                                          \
+            for (; i + 8 <= n; i += 8) {                                              \
+                __m256 x = _mm256_loadu_ps(xs + i);                                   \
+                _mm256_storeu_ps(out + i, (EXPR));                                    \
+            }                                                                         \
         if (i < n) {                                                                  \
             float bx[8] = {0}, bo[8];                                                 \
             memcpy(bx, xs + i, (size_t)(n - i) * sizeof(float));                      \
@@ -730,11 +739,18 @@ FA256 __m256 fa256_gelu_deriv(__m256 x) {
         const int unit_p0 = prm[0] == 1.0f;                                           \
         Py_ssize_t i = 0;                                                             \
         (void)p0; (void)p1; (void)unit_p0;                                            \
-        for (; i + 8 <= n; i += 8) {                                                  \
-            __m256 g = _mm256_loadu_ps(gs + i);                                       \
-            __m256 x = _mm256_loadu_ps(xs + i);                                       \
-            _mm256_storeu_ps(out + i, (EXPR));                      \
-        }                                                                             \
+        if (prm[3] != 0)                          /* streamed: out 32-byte aligned */ \
+            for (; i + 8 <= n; i += 8) {                                              \
+                __m256 g = _mm256_loadu_ps(gs + i);                                   \
+                __m256 x = _mm256_loadu_ps(xs + i);                                   \
+                _mm256_stream_ps(out + i, (EXPR));                                    \
+            }                                                                         \
+        else                                                                          \
+            for (; i + 8 <= n; i += 8) {                                              \
+                __m256 g = _mm256_loadu_ps(gs + i);                                   \
+                __m256 x = _mm256_loadu_ps(xs + i);                                   \
+                _mm256_storeu_ps(out + i, (EXPR));                                    \
+            }                                                                         \
         if (i < n) {                                                                  \
             float bg[8] = {0}, bx[8] = {0}, bo[8];                                    \
             memcpy(bg, gs + i, (size_t)(n - i) * sizeof(float));                      \
