@@ -190,6 +190,13 @@ static inline void fa_simd_long_row_logout_f64(const double* x, double* out, Py_
 #ifndef FA_SIMD_BLOCK
 #  define FA_SIMD_BLOCK 256
 #endif
+/* Out of place, runs of at least this many bytes per operand prefetch (in
+ * blocks); shorter ones run as one call: each block is a call of the kernel
+ * (its constants set up again), and at 64 K float32 elements into out= (L2
+ * holds them) the 256 calls cost tanh and elu 10% over one. */
+#ifndef FA_SIMD_PF_BYTES
+#  define FA_SIMD_PF_BYTES (512 << 10)
+#endif
 #ifndef FA_SIMD_AHEAD
 #  define FA_SIMD_AHEAD 2048
 #endif
@@ -235,14 +242,16 @@ static FA_SIMD_RUN_ATTR void fa_simd_run1##SFX(fa_simd_fn1##SFX fn, char** args,
     if (steps[0] == sizeof(T) && steps[1] == sizeof(T)) {                             \
         const T* x = (const T*)args[0];                                               \
         T* out = (T*)args[1];                                                         \
-        int pf = (pf_in_place && params[3] != 0) || !fa_in_place(x, NULL, out);       \
+        int pf = fa_in_place(x, NULL, out) ? pf_in_place && params[3] != 0            \
+                                             : n * (Py_ssize_t)sizeof(T) >= FA_SIMD_PF_BYTES; \
+        Py_ssize_t blk = pf ? FA_SIMD_BLOCK : n;     /* blocks serve the prefetch */   \
         int st = FA_SIMD_STREAMS && params[3] != 0 && !fa_in_place(x, NULL, out);     \
         i0 = st ? fa_simd_head##SFX(out, n, &st) : 0;                                \
         if (i0)                               /* the head, up to out's alignment */   \
             fn(x, out, i0, prm);                                                      \
         prm[3] = (T)st;                                                               \
         for (; i0 < n; i0 += m) {                                                     \
-            m = n - i0 < FA_SIMD_BLOCK ? n - i0 : FA_SIMD_BLOCK;                      \
+            m = n - i0 < blk ? n - i0 : blk;                                          \
             if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD && pf) {                       \
                 fa_prefetch(x + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0);    \
             }                                                                         \
@@ -274,14 +283,16 @@ static FA_SIMD_RUN_ATTR void fa_simd_run2##SFX(fa_simd_fn2##SFX fn, char** args,
         const T* g = (const T*)args[0];                                               \
         const T* v = (const T*)args[1];                                               \
         T* out = (T*)args[2];                                                         \
-        int pf = (pf_in_place && params[3] != 0) || !fa_in_place(g, v, out);          \
+        int pf = fa_in_place(g, v, out) ? pf_in_place && params[3] != 0               \
+                                         : n * (Py_ssize_t)sizeof(T) >= FA_SIMD_PF_BYTES; \
+        Py_ssize_t blk = pf ? FA_SIMD_BLOCK : n;     /* blocks serve the prefetch */   \
         int st = FA_SIMD_STREAMS && params[3] != 0 && !fa_in_place(g, v, out);        \
         i0 = st ? fa_simd_head##SFX(out, n, &st) : 0;                                \
         if (i0)                               /* the head, up to out's alignment */   \
             fn(g, v, out, i0, prm);                                                   \
         prm[3] = (T)st;                                                               \
         for (; i0 < n; i0 += m) {                                                     \
-            m = n - i0 < FA_SIMD_BLOCK ? n - i0 : FA_SIMD_BLOCK;                      \
+            m = n - i0 < blk ? n - i0 : blk;                                          \
             if (n - i0 > FA_SIMD_BLOCK + FA_SIMD_AHEAD && pf) {                       \
                 if (g != out)                                                         \
                     fa_prefetch(g + i0 + FA_SIMD_AHEAD, FA_SIMD_BLOCK * sizeof(T), 0); \
