@@ -156,10 +156,10 @@ static inline void fa_simd_long_row_logout_f64(const double* x, double* out, Py_
 #endif
 
 /* Blocks and prefetch distance: as PF_BLOCK / PF_AHEAD in pyx/_loops.pyx.tp.
- * Unlike those loops, these prefetch in place too when the call is past the
- * caches (params[3], the driver's streaming flag) and the kernel is not one
- * of the template's SIMD_LIGHT (pf_in_place): there the hardware prefetcher
- * alone fell behind them.  In place, 16 M elements, 1 thread, an Intel Xeon
+ * As there, these prefetch in place too when the call is past the caches
+ * (params[3], the driver's streaming flag), unless the kernel is one of the
+ * template's SIMD_LIGHT (pf_in_place): there the hardware prefetcher alone
+ * fell behind them.  In place, 16 M elements, 1 thread, an Intel Xeon
  * (2 MiB L2 per core), ns per element, three runs each: forward float32
  * sigmoid 0.72 -> 0.40, tanh 0.59 -> 0.39, silu 1.20 -> 0.50, mish 2.43 ->
  * 0.90, gelu 1.17 -> 0.86, elu 0.55 -> 0.41; float64 sigmoid 2.82 -> 1.51;
