@@ -65,6 +65,22 @@ typedef void (*fa_simd_fn2_f64)(const double* g, const double* v, double* out, P
 #  define FA_GELU_DERIV_WINDOW_AVX2 0.125f
 #endif
 
+/* The per-target loops' main loop, W lanes a step: LOAD declares the vectors
+ * EXPR reads (x, or g and x), at element i; out written with STORE_NT
+ * (non-temporal: the caller asked with prm[3], out then aligned) or
+ * STORE_U.  The masked or padded tail is the target's own. */
+#define FA_SIMD_MAIN_LOOP(W, LOAD, STORE_NT, STORE_U, EXPR)                             \
+    if (prm[3] != 0)                                                                  \
+        for (; i + (W) <= n; i += (W)) {                                              \
+            LOAD;                                                                     \
+            STORE_NT(out + i, (EXPR));                                                \
+        }                                                                             \
+    else                                                                              \
+        for (; i + (W) <= n; i += (W)) {                                              \
+            LOAD;                                                                     \
+            STORE_U(out + i, (EXPR));                                                 \
+        }
+
 #if defined(__AVX512F__) && defined(__AVX512DQ__) && defined(__AVX512BW__) && \
     defined(__AVX512VL__) && defined(__FMA__)
 #  include "fa_simd_avx512.h"

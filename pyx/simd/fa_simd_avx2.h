@@ -706,16 +706,8 @@ FA256 __m256 fa256_gelu_deriv(__m256 x) {
         const int unit_p0 = prm[0] == 1.0f;                                           \
         Py_ssize_t i = 0;                                                             \
         (void)p0; (void)p1; (void)unit_p0;                                            \
-        if (prm[3] != 0)                          /* streamed: out 32-byte aligned */ \
-            for (; i + 8 <= n; i += 8) {                                              \
-                __m256 x = _mm256_loadu_ps(xs + i);                                   \
-                _mm256_stream_ps(out + i, (EXPR));                                    \
-            }                                                                         \
-        else                                                                          \
-            for (; i + 8 <= n; i += 8) {                                              \
-                __m256 x = _mm256_loadu_ps(xs + i);                                   \
-                _mm256_storeu_ps(out + i, (EXPR));                                    \
-            }                                                                         \
+        FA_SIMD_MAIN_LOOP(8, __m256 x = _mm256_loadu_ps(xs + i),                      \
+                          _mm256_stream_ps, _mm256_storeu_ps, EXPR)                   \
         if (i < n) {                                                                  \
             float bx[8] = {0}, bo[8];                                                 \
             memcpy(bx, xs + i, (size_t)(n - i) * sizeof(float));                      \
@@ -739,18 +731,9 @@ FA256 __m256 fa256_gelu_deriv(__m256 x) {
         const int unit_p0 = prm[0] == 1.0f;                                           \
         Py_ssize_t i = 0;                                                             \
         (void)p0; (void)p1; (void)unit_p0;                                            \
-        if (prm[3] != 0)                          /* streamed: out 32-byte aligned */ \
-            for (; i + 8 <= n; i += 8) {                                              \
-                __m256 g = _mm256_loadu_ps(gs + i);                                   \
-                __m256 x = _mm256_loadu_ps(xs + i);                                   \
-                _mm256_stream_ps(out + i, (EXPR));                                    \
-            }                                                                         \
-        else                                                                          \
-            for (; i + 8 <= n; i += 8) {                                              \
-                __m256 g = _mm256_loadu_ps(gs + i);                                   \
-                __m256 x = _mm256_loadu_ps(xs + i);                                   \
-                _mm256_storeu_ps(out + i, (EXPR));                                    \
-            }                                                                         \
+        FA_SIMD_MAIN_LOOP(8, __m256 g = _mm256_loadu_ps(gs + i);                      \
+                             __m256 x = _mm256_loadu_ps(xs + i),                      \
+                          _mm256_stream_ps, _mm256_storeu_ps, EXPR)                   \
         if (i < n) {                                                                  \
             float bg[8] = {0}, bx[8] = {0}, bo[8];                                    \
             memcpy(bg, gs + i, (size_t)(n - i) * sizeof(float));                      \

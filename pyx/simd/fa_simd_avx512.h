@@ -777,16 +777,8 @@ FA512 __m512 fa512_gelu_deriv(__m512 x) {
         const int unit_p0 = prm[0] == 1.0f;                                           \
         Py_ssize_t i = 0;                                                             \
         (void)p0; (void)p1; (void)unit_p0;                                            \
-        if (prm[3] != 0)                          /* streamed: out 64-byte aligned */ \
-            for (; i + 16 <= n; i += 16) {                                            \
-                __m512 x = _mm512_loadu_ps(xs + i);                                   \
-                _mm512_stream_ps(out + i, (EXPR));                                    \
-            }                                                                         \
-        else                                                                          \
-            for (; i + 16 <= n; i += 16) {                                            \
-                __m512 x = _mm512_loadu_ps(xs + i);                                   \
-                _mm512_storeu_ps(out + i, (EXPR));                                    \
-            }                                                                         \
+        FA_SIMD_MAIN_LOOP(16, __m512 x = _mm512_loadu_ps(xs + i),                     \
+                          _mm512_stream_ps, _mm512_storeu_ps, EXPR)                   \
         if (i < n) {                                                                  \
             __mmask16 m = (__mmask16)((1u << (n - i)) - 1u);                          \
             __m512 x = _mm512_maskz_loadu_ps(m, xs + i);                              \
@@ -806,18 +798,9 @@ FA512 __m512 fa512_gelu_deriv(__m512 x) {
         const int unit_p0 = prm[0] == 1.0f;                                           \
         Py_ssize_t i = 0;                                                             \
         (void)p0; (void)p1; (void)unit_p0;                                            \
-        if (prm[3] != 0)                          /* streamed: out 64-byte aligned */ \
-            for (; i + 16 <= n; i += 16) {                                            \
-                __m512 g = _mm512_loadu_ps(gs + i);                                   \
-                __m512 x = _mm512_loadu_ps(xs + i);                                   \
-                _mm512_stream_ps(out + i, (EXPR));                                    \
-            }                                                                         \
-        else                                                                          \
-            for (; i + 16 <= n; i += 16) {                                            \
-                __m512 g = _mm512_loadu_ps(gs + i);                                   \
-                __m512 x = _mm512_loadu_ps(xs + i);                                   \
-                _mm512_storeu_ps(out + i, (EXPR));                                    \
-            }                                                                         \
+        FA_SIMD_MAIN_LOOP(16, __m512 g = _mm512_loadu_ps(gs + i);                     \
+                              __m512 x = _mm512_loadu_ps(xs + i),                     \
+                          _mm512_stream_ps, _mm512_storeu_ps, EXPR)                   \
         if (i < n) {                                                                  \
             __mmask16 m = (__mmask16)((1u << (n - i)) - 1u);                          \
             __m512 g = _mm512_maskz_loadu_ps(m, gs + i);                              \

@@ -445,16 +445,8 @@ FA512 __m512d fa512d_gelu_tanh_deriv_g(__m512d g, __m512d x) {
         const __m512d p0 = _mm512_set1_pd(prm[0]);                                    \
         Py_ssize_t i = 0;                                                             \
         (void)p0;                                                                     \
-        if (prm[3] != 0)                          /* streamed: out 64-byte aligned */ \
-            for (; i + 8 <= n; i += 8) {                                              \
-                __m512d x = _mm512_loadu_pd(xs + i);                                  \
-                _mm512_stream_pd(out + i, (EXPR));                                    \
-            }                                                                         \
-        else                                                                          \
-            for (; i + 8 <= n; i += 8) {                                              \
-                __m512d x = _mm512_loadu_pd(xs + i);                                  \
-                _mm512_storeu_pd(out + i, (EXPR));                                    \
-            }                                                                         \
+        FA_SIMD_MAIN_LOOP(8, __m512d x = _mm512_loadu_pd(xs + i),                     \
+                          _mm512_stream_pd, _mm512_storeu_pd, EXPR)                   \
         if (i < n) {                                                                  \
             __mmask8 m = (__mmask8)((1u << (n - i)) - 1u);                            \
             __m512d x = _mm512_maskz_loadu_pd(m, xs + i);                             \
@@ -470,18 +462,9 @@ FA512 __m512d fa512d_gelu_tanh_deriv_g(__m512d g, __m512d x) {
         const __m512d p1 = _mm512_set1_pd(prm[1]);                                    \
         Py_ssize_t i = 0;                                                             \
         (void)p0; (void)p1;                                                           \
-        if (prm[3] != 0)                          /* streamed: out 64-byte aligned */ \
-            for (; i + 8 <= n; i += 8) {                                              \
-                __m512d g = _mm512_loadu_pd(gs + i);                                  \
-                __m512d x = _mm512_loadu_pd(xs + i);                                  \
-                _mm512_stream_pd(out + i, (EXPR));                                    \
-            }                                                                         \
-        else                                                                          \
-            for (; i + 8 <= n; i += 8) {                                              \
-                __m512d g = _mm512_loadu_pd(gs + i);                                  \
-                __m512d x = _mm512_loadu_pd(xs + i);                                  \
-                _mm512_storeu_pd(out + i, (EXPR));                                    \
-            }                                                                         \
+        FA_SIMD_MAIN_LOOP(8, __m512d g = _mm512_loadu_pd(gs + i);                     \
+                             __m512d x = _mm512_loadu_pd(xs + i),                     \
+                          _mm512_stream_pd, _mm512_storeu_pd, EXPR)                   \
         if (i < n) {                                                                  \
             __mmask8 m = (__mmask8)((1u << (n - i)) - 1u);                            \
             __m512d g = _mm512_maskz_loadu_pd(m, gs + i);                             \
