@@ -237,6 +237,19 @@ static inline void fa_simd_long_row_logout_f64(const double* x, double* out, Py_
 #else
 #  define FA_SIMD_RUN_ATTR
 #endif
+/* A contiguous run's choices: pf, the software prefetch (see FA_SIMD_BLOCK and
+ * FA_SIMD_PF_BYTES); st, streamed out= (a call past the caches, out of
+ * place, on a FA_SIMD_STREAMS target).  Returns the block length: blocks
+ * serve the prefetch, without it the run is one call. */
+static inline Py_ssize_t fa_simd_plan(int in_place, Py_ssize_t n, size_t size,
+                                      const double* params, int pf_in_place,
+                                      int* pf, int* st) {
+    *pf = in_place ? pf_in_place && params[3] != 0
+                   : n * (Py_ssize_t)size >= FA_SIMD_PF_BYTES;
+    *st = FA_SIMD_STREAMS && params[3] != 0 && !in_place;
+    return *pf ? FA_SIMD_BLOCK : n;
+}
+
 #define FA_SIMD_DEFINE_RUN(T, SFX)                                                    \
 /* Streamed out=: the elements before out's first FA_STREAM_ALIGN boundary    \
  * (computed with normal stores), the rest with non-temporal ones; an out not   \
@@ -258,10 +271,9 @@ static FA_SIMD_RUN_ATTR void fa_simd_run1##SFX(fa_simd_fn1##SFX fn, char** args,
     if (steps[0] == sizeof(T) && steps[1] == sizeof(T)) {                             \
         const T* x = (const T*)args[0];                                               \
         T* out = (T*)args[1];                                                         \
-        int pf = fa_in_place(x, NULL, out) ? pf_in_place && params[3] != 0            \
-                                             : n * (Py_ssize_t)sizeof(T) >= FA_SIMD_PF_BYTES; \
-        Py_ssize_t blk = pf ? FA_SIMD_BLOCK : n;     /* blocks serve the prefetch */   \
-        int st = FA_SIMD_STREAMS && params[3] != 0 && !fa_in_place(x, NULL, out);     \
+        int pf, st;                                                                   \
+        Py_ssize_t blk = fa_simd_plan(fa_in_place(x, NULL, out), n, sizeof(T), params, \
+                                      pf_in_place, &pf, &st);                         \
         i0 = st ? fa_simd_head##SFX(out, n, &st) : 0;                                \
         if (i0)                               /* the head, up to out's alignment */   \
             fn(x, out, i0, prm);                                                      \
@@ -299,10 +311,9 @@ static FA_SIMD_RUN_ATTR void fa_simd_run2##SFX(fa_simd_fn2##SFX fn, char** args,
         const T* g = (const T*)args[0];                                               \
         const T* v = (const T*)args[1];                                               \
         T* out = (T*)args[2];                                                         \
-        int pf = fa_in_place(g, v, out) ? pf_in_place && params[3] != 0               \
-                                         : n * (Py_ssize_t)sizeof(T) >= FA_SIMD_PF_BYTES; \
-        Py_ssize_t blk = pf ? FA_SIMD_BLOCK : n;     /* blocks serve the prefetch */   \
-        int st = FA_SIMD_STREAMS && params[3] != 0 && !fa_in_place(g, v, out);        \
+        int pf, st;                                                                   \
+        Py_ssize_t blk = fa_simd_plan(fa_in_place(g, v, out), n, sizeof(T), params,    \
+                                      pf_in_place, &pf, &st);                         \
         i0 = st ? fa_simd_head##SFX(out, n, &st) : 0;                                \
         if (i0)                               /* the head, up to out's alignment */   \
             fn(g, v, out, i0, prm);                                                   \
