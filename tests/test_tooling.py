@@ -218,6 +218,14 @@ def test_time_calls_modes():
     assert r.returncode == 0, r.stderr
     words = r.stdout.split()
     assert words[0::2] == ["sigmoid", "silu'"] and all(float(v) > 0 for v in words[1::2])
+    r = subprocess.run([sys.executable, tool, "tanh", "elu'", "numpy_relu", "--in-place",
+                        "--size", "4096", "--rounds", "3", "--dtypes", "float32,float64"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["float32:", "float64:"], r.stdout
+    assert all(line.split()[1::2] == ["tanh", "elu'", "numpy_relu"]
+               and all(float(v) > 0 for v in line.split()[2::2]) for line in lines), r.stdout
     r = subprocess.run([sys.executable, tool, "--rows", "softmax", "--shapes", "1x70000,2x100",
                         "--dtypes", "float32,float64", "--rounds", "2"],
                        capture_output=True, text=True)

@@ -19,6 +19,12 @@ wall time, with NumPy's ``np.maximum(x, 0, out=out)`` as ``numpy_relu``:
     python tools/time_calls.py relu leaky_relu numpy_relu "relu'" --alone \
         --size 16777216 --dtypes float32,float64
 
+The in-place forms the same way (``name_(x)``, ``name_backward_(g, x=x)``),
+the operand restored from a copy before each call, untimed:
+
+    python tools/time_calls.py sigmoid tanh "sigmoid'" numpy_relu --in-place \
+        --size 16777216 --dtypes float32,float64 --trees /path/before,. --repeat 3
+
 Row-wise calls, 2 threads against 1, wall time (what a second thread buys),
 interleaved, into ``out=``:
 
@@ -44,33 +50,50 @@ import numpy as np  # noqa: E402
 import fastact  # noqa: E402
 
 
-def elementwise(names, size, rounds, dtype=np.float32, alone=False):
+def elementwise(names, size, rounds, dtype=np.float32, alone=False, in_place=False):
     """{name: median ns/element} of the calls interleaved round by round
-    (thread CPU time), or with ``alone`` each name's calls in a row (wall)."""
+    (thread CPU time), or with ``alone`` each name's calls in a row (wall).
+    ``in_place`` (with ``alone``): the in-place form (``name_(x)``, the
+    backward ``name_backward_(g, x=x)``), its operand restored from a copy
+    before each call, outside the timing."""
     rng = np.random.default_rng(0)
     x = (rng.standard_normal(size) * 3).astype(dtype)
     out, g = np.empty_like(x), np.ones_like(x)
-    calls = {}
+    work = np.empty_like(x)         # in place: the operand each call overwrites
+    calls, restore = {}, {}
     for name in names:
         base = name.rstrip("'")
         if name == "numpy_relu":
-            calls[name] = lambda: np.maximum(x, 0, out=out)
+            calls[name] = ((lambda: np.maximum(work, 0, out=work)) if in_place
+                           else (lambda: np.maximum(x, 0, out=out)))
+            src = x
         elif name.endswith("'"):
-            fb = getattr(fastact, base + "_backward")
-            calls[name] = lambda fb=fb: fb(g, x=x, out=out)
+            fb = getattr(fastact, base + "_backward" + ("_" if in_place else ""))
+            calls[name] = ((lambda fb=fb: fb(work, x=x)) if in_place
+                           else (lambda fb=fb: fb(g, x=x, out=out)))
+            src = g
         else:
-            f = getattr(fastact, base)
-            calls[name] = lambda f=f: f(x, out=out)
-    for call in calls.values():
+            f = getattr(fastact, base + ("_" if in_place else ""))
+            calls[name] = (lambda f=f: f(work)) if in_place else (lambda f=f: f(x, out=out))
+            src = x
+        if in_place:
+            restore[name] = lambda src=src: np.copyto(work, src)
+    for name, call in calls.items():
         for _ in range(20):
+            if in_place:
+                restore[name]()
             call()
     times = {name: [] for name in calls}
     with fastact.num_threads(1):
-        if alone:
+        if alone or in_place:
             for name, call in calls.items():
                 for _ in range(3):
+                    if in_place:
+                        restore[name]()
                     call()
                 for _ in range(rounds):
+                    if in_place:
+                        restore[name]()
                     t = time.perf_counter_ns()
                     call()
                     times[name].append(time.perf_counter_ns() - t)
@@ -117,6 +140,9 @@ def main(argv=None) -> int:
     p.add_argument("--dtypes", default="float32")
     p.add_argument("--alone", action="store_true",
                    help="elementwise: each name's calls in a row, wall time")
+    p.add_argument("--in-place", action="store_true",
+                   help="elementwise, as --alone: the in-place forms (the operand restored "
+                        "before each call, untimed)")
     args = p.parse_args(argv)
     if args.rows:
         shapes = [tuple(int(v) for v in s.split("x")) for s in args.shapes.split(",")]
@@ -130,7 +156,8 @@ def main(argv=None) -> int:
     if args.trees:
         cmd = [sys.executable, os.path.abspath(__file__), *args.names, "--size", str(args.size),
                "--rounds", str(args.rounds or (30 if args.alone else 200)),
-               "--dtypes", args.dtypes] + (["--alone"] if args.alone else [])
+               "--dtypes", args.dtypes] + (["--alone"] if args.alone else []) + (
+                   ["--in-place"] if args.in_place else [])
         for i in range(args.repeat):
             for tree in args.trees.split(","):
                 env = dict(os.environ, FASTACT_TIME_ROOT=os.path.abspath(tree))
@@ -138,8 +165,9 @@ def main(argv=None) -> int:
                 print(f"run {i + 1} {tree}: {r.stdout.strip()}", flush=True)
         return 0
     for dtype in args.dtypes.split(","):
-        result = elementwise(args.names, args.size, args.rounds or (30 if args.alone else 200),
-                             np.dtype(dtype), args.alone)
+        alone = args.alone or args.in_place
+        result = elementwise(args.names, args.size, args.rounds or (30 if alone else 200),
+                             np.dtype(dtype), alone, args.in_place)
         print((dtype + ": " if "," in args.dtypes else "")
               + " ".join(f"{name} {v:.3f}" for name, v in result.items()))
     return 0
