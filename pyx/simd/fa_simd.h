@@ -171,6 +171,11 @@ static inline void fa_simd_long_row_logout_f64(const double* x, double* out, Py_
 }
 #endif
 
+/* Whether this target's loops (FA512_LOOP1 ...) write with non-temporal
+ * stores when their prm[3] says so (out then aligned to FA_STREAM_ALIGN). */
+#ifndef FA_SIMD_STREAMS
+#  define FA_SIMD_STREAMS 0
+#endif
 /* Blocks and prefetch distance: as PF_BLOCK / PF_AHEAD in pyx/_loops.pyx.tp.
  * As there, these prefetch in place too when the call is past the caches
  * (params[3], the driver's streaming flag), unless the kernel is one of the
@@ -198,11 +203,6 @@ static inline void fa_simd_long_row_logout_f64(const double* x, double* out, Py_
  * -22%; in place in cache (no prefetch) within 3%.  512 lost to 256 by 5-25%,
  * 128 was level with it; a distance of 1024 instead of 2048 moved -14% to +5%
  * (kept at 2048, the distance measured on Zen 4 for the Cython loops). */
-/* Whether this target's loops (FA512_LOOP1 ...) write with non-temporal
- * stores when their prm[3] says so (out then aligned to FA_STREAM_ALIGN). */
-#ifndef FA_SIMD_STREAMS
-#  define FA_SIMD_STREAMS 0
-#endif
 #ifndef FA_SIMD_BLOCK
 #  define FA_SIMD_BLOCK 256
 #endif
@@ -224,8 +224,9 @@ static inline void fa_simd_long_row_logout_f64(const double* x, double* out, Py_
  * into the generated loops: one copy each (tools/check_simd.py judges a
  * kernel by its fa_simd_ function).  prm[3] = 1 asks the kernel to write
  * with non-temporal stores (FA_SIMD_STREAMS targets, out= past the caches:
- * params[3]): the head up to out's 64-byte boundary is computed first with
- * normal stores (fa_simd_head), then every block streams from its vectors.
+ * params[3]): the head up to out's FA_STREAM_ALIGN boundary is computed
+ * first with normal stores (fa_simd_head), then every block streams from its
+ * vectors.
  * Staging the blocks in L1 for a copy loop, as the formula loops do, had
  * cost these kernels 3-17%; streaming from the vectors, into out= on the
  * Xeon, 1 thread, ns per element, 3 alternated runs: 16 M float32 sigmoid
