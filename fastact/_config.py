@@ -54,7 +54,13 @@ def config() -> dict:
         "cpus": _cpu_count(),
         "cpu": cpu_name(),
         "machine": platform.machine(),
+        "last_level_cache": _kernels.last_level_cache(),
+        "stream_bytes": _kernels._stream_threshold(_kernels.last_level_cache()),
     }
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1 << 20):g} MiB" if n else "unknown"
 
 
 def show_config(file=None) -> None:
@@ -79,5 +85,7 @@ def show_config(file=None) -> None:
         + (" (forked from a multi-threaded process: single-threaded)"
            if c["forked_serial"] else ""),
         f"  CPU:        {c['cpu']} ({c['machine']})",
+        f"  caches:     last level {_mib(c['last_level_cache'])}; out= streamed from "
+        f"{_mib(c['stream_bytes'])} of operands on",
     ]
     print("\n".join(lines), file=file or sys.stdout)

@@ -88,8 +88,45 @@ static unsigned fa_cpu_features(void) {
     }
     return f;
 }
+
+/* The size in bytes of the largest cache CPUID describes (the last level:
+ * an L3, or an L2 where there is none), 0 where it says nothing.  The
+ * deterministic cache parameters: leaf 4 (Intel), leaf 0x8000001D (AMD, with
+ * the topology extensions; its leaf 4 is reserved).  Under a hypervisor
+ * this is what the hypervisor reports, as /sys and sysconf also do. */
+static unsigned long long fa_llc_bytes(void) {
+    unsigned r[4], leaf = 4, sub;
+    unsigned long long best = 0;
+    fa_cpuid(0, 0, r);
+    if (r[1] == 0x68747541u) {            /* "Auth"enticAMD */
+        fa_cpuid(0x80000000u, 0, r);
+        if (r[0] < 0x8000001Du)
+            return 0;
+        fa_cpuid(0x80000001u, 0, r);
+        if (!(r[2] & (1u << 22)))         /* TopologyExtensions */
+            return 0;
+        leaf = 0x8000001Du;
+    } else if (r[0] < 4) {
+        return 0;
+    }
+    for (sub = 0; sub < 16; sub++) {
+        unsigned long long bytes;
+        fa_cpuid(leaf, sub, r);
+        if ((r[0] & 0x1f) == 0)           /* no more caches */
+            break;
+        if ((r[0] & 0x1f) == 2)           /* an instruction cache */
+            continue;
+        bytes = (unsigned long long)((r[1] >> 22) + 1) *      /* ways */
+                (((r[1] >> 12) & 0x3ff) + 1) *                  /* partitions */
+                ((r[1] & 0xfff) + 1) * ((unsigned long long)r[2] + 1);  /* line, sets */
+        if (bytes > best)
+            best = bytes;
+    }
+    return best;
+}
 #else
 static unsigned fa_cpu_features(void) { return 0; }
+static unsigned long long fa_llc_bytes(void) { return 0; }
 #endif
 
 #endif

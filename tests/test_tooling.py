@@ -117,10 +117,30 @@ def test_show_config_names_what_matters():
     fastact.show_config(file=buf)
     text = buf.getvalue()
     for word in ("fastact " + fastact.__version__, "flags", "SIMD level", "OpenMP", "threads",
-                 "targets:", "chosen:", "CPU has:", fastact._dispatch.current()):
+                 "targets:", "chosen:", "CPU has:", "caches:", fastact._dispatch.current()):
         assert word in text, word
     assert "-ffast-math" not in text
     assert ("/O2" if sys.platform == "win32" else "-O3") in text   # MSVC, GCC/Clang
+
+
+def test_stream_threshold_follows_the_last_level_cache():
+    """Streamed out= from 1.5 x the last-level cache, within [48, 64] MiB
+    (pyx/_kernels.pyx.tp, _FAR_BYTES: the two machines it was measured on),
+    48 MiB where the cache is unknown; the driver starts with this machine's."""
+    from fastact import _kernels as K
+    MiB = 1 << 20
+    assert K._stream_threshold(0) == 48 * MiB
+    assert K._stream_threshold(8 * MiB) == 48 * MiB
+    assert K._stream_threshold(32 * MiB) == 48 * MiB      # the EPYC VM
+    assert K._stream_threshold(40 * MiB) == 60 * MiB
+    assert K._stream_threshold(480 * MiB) == 64 * MiB     # the Xeon VM
+    llc = K.last_level_cache()
+    assert llc >= 0 and (llc == 0 or llc >= 1 << 16)      # a cache is at least 64 KiB
+    now = K._set_stream_bytes(0)
+    K._set_stream_bytes(now)
+    assert now == K._stream_threshold(llc)
+    from fastact._config import config
+    assert config()["stream_bytes"] == now
 
 
 # ---- the exhaustive sweep (python -m fastact.accuracy): its measuring stick ----
