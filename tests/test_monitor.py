@@ -118,6 +118,27 @@ def test_counts_on_every_layout(name, dtype, layout, mode, per_channel):
     check(m, name, pristine, per_channel)
 
 
+@pytest.mark.parametrize("mode", ["new", "inplace"])
+@dtypes
+@names
+def test_per_call_counts_at_every_length(name, dtype, mode):
+    """The per-call counting loops run 4 vectors an iteration, then single
+    vectors, then a masked tail: every length to 4 blocks of 4 vectors and
+    past, with the flat piece's boundary values and NaN mixed in."""
+    rng = rng_for("monitor-lengths", name, dtype, mode)
+    for n in list(range(0, 140)) + [255, 256, 257, 511, 512, 513, 1000]:
+        x = (rng.standard_normal(n) * 4).astype(dtype)
+        x[rng.random(n) < 0.1] = 0
+        x[rng.random(n) < 0.05] = np.nan
+        if name == "relu6":
+            x[rng.random(n) < 0.1] = 6
+        pristine = x.copy()
+        m = fastact.DeadUnitMonitor()
+        r = call(name, mode, x, m)
+        assert_bitwise_equal(np.asarray(r), plain(name, pristine))
+        check(m, name, pristine, False)
+
+
 @dtypes
 @names
 def test_nan_is_not_dead_and_specials_count_by_their_piece(name, dtype):
