@@ -127,17 +127,34 @@ FA512 void fa512_sum_pd_fma(__m512 e, __m512d* s0, __m512d* s1, __m512d one) {
 
 /* e^(x - m) (softmin: of -x, flip = the sign bit) into e_at, and their sum
  * in float64 (the pass between a row's max and its scaling; also one chunk
- * of a long row's, fa_simd_long_row_exp_f32) */
+ * of a long row's, fa_simd_long_row_exp_f32).  Two vectors an iteration,
+ * added in float32 before their conversion: the conversions (vcvtps2pd,
+ * two µops each, and vextractf32x8) and float64 adds were 7 of the loop's
+ * ~30 512-bit µops per 16 entries, which Intel issues on two ports.  The
+ * float32 add rounds each pair once: the sum's error grows by at most
+ * 2^-24 of the sum (every term >= 0), the output's by at most 1 ULP, within
+ * the <= 4 ULP of the contract (tests/test_rowwise_simd.py holds it).  On
+ * an Intel Xeon (AVX-512), a C loop over float32 rows, 1 thread: 64 x 1000
+ * 0.400 -> 0.364 ns per entry, 4096 x 1024 0.500 -> 0.441. */
 FA512 double fa512_softmax_exp(const float* x, float* e_at, Py_ssize_t n, float mx,
                                __m512 flip) {
     const __m512 m = _mm512_set1_ps(mx), negm = _mm512_set1_ps(-mx);
     FA512_OPAQUE_ONES(one, one_d);
     __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
     Py_ssize_t i = 0;
-    for (; i + 16 <= n; i += 16) {
+    for (; i + 32 <= n; i += 32) {
+        __m512 e = fa512_shifted_exp(_mm512_xor_ps(_mm512_loadu_ps(x + i), flip), m, negm, one);
+        __m512 f = fa512_shifted_exp(_mm512_xor_ps(_mm512_loadu_ps(x + i + 16), flip), m, negm,
+                                     one);
+        _mm512_storeu_ps(e_at + i, e);
+        _mm512_storeu_ps(e_at + i + 16, f);
+        fa512_sum_pd_fma(_mm512_add_ps(e, f), &s0, &s1, one_d);
+    }
+    if (i + 16 <= n) {
         __m512 e = fa512_shifted_exp(_mm512_xor_ps(_mm512_loadu_ps(x + i), flip), m, negm, one);
         _mm512_storeu_ps(e_at + i, e);
         fa512_sum_pd_fma(e, &s0, &s1, one_d);
+        i += 16;
     }
     if (i < n) {
         __mmask16 k = fa512_head(n - i);
