@@ -213,9 +213,24 @@ FA512 double fa512_log_softmax_tail(const float* x, Py_ssize_t n, float mx, doub
         s1 = _mm512_add_pd(s1, _mm512_maskz_cvtps_pd((__mmask8)(low_ >> 8),       \
                                                      _mm512_extractf32x8_ps((e), 1))); \
     } while (0)
-    for (; i + 16 <= n; i += 16) {
+    for (; i + 32 <= n; i += 32) {
+        /* two vectors' terms below 1 added in float32, then converted once
+         * (as fa512_softmax_exp's pairs: <= 2^-24 of the tail more, <= 1 ULP
+         * of the output) */
+        __m512 e = fa512_shifted_exp(_mm512_loadu_ps(x + i), m, negm, one);
+        __m512 f = fa512_shifted_exp(_mm512_loadu_ps(x + i + 16), m, negm, one);
+        __mmask16 top_e = _mm512_cmp_ps_mask(e, one, _CMP_GE_OQ);
+        __mmask16 top_f = _mm512_cmp_ps_mask(f, one, _CMP_GE_OQ);
+        ones = _mm512_mask_add_ps(ones, top_e, ones, one);
+        ones = _mm512_mask_add_ps(ones, top_f, ones, one);
+        e = _mm512_mask_add_ps(_mm512_maskz_mov_ps((__mmask16)~top_e, e), (__mmask16)~top_f,
+                               _mm512_maskz_mov_ps((__mmask16)~top_e, e), f);
+        fa512_sum_pd(e, &s0, &s1);      /* a pair's sum may pass 1: no top test */
+    }
+    if (i + 16 <= n) {
         __m512 e = fa512_shifted_exp(_mm512_loadu_ps(x + i), m, negm, one);
         FA512_TAIL_ADD(e, (__mmask16)0xFFFF);
+        i += 16;
     }
     if (i < n) {
         __mmask16 k = fa512_head(n - i);
