@@ -245,3 +245,56 @@ def test_simd_f64_is_the_formula(target, kernel, params):
                            f"{x[bad[0]]!r}: simd {simd[bad[0]]!r}, formula {formula[bad[0]]!r}")
     # a strided output runs the same code (staged through a buffer)
     assert np.array_equal(strided[::2].view(np.uint64), simd.view(np.uint64))
+
+
+# avx512 gelu's common path: a vector whose every lane has |x| < 3.9375 takes
+# Phi(-|x|) from fa_gelu_q_table (slot round(8|x|), switching at (2k + 1)/16),
+# any other vector the R-table form (fa512_gelu_any).  The mixed vectors above
+# reach the common path rarely, so here every vector is made of such lanes:
+# the slot edges, their neighbours, both signs, tiny and subnormal values, and
+# a dense grid, each against the float64 reference at the contract's bound.
+GELU_Q_END = 3.9375
+
+
+def _gelu_common_inputs():
+    rng = rng_for("simd-gelu-common")
+    edges = np.array([(2 * k + 1) / 16 for k in range(63)], np.float32)
+    edges = np.concatenate([edges, np.nextafter(edges, np.float32(0)),
+                            np.nextafter(edges, np.float32(np.inf))])
+    edges = edges[edges < GELU_Q_END]
+    small = np.array([0.0, 1e-45, 1e-38, 2.0 ** -126, 1e-20, 1e-7, 1e-3], np.float32)
+    grid = rng.uniform(0, GELU_Q_END, 200_000).astype(np.float32)
+    top = np.nextafter(np.float32(GELU_Q_END), np.float32(0))
+    a = np.concatenate([edges, small, grid, [top] * 16])
+    x = np.concatenate([a, -a])
+    return x[rng.permutation(x.size)]
+
+
+@pytest.mark.skipif("avx512" not in TARGETS, reason="the avx512 target is not on this CPU")
+def test_gelu_common_path_within_the_contract():
+    from fastact.bench.references import EXPONENTIAL
+    from fastact.bench.ulp import ulp_error
+
+    def check(x, y):
+        err = ulp_error(y, EXPONENTIAL["gelu"].forward(x.astype(np.float64)), np.float32)
+        i = int(np.argmax(err))
+        assert err[i] <= 2, f"gelu: {err[i]:.3f} ULP at x = {x[i]!r}"
+
+    before = D.current()
+    D.use("avx512")
+    try:
+        x = _gelu_common_inputs()
+        y = fastact.gelu(x)
+        check(x, y)
+        assert np.array_equal(np.signbit(y), np.signbit(x))    # gelu(-0) = -0 too
+        # the same lanes among wide ones (the R-table form) agree within 2 ULP
+        wide = x.copy()
+        wide[::16] = 20.0
+        yw = fastact.gelu(wide)
+        keep = np.arange(x.size) % 16 != 0
+        assert ulp_distance(yw[keep], y[keep]).max() <= 2
+        # the switch: |x| = 3.9375 is the R-table form's, whole vectors of it
+        edge = np.full(32, GELU_Q_END, np.float32) * np.repeat([1, -1], 16).astype(np.float32)
+        check(edge, fastact.gelu(edge))
+    finally:
+        D.use(before)
