@@ -716,7 +716,8 @@ FA512 __m512 fa512_one_minus(__m512 one, __m512 S, __m512 S_lo, __m512 n, __m512
 
 /* gelu(x) = x Phi(x) for any x (the reference: pyx/_exponential.pxd
  * gelu_forward), with q = Phi(-a) = e^(-a^2/2) R(a) as above, no exp of the
- * whole argument, no division, no branch (fa512_gelu's rare path):
+ * whole argument, no division, no branch (the lanes the common path below
+ * does not take):
  * - x q 2^-n = S + S_lo: x Rh = A + its exact error, times (1 + s)(1 + tl);
  * - x < 0: 2^n S (rounded once more only in the subnormal range);
  *   x > 0: x - 2^n (S + S_lo) (2^n S <= x / 2: Fast2Sum).
@@ -756,18 +757,12 @@ FA512 __m512 fa512_gelu_any(__m512 x) {
  *   x Ql <= 2^-24 of the result): <= 1 ULP + Q's error (at most 2^-24 of the
  *   result there, Q <= 1 - Q);
  * the sign of x throughout (gelu(-0) = -0).  About 26 instructions per 16
- * lanes (7 of them vpermt2ps) against the R-table form's 80.  The lanes at
- * |x| >= 3.9375, inf or NaN take that form (fa512_gelu_any): a vector of
- * them only that, a vector with some of them both, so that every lane's
- * result is a function of its own x whatever its neighbours (layouts and
- * threads give the same bits). */
+ * lanes (7 of them vpermt2ps) against the R-table form's 80, which the
+ * lanes at |x| >= 3.9375, inf or NaN take instead (fa_simd_gelu_forward_f32
+ * below). */
 #define FA_GELU_Q_END 3.9375f
-FA512 __m512 fa512_gelu(__m512 x) {
-    __m512 a = fa512_abs(x);
-    __mmask16 rare = _mm512_cmp_ps_mask(a, FA512_F(FA_GELU_Q_END), _CMP_NLT_UQ);
-    if (rare == 0xFFFF)
-        return fa512_gelu_any(x);
-    __m512 t = _mm512_mul_ps(a, FA512_F(8.0f));
+FA512 __m512 fa512_gelu_common(__m512 x) {
+    __m512 t = _mm512_mul_ps(fa512_abs(x), FA512_F(8.0f));
     __m512 u = _mm512_reduce_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     __m512i k = _mm512_cvt_roundps_epi32(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 #define FA512_GELU_QC(row) _mm512_permutex2var_ps(_mm512_load_ps(fa_gelu_q_table[row]), k, \
@@ -785,8 +780,81 @@ FA512 __m512 fa512_gelu(__m512 x) {
     __m512 pos = _mm512_sub_ps(_mm512_fnmadd_ps(x, Qh, x), xl);
     __m512 y = _mm512_mask_mov_ps(pos, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ),
                                   neg);
-    y = fa512_copysign(y, x);
-    return rare ? _mm512_mask_mov_ps(y, rare, fa512_gelu_any(x)) : y;
+    return fa512_copysign(y, x);
+}
+
+/* The gelu forward kernel, in blocks of FA_GELU_BLOCK entries: a vector
+ * whose lanes are all in the common path's range takes it; a vector with none
+ * there (|x| >= 3.9375, inf, NaN) the R-table form; a vector with some of
+ * each the common path, its other lanes' x and positions compressed
+ * (vcompressps) into a batch that the R-table form takes 16 at a time after
+ * the block, their results scattered over the common path's.  So every
+ * lane's result is a function of its own x whatever its neighbours (layouts
+ * and threads give the same bits), and data with a standard deviation of 3 (a
+ * fifth of the lanes out of range, in 97% of the vectors) runs the R-table
+ * form about once per 16 such lanes, not once per vector.  In place, a
+ * block's out-of-range x are kept before its vectors are written.  Streamed
+ * out= (prm[3]) writes the block to a stack buffer first, then streams it. */
+#define FA_GELU_BLOCK 256
+/* out of line: the common path's loop keeps its table and constants in
+ * registers */
+__attribute__((noinline)) static __m512 fa512_gelu_any_ool(__m512 x) {
+    return fa512_gelu_any(x);
+}
+static void fa_simd_gelu_forward_f32(const float* xs, float* out, Py_ssize_t n,
+                                     const float* prm) {
+    float stage[FA_GELU_BLOCK] __attribute__((aligned(64)));
+    float rx[FA_GELU_BLOCK];
+    int ri[FA_GELU_BLOCK];
+    const int stream = prm[3] != 0;
+    const __m512i iota = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    for (Py_ssize_t i0 = 0; i0 < n; i0 += FA_GELU_BLOCK) {
+        const int m = (int)(n - i0 < FA_GELU_BLOCK ? n - i0 : FA_GELU_BLOCK);
+        float* dst = stream ? stage : out + i0;
+        int cnt = 0, j;
+        /* one vector at j: its lanes (all but in the tail), rare: those out of
+         * the common path's range */
+#define FA512_GELU_AT(x, lanes, STORE)                                                \
+        do {                                                                          \
+            __mmask16 rare = _mm512_mask_cmp_ps_mask((lanes), fa512_abs(x),           \
+                                                     FA512_F(FA_GELU_Q_END), _CMP_NLT_UQ); \
+            if (rare == (lanes)) {                                                    \
+                STORE(dst + j, fa512_gelu_any_ool(x));                                \
+            } else {                                                                  \
+                if (rare) {                                                           \
+                    _mm512_mask_compressstoreu_ps(rx + cnt, rare, x);                 \
+                    _mm512_mask_compressstoreu_epi32(                                 \
+                        ri + cnt, rare, _mm512_add_epi32(_mm512_set1_epi32(j), iota)); \
+                    cnt += __builtin_popcount((unsigned)rare);                        \
+                }                                                                     \
+                STORE(dst + j, fa512_gelu_common(x));                                 \
+            }                                                                         \
+        } while (0)
+#define FA512_GELU_STORE_TAIL(p, v) _mm512_mask_storeu_ps((p), tail, (v))
+        for (j = 0; j + 16 <= m; j += 16) {
+            __m512 x = _mm512_loadu_ps(xs + i0 + j);
+            FA512_GELU_AT(x, (__mmask16)0xFFFF, _mm512_storeu_ps);
+        }
+        if (j < m) {
+            __mmask16 tail = (__mmask16)((1u << (m - j)) - 1u);
+            __m512 x = _mm512_maskz_loadu_ps(tail, xs + i0 + j);
+            FA512_GELU_AT(x, tail, FA512_GELU_STORE_TAIL);
+        }
+#undef FA512_GELU_STORE_TAIL
+#undef FA512_GELU_AT
+        for (j = 0; j < cnt; j += 16) {
+            __mmask16 l = cnt - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (cnt - j)) - 1u);
+            _mm512_mask_i32scatter_ps(dst, l, _mm512_maskz_loadu_epi32(l, ri + j),
+                                      fa512_gelu_any_ool(_mm512_maskz_loadu_ps(l, rx + j)), 4);
+        }
+        if (stream) {
+            for (j = 0; j + 16 <= m; j += 16)
+                _mm512_stream_ps(out + i0 + j, _mm512_load_ps(stage + j));
+            if (j < m)
+                _mm512_mask_storeu_ps(out + i0 + j, (__mmask16)((1u << (m - j)) - 1u),
+                                      _mm512_load_ps(stage + j));
+        }
+    }
 }
 
 static const float fa_gelu_root_q[11] = {
@@ -943,7 +1011,6 @@ FA512_LOOP2(mish_backward, fa512_mish_deriv(x))
 
 #define FA_SIMD_HAVE_gelu_forward
 #define FA_SIMD_gelu_forward_f32 1
-FA512_LOOP1(gelu_forward, fa512_gelu(x))
 
 #define FA_SIMD_HAVE_gelu_backward
 #define FA_SIMD_gelu_backward_f32 1
