@@ -215,7 +215,8 @@ def test_expo_tables_cells(tmp_path):
 @pytest.mark.skipif(shutil.which("objdump") is None, reason="objdump not installed")
 def test_check_simd_loops_counts_the_elementwise_kernels():
     """--loops: (instructions, mul/fma-class, permutes) per loop body of each
-    elementwise SIMD kernel; gelu's interval table shows as permutes."""
+    elementwise SIMD kernel; gelu's interval table shows as permutes (the
+    common path's Phi(-a) table: 7 rows, 7 vpermt2ps)."""
     targets = [t for t in ("avx512", "avx2") if t in fastact._dispatch.compiled_targets()
                and "gelu_forward" in fastact._dispatch.explicit_simd(target=t)]
     if not targets:
@@ -225,7 +226,7 @@ def test_check_simd_loops_counts_the_elementwise_kernels():
     assert r.returncode == 0, r.stdout + r.stderr
     line = next(s for s in r.stdout.splitlines() if s.split()[:1] == ["gelu_forward_f32"])
     first = ast.literal_eval(line.split(None, 1)[1])[0]
-    assert first[0] > first[1] > 0 and first[2] >= 8, line
+    assert first[0] > first[1] > 0 and first[2] >= 7, line
 
 
 @needs_tools

@@ -17,7 +17,9 @@ SSE/AVX-128) and lists the functions it calls.  Exits 1 if a kernel:
 * has no packed arithmetic of its target's width (baseline: xmm, avx2: ymm,
   avx512/native-with-AVX-512: zmm);
 * calls anything but memcpy/memmove (a call to libm's expf/tanh/fma... would
-  mean the loop cannot be vectorized);
+  mean the loop cannot be vectorized); an explicit-SIMD kernel may also call
+  its header's own intrinsics helpers (fa512_* / fa256_*: a rare path kept
+  out of line);
 * is an elementwise float32 kernel that converts to double (vcvtps2pd /
   vcvtss2sd) on a target with hardware FMA: float32 kernels compute in
   float32.  A bare literal in a Cython formula (``1 + z``) is a C double and
@@ -68,6 +70,7 @@ WIDEN = re.compile(r"\bv?cvt(?:ps2pd|ss2sd)\b")
 # two identical functions into one.
 FOLDED = re.compile(r"^\s*[0-9a-f]+:\s+jmp\s+[0-9a-f]+ <.*_[kr]_(\w+?_f(?:32|64))>$")
 ALLOWED_CALLS = ("memcpy", "memmove", "memset")
+SIMD_HELPERS = ("fa512_", "fa256_")
 # Row-wise kernels may call log once per row, their own per-block helpers and
 # their explicit-SIMD rows (pyx/simd/fa_simd_rows_<target>.h) with theirs;
 # for one long row, its chunks' walk on the threads (fa_for_chunks) and the
@@ -181,6 +184,9 @@ def check(path):
     for name in sorted(results):
         r = results[name]
         allowed = ALLOWED_CALLS + (ROW_CALLS if r["rowwise"] else ())
+        # an explicit-SIMD kernel may keep a rare path out of line: its own
+        # header's intrinsics (gelu's R-table form, fa512_gelu_any_ool)
+        allowed += SIMD_HELPERS if r.get("explicit") else ()
         # A kernel may call itself: the counting kernels' whole-rows mode runs
         # its rows through the one-row path where a target has no intrinsics;
         # and a run-of-rows twin (_k_<formula>_2d_f32) its one-row kernel, for
