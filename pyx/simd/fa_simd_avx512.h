@@ -25,8 +25,10 @@
  * these kernels are bound by their mul/fma-class count per 16 floats
  * (objdump of the main loops): sigmoid 16 of 32 instructions, sigmoid' 22 of
  * 45, silu 18 of 41, tanh 6 of 34 (+ 8 vpermt2ps), elu 12 of 25, softplus 28
- * of 55, mish 29 of 67, gelu_tanh 34 of 77, gelu 30 of 80 (+ 8 vpermt2ps; the
- * tail-series kernel before the interval table: 62 of 140), gelu' 43 of 112
+ * of 55, mish 29 of 67, gelu_tanh 34 of 77, gelu 11 of 62 in its common
+ * path's loop body, the batching of out-of-range lanes included (+ 7
+ * vpermt2ps; 30 of 80 + 8 in the R-table form it keeps for those lanes; the
+ * tail-series kernel before the interval tables: 62 of 140), gelu' 43 of 112
  * (+ 8 vpermt2ps; about 90 with the root polynomial skipped, for vectors with
  * no lane within 1/4 of -0.752); `python tools/check_simd.py --loops` counts
  * them (vreduceps with the fma class).  Sapphire Rapids
@@ -804,8 +806,8 @@ __attribute__((noinline)) static __m512 fa512_gelu_any_ool(__m512 x) {
 static void fa_simd_gelu_forward_f32(const float* xs, float* out, Py_ssize_t n,
                                      const float* prm) {
     float stage[FA_GELU_BLOCK] __attribute__((aligned(64)));
-    float rx[FA_GELU_BLOCK];
-    int ri[FA_GELU_BLOCK];
+    float rx[FA_GELU_BLOCK + 16];      /* + 16: each vector stores 16 lanes */
+    int ri[FA_GELU_BLOCK + 16];
     const int stream = prm[3] != 0;
     const __m512i iota = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     for (Py_ssize_t i0 = 0; i0 < n; i0 += FA_GELU_BLOCK) {
@@ -821,10 +823,10 @@ static void fa_simd_gelu_forward_f32(const float* xs, float* out, Py_ssize_t n,
             if (rare == (lanes)) {                                                    \
                 STORE(dst + j, fa512_gelu_any_ool(x));                                \
             } else {                                                                  \
-                if (rare) {                                                           \
-                    _mm512_mask_compressstoreu_ps(rx + cnt, rare, x);                 \
-                    _mm512_mask_compressstoreu_epi32(                                 \
-                        ri + cnt, rare, _mm512_add_epi32(_mm512_set1_epi32(j), iota)); \
+                if (rare) {    /* vcompressps to a register, a whole store */    \
+                    _mm512_storeu_ps(rx + cnt, _mm512_maskz_compress_ps(rare, x));    \
+                    _mm512_storeu_si512((void*)(ri + cnt), _mm512_maskz_compress_epi32( \
+                        rare, _mm512_add_epi32(_mm512_set1_epi32(j), iota)));         \
                     cnt += __builtin_popcount((unsigned)rare);                        \
                 }                                                                     \
                 STORE(dst + j, fa512_gelu_common(x));                                 \
