@@ -659,6 +659,26 @@ FA512 __m512 fa512_mish_deriv(__m512 x) {
 
 /* ---- gelu (approximate="none") forward: x Phi(x) ---- */
 
+/* An interval table's polynomial (fa_gelu_table.h's form): slot k = round(t)
+ * (nearest even, as vcvtps2dq), u = t - k (exact: vreduceps), rows c0,
+ * c0_lo, c1 .. c_deg of `table` (32 entries each: one vpermt2ps a row),
+ * Horner in float32 with the last step compensated: returns c0 + u P
+ * rounded, and in *lo its rounding error plus c0_lo. */
+FA512 __m512 fa512_table_poly(const float (*table)[32], int deg, __m512 t, __m512* lo) {
+    __m512 u = _mm512_reduce_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512i k = _mm512_cvt_roundps_epi32(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+#define FA512_TABLE_C(row) _mm512_permutex2var_ps(_mm512_load_ps(table[row]), k, \
+                                                  _mm512_load_ps(table[row] + 16))
+    __m512 P = _mm512_fmadd_ps(FA512_TABLE_C(deg + 1), u, FA512_TABLE_C(deg));
+    for (int r = deg - 1; r >= 2; r--)
+        P = _mm512_fmadd_ps(P, u, FA512_TABLE_C(r));
+    __m512 c0 = FA512_TABLE_C(0);
+    __m512 hi = _mm512_fmadd_ps(P, u, c0);
+    *lo = _mm512_add_ps(_mm512_fmadd_ps(P, u, _mm512_sub_ps(c0, hi)), FA512_TABLE_C(1));
+#undef FA512_TABLE_C
+    return hi;
+}
+
 /* The two factors of Phi(-a) = e^(-a^2/2) R(a), a = |x| clamped at 14.5:
  *
  * R(a) = erfcx(a / sqrt 2) / 2 = Rh + Rl from the interval table
@@ -666,21 +686,7 @@ FA512 __m512 fa512_mish_deriv(__m512 x) {
  * vpermt2ps, c0 a pair, the last Horner step compensated; within
  * 0.23 x 2^-24. */
 FA512 __m512 fa512_gelu_R(__m512 a, __m512* Rl) {
-    __m512 t = _mm512_add_ps(a, a);
-    __m512 u = _mm512_reduce_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512i k = _mm512_cvt_roundps_epi32(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-#define FA512_GELU_C(row) _mm512_permutex2var_ps(_mm512_load_ps(fa_gelu_table[row]), k, \
-                                                 _mm512_load_ps(fa_gelu_table[row] + 16))
-    __m512 Q = _mm512_fmadd_ps(FA512_GELU_C(7), u, FA512_GELU_C(6));
-    Q = _mm512_fmadd_ps(Q, u, FA512_GELU_C(5));
-    Q = _mm512_fmadd_ps(Q, u, FA512_GELU_C(4));
-    Q = _mm512_fmadd_ps(Q, u, FA512_GELU_C(3));
-    Q = _mm512_fmadd_ps(Q, u, FA512_GELU_C(2));
-    __m512 c0 = FA512_GELU_C(0);
-    __m512 Rh = _mm512_fmadd_ps(Q, u, c0);
-    *Rl = _mm512_add_ps(_mm512_fmadd_ps(Q, u, _mm512_sub_ps(c0, Rh)), FA512_GELU_C(1));
-#undef FA512_GELU_C
-    return Rh;
+    return fa512_table_poly(fa_gelu_table, 6, _mm512_add_ps(a, a), Rl);
 }
 
 /* e^(-a^2/2) = 2^n (1 + s)(1 + tl), returns s: a^2 = h + hl exactly (fma),
@@ -764,19 +770,8 @@ FA512 __m512 fa512_gelu_any(__m512 x) {
  * below). */
 #define FA_GELU_Q_END 3.9375f
 FA512 __m512 fa512_gelu_common(__m512 x) {
-    __m512 t = _mm512_mul_ps(fa512_abs(x), FA512_F(8.0f));
-    __m512 u = _mm512_reduce_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512i k = _mm512_cvt_roundps_epi32(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-#define FA512_GELU_QC(row) _mm512_permutex2var_ps(_mm512_load_ps(fa_gelu_q_table[row]), k, \
-                                                  _mm512_load_ps(fa_gelu_q_table[row] + 16))
-    __m512 P = _mm512_fmadd_ps(FA512_GELU_QC(6), u, FA512_GELU_QC(5));
-    P = _mm512_fmadd_ps(P, u, FA512_GELU_QC(4));
-    P = _mm512_fmadd_ps(P, u, FA512_GELU_QC(3));
-    P = _mm512_fmadd_ps(P, u, FA512_GELU_QC(2));
-    __m512 c0 = FA512_GELU_QC(0);
-    __m512 Qh = _mm512_fmadd_ps(P, u, c0);
-    __m512 Ql = _mm512_add_ps(_mm512_fmadd_ps(P, u, _mm512_sub_ps(c0, Qh)), FA512_GELU_QC(1));
-#undef FA512_GELU_QC
+    __m512 Ql, Qh = fa512_table_poly(fa_gelu_q_table, 5,
+                                     _mm512_mul_ps(fa512_abs(x), FA512_F(8.0f)), &Ql);
     __m512 xl = _mm512_mul_ps(x, Ql);
     __m512 neg = _mm512_fmadd_ps(x, Qh, xl);
     __m512 pos = _mm512_sub_ps(_mm512_fnmadd_ps(x, Qh, x), xl);
