@@ -876,9 +876,17 @@ FA512 __m512 fa512_gelu_deriv(__m512 x) {
     __m512 Gh = fa512_two_sum(Rh, _mm512_sub_ps(_mm512_setzero_ps(), P), &Gl);
     Gl = _mm512_add_ps(Gl, _mm512_sub_ps(Rl, Pl));
     __m512 S = fa512_gelu_scale(Gh, Gl, s, tl, &S_lo);
-    __m512 r = fa512_one_minus(FA512_F(1.0f), S, S_lo, n, &T);
-    r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ),
-                           _mm512_add_ps(T, _mm512_scalef_ps(S_lo, n)));
+    /* No subnormal intermediate where the result is not one (as fa512_gelu_any:
+     * uniform data on [-30, 30] ran at 9.6 ns per element): x > 0 takes 2^n at
+     * n >= -40 (from |x| = 7.4 on 1 - 2^n S rounds to 1 either way), and x < 0
+     * 2^n S alone, formed only there and not where |x| > 14.5 (the sum 2^n S +
+     * 2^n S_lo it replaces is 2^n S wherever that is normal: S + S_lo is a
+     * Fast2Sum pair). */
+    __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+    __mmask16 far = _mm512_cmp_ps_mask(fa512_abs(x), FA512_F(FA_GELU_CLAMP), _CMP_GT_OQ);
+    __m512 r = fa512_one_minus(FA512_F(1.0f), S, S_lo, _mm512_max_ps(n, FA512_F(-40.0f)), &T);
+    r = _mm512_mask_mov_ps(r, neg,
+                           _mm512_scalef_ps(S, _mm512_maskz_mov_ps((__mmask16)(neg & ~far), n)));
     return fa512_deriv_finish(x, r, -0.7517915368080139f, 1.211444988769017e-08f,
                               fa_gelu_root_q, FA_GELU_CLAMP, -FA_GELU_CLAMP, FA_DERIV_ROOT_WINDOW);
 }
