@@ -31,6 +31,13 @@ interleaved, into ``out=``:
     python tools/time_calls.py --rows softmax log_softmax \\
         --shapes 1x65536,1x1048576,2x1048576,8x32000 --dtypes float32,float64
 
+``--data normal|normal3|uniform30|tail`` picks x's distribution (N(0, 1),
+the report's 3 N(0, 1), uniform on [-30, 30], |x| uniform in [4, 12] with a
+random sign), and ``torch_<name>`` / ``"torch_<name>'"`` time PyTorch's ATen
+kernel (into out=, one thread) in the same rounds:
+
+    python tools/time_calls.py gelu torch_gelu "gelu'" "torch_gelu'" --data uniform30
+
 Medians in ns/element.  (Elementwise: 200 rounds; rows: 31.)
 """
 
@@ -50,20 +57,51 @@ import numpy as np  # noqa: E402
 import fastact  # noqa: E402
 
 
-def elementwise(names, size, rounds, dtype=np.float32, alone=False, in_place=False):
+# --data: x's distribution (the report's is 3 N(0, 1)); wide data takes the
+# kernels' rare paths (gelu: |x| >= 3.9375; results in the subnormal range)
+DATA = {
+    "normal3": lambda rng, n: rng.standard_normal(n) * 3,
+    "normal": lambda rng, n: rng.standard_normal(n),
+    "uniform30": lambda rng, n: rng.uniform(-30, 30, n),
+    "tail": lambda rng, n: np.where(rng.random(n) < 0.5, -1, 1) * rng.uniform(4, 12, n),
+}
+
+
+def _torch_call(base, x, out, g, backward):
+    """PyTorch's kernel for ``torch_<base>`` (``'``: its backward), into out,
+    one thread (what the report calls for these)."""
+    import torch
+    torch.set_num_threads(1)
+    tx, to, tg = torch.from_numpy(x), torch.from_numpy(out), torch.from_numpy(g)
+    A = torch.ops.aten
+    if backward:
+        fb = getattr(A, base + "_backward").grad_input
+        return lambda: fb(tg, tx, grad_input=to)
+    f = getattr(A, base).out
+    return lambda: f(tx, out=to)
+
+
+def elementwise(names, size, rounds, dtype=np.float32, alone=False, in_place=False,
+                data="normal3"):
     """{name: median ns/element} of the calls interleaved round by round
     (thread CPU time), or with ``alone`` each name's calls in a row (wall).
     ``in_place`` (with ``alone``): the in-place form (``name_(x)``, the
     backward ``name_backward_(g, x=x)``), its operand restored from a copy
-    before each call, outside the timing."""
+    before each call, outside the timing.  ``torch_<name>`` (into out= only):
+    PyTorch's ATen kernel of that name, e.g. torch_gelu, "torch_gelu'"."""
     rng = np.random.default_rng(0)
-    x = (rng.standard_normal(size) * 3).astype(dtype)
+    x = DATA[data](rng, size).astype(dtype)
     out, g = np.empty_like(x), np.ones_like(x)
     work = np.empty_like(x)         # in place: the operand each call overwrites
     calls, restore = {}, {}
     for name in names:
         base = name.rstrip("'")
-        if name == "numpy_relu":
+        if name.startswith("torch_"):
+            if in_place:
+                raise SystemExit(f"{name}: into out= only")
+            calls[name] = _torch_call(base[len("torch_"):], x, out, g, name.endswith("'"))
+            src = x
+        elif name == "numpy_relu":
             calls[name] = ((lambda: np.maximum(work, 0, out=work)) if in_place
                            else (lambda: np.maximum(x, 0, out=out)))
             src = x
@@ -143,6 +181,8 @@ def main(argv=None) -> int:
     p.add_argument("--in-place", action="store_true",
                    help="elementwise, as --alone: the in-place forms (the operand restored "
                         "before each call, untimed)")
+    p.add_argument("--data", choices=sorted(DATA), default="normal3",
+                   help="elementwise: x's distribution (default the report's, 3 N(0, 1))")
     args = p.parse_args(argv)
     if args.rows:
         shapes = [tuple(int(v) for v in s.split("x")) for s in args.shapes.split(",")]
@@ -156,8 +196,8 @@ def main(argv=None) -> int:
     if args.trees:
         cmd = [sys.executable, os.path.abspath(__file__), *args.names, "--size", str(args.size),
                "--rounds", str(args.rounds or (30 if args.alone else 200)),
-               "--dtypes", args.dtypes] + (["--alone"] if args.alone else []) + (
-                   ["--in-place"] if args.in_place else [])
+               "--dtypes", args.dtypes, "--data", args.data] + (
+                   ["--alone"] if args.alone else []) + (["--in-place"] if args.in_place else [])
         for i in range(args.repeat):
             for tree in args.trees.split(","):
                 env = dict(os.environ, FASTACT_TIME_ROOT=os.path.abspath(tree))
@@ -167,7 +207,7 @@ def main(argv=None) -> int:
     for dtype in args.dtypes.split(","):
         alone = args.alone or args.in_place
         result = elementwise(args.names, args.size, args.rounds or (30 if alone else 200),
-                             np.dtype(dtype), alone, args.in_place)
+                             np.dtype(dtype), alone, args.in_place, args.data)
         print((dtype + ": " if "," in args.dtypes else "")
               + " ".join(f"{name} {v:.3f}" for name, v in result.items()))
     return 0
