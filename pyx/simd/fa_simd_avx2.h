@@ -646,13 +646,25 @@ FA256 __m256 fa256_one_minus(__m256 one, __m256 S, __m256 S_lo, __m256i n) {
     return _mm256_add_ps(w, _mm256_fnmadd_ps(S_lo, p, w_lo));
 }
 
+/* The exponent for the x < 0 side, 2^n S: n where x's sign bit is set and
+ * |x| <= 14.5, 0 elsewhere, so that no lane whose result is not 2^n S makes a
+ * subnormal (a microcode assist per vector: uniform data on [-30, 30] ran
+ * at 7.1 ns per element against 1.85 on N(0, 1); |x| > 14.5 lanes' results
+ * are the clamps'). */
+FA256 __m256i fa256_gelu_neg_n(__m256 x, __m256i n) {
+    __m256 keep = _mm256_andnot_ps(
+        _mm256_cmp_ps(fa256_abs(x), FA256_F(FA_GELU_CLAMP), _CMP_GT_OQ), x);
+    return _mm256_castps_si256(_mm256_blendv_ps(_mm256_setzero_ps(), _mm256_castsi256_ps(n),
+                                                keep));
+}
+
 /* gelu beyond |x| = 14.5: x above, 0 below (the caller gives it x's sign) */
 FA256 __m256 fa256_gelu_clamp(__m256 x, __m256 y) {
     y = _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, FA256_F(FA_GELU_CLAMP), _CMP_GT_OQ));
     return _mm256_andnot_ps(_mm256_cmp_ps(x, FA256_F(-FA_GELU_CLAMP), _CMP_LT_OQ), y);
 }
 
-/* gelu(x) = x Phi(x), as fa512_gelu; x's sign bit selects (x = -0 takes the
+/* gelu(x) = x Phi(x), as fa512_gelu_any; x's sign bit selects (x = -0 takes the
  * x < 0 side; the result carries the sign of x) */
 FA256 __m256 fa256_gelu(__m256 x) {
     __m256 a = _mm256_min_ps(FA256_F(FA_GELU_CLAMP), fa256_abs(x));
@@ -664,8 +676,7 @@ FA256 __m256 fa256_gelu(__m256 x) {
     __m256 S = fa256_gelu_scale(A, _mm256_fmadd_ps(x, Rl, _mm256_fmsub_ps(x, Rh, A)), s, tl,
                                 &S_lo);
     __m256 pos = fa256_one_minus(x, S, S_lo, n);
-    __m256i kn = _mm256_castps_si256(_mm256_blendv_ps(_mm256_setzero_ps(), _mm256_castsi256_ps(n), x));
-    __m256 y = _mm256_blendv_ps(pos, fa256_scale_neg(S, kn), x);
+    __m256 y = _mm256_blendv_ps(pos, fa256_scale_neg(S, fa256_gelu_neg_n(x, n)), x);
     return fa256_copysign(fa256_gelu_clamp(x, y), x);
 }
 
@@ -689,8 +700,7 @@ FA256 __m256 fa256_gelu_deriv(__m256 x) {
     Gl = _mm256_add_ps(Gl, _mm256_sub_ps(Rl, Pl));
     __m256 S = fa256_gelu_scale(Gh, Gl, s, tl, &S_lo);
     __m256 pos = fa256_one_minus(FA256_F(1.0f), S, S_lo, n);
-    __m256i kn = _mm256_castps_si256(_mm256_blendv_ps(_mm256_setzero_ps(), _mm256_castsi256_ps(n), x));
-    __m256 r = _mm256_blendv_ps(pos, fa256_scale_neg(S, kn), x);
+    __m256 r = _mm256_blendv_ps(pos, fa256_scale_neg(S, fa256_gelu_neg_n(x, n)), x);
     return fa256_deriv_finish(x, r, -0.7517915368080139f, 1.211444988769017e-08f,
                               fa_gelu_root_q, FA_GELU_CLAMP, -FA_GELU_CLAMP, FA_GELU_DERIV_WINDOW_AVX2);
 }
