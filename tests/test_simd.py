@@ -263,6 +263,11 @@ def _gelu_common_inputs():
                             np.nextafter(edges, np.float32(np.inf))])
     edges = edges[edges < GELU_Q_END]
     small = np.array([0.0, 1e-45, 1e-38, 2.0 ** -126, 1e-20, 1e-7, 1e-3], np.float32)
+    root = np.float32(0.7517915368080139)                 # gelu' = 0 at x = -root
+    ends = np.array([root - 0.0625, root + 0.0625], np.float32)
+    edges = np.concatenate([edges, ends, np.nextafter(ends, np.float32(0)),
+                            np.nextafter(ends, np.float32(np.inf)),
+                            rng.uniform(0.55, 0.95, 20_000).astype(np.float32)])
     grid = rng.uniform(0, GELU_Q_END, 200_000).astype(np.float32)
     top = np.nextafter(np.float32(GELU_Q_END), np.float32(0))
     a = np.concatenate([edges, small, grid, [top] * 16])
@@ -272,6 +277,8 @@ def _gelu_common_inputs():
 
 @pytest.mark.skipif("avx512" not in TARGETS, reason="the avx512 target is not on this CPU")
 def test_gelu_common_path_within_the_contract():
+    """Forward (<= 2 ULP) and backward (gelu', from fa_gelu_dq_table: <= 3 ULP,
+    the root window's edges |x + 0.75179| = 1/16 included)."""
     from fastact.bench.references import EXPONENTIAL
     from fastact.bench.ulp import ulp_error
 
@@ -279,6 +286,12 @@ def test_gelu_common_path_within_the_contract():
         err = ulp_error(y, EXPONENTIAL["gelu"].forward(x.astype(np.float64)), np.float32)
         i = int(np.argmax(err))
         assert err[i] <= 2, f"gelu: {err[i]:.3f} ULP at x = {x[i]!r}"
+        one = np.ones_like(x)
+        d = fastact.gelu_backward(one, x=x)
+        err = ulp_error(d, EXPONENTIAL["gelu"].backward(one.astype(np.float64),
+                                                        x.astype(np.float64)), np.float32)
+        i = int(np.argmax(err))
+        assert err[i] <= 3, f"gelu': {err[i]:.3f} ULP at x = {x[i]!r}"
 
     before = D.current()
     D.use("avx512")

@@ -458,6 +458,81 @@ def gelu_q_intervals(deg=5, width=0.125, slots=32, verbose=True):
     return gelu_intervals(deg, width, (slots - 1) * width, slots, verbose, q=True)
 
 
+GELU_DERIV_ROOT = 0.7517915368080139   # |x| at gelu''s root (x = -0.75179)
+
+
+def gelu_dq_intervals(deg=5, width=0.125, slots=32, window=0.0625, verbose=True):
+    """G(a) = Phi(-a) - a phi(a) (gelu'(x) = G(-x) for x < 0, 1 - G(x) for
+    x >= 0) by an interval table: slot round(8a), u = 8a - slot, G = (c0 +
+    c0_lo) + u (c1 + u (c2 + ... + u c_deg)), c0 = G(slot / 8) a float32
+    pair, the last two Horner steps compensated (near the root u P is as
+    large as G).  G has a root at a0 = 0.7518 (gelu'(-a0) = 0); the
+    kernel takes |a - a0| < ``window`` from the root polynomial, so the fit
+    (relative error) and the check leave those a out.  Checked on every
+    float32 a of each slot (outside the window) with float32 Horner as the
+    kernel computes it.  Rows c0, c0_lo, c1, c1_lo, c2 .. c_deg."""
+    import numpy as np
+    from scipy.special import erfc
+    f32 = np.float32
+
+    def G(a):
+        return 0.5 * erfc(a / np.sqrt(2.0)) - a * np.exp(-a * a / 2) / np.sqrt(2 * np.pi)
+
+    def fma32(a, b, c):
+        return (a.astype(np.float64) * b + c).astype(f32)
+
+    rows = [[] for _ in range(deg + 2)]
+    worst = 0.0
+    for k in range(slots):
+        lo = 0.0 if k == 0 else -0.5
+        npts = 400
+        u = (lo + 0.5) / 2 + (0.5 - lo) / 2 * np.cos(np.pi * (np.arange(npts) + 0.5) / npts)
+        u = np.concatenate([[lo, 0.5], u])
+        u = u[(u != 0) & (np.abs((k + u) * width - GELU_DERIV_ROOT) >= window)]
+        c0 = G(k * width)
+        c0h = float(f32(c0))
+        c0l = float(f32(c0 - c0h))
+        if len(u) < 2 * deg:      # the slot lies in the window: any polynomial
+            coeffs = [c0h, c0l] + [0.0] * deg
+        else:
+            y = G((k + u) * width)
+            rhs = y - c0
+            c = _lawson_f64(u, rhs / u, u / np.abs(y), [u ** j for j in range(deg)])
+            c1 = float(f32(c[0]))
+            c = _lawson_f64(u, (rhs - c1 * u) / u ** 2, u ** 2 / np.abs(y),
+                            [u ** j for j in range(deg - 1)])
+            coeffs = [c0h, c0l, c1] + [float(f32(v)) for v in c]
+        a0 = max((k + lo) * width, 2.0 ** -10)
+        a = np.arange(f32(a0).view(np.int32), f32((k + 0.5) * width).view(np.int32) + 1,
+                      dtype=np.int32).view(f32)
+        t = a * f32(1 / width)
+        keep = (np.rint(t) == k) & (np.abs(a.astype(np.float64) - GELU_DERIV_ROOT) >= window)
+        a, t = a[keep], t[keep]
+        err = 0.0
+        if len(a):
+            uu = (t - np.rint(t)).astype(f32)
+            P = np.full_like(uu, f32(coeffs[-1]))
+            for v in reversed(coeffs[3:-1]):
+                P = fma32(P, uu, f32(v))
+            P2 = P
+            P = fma32(P2, uu, f32(coeffs[2]))
+            e1 = fma32(P2, uu, (f32(coeffs[2]) - P).astype(f32))
+            Gh = fma32(P, uu, f32(c0h))
+            Gl = fma32(e1, uu, (fma32(P, uu, (f32(c0h) - Gh).astype(f32)) + f32(c0l)).astype(f32))
+            val = Gh.astype(np.float64) + Gl.astype(np.float64)
+            yy = G(a.astype(np.float64))
+            err = float(np.max(np.abs(val - yy) / np.abs(yy))) / 2.0 ** -24
+        worst = max(worst, err)
+        if verbose:
+            print(f"# slot {k:2d} [{max((k + lo) * width, 0):.4g}, {(k + 0.5) * width:.4g}]: "
+                  f"max {err:.3f} x 2^-24 relative (float32, every input outside the window)")
+        for row, v in zip(rows, coeffs):
+            row.append(v)
+    if verbose:
+        print(f"# {slots} slots; worst {worst:.3f} x 2^-24")
+    return rows
+
+
 # ---------------------------------------------------------------------------
 # The tables: what each fits, and where its constants live
 # ---------------------------------------------------------------------------
@@ -510,6 +585,7 @@ TABLES = {
     "tanh_intervals": _tanh_table_rows,
     "gelu_intervals": lambda: {"f32": [v for row in gelu_intervals() for v in row]},
     "gelu_q_intervals": lambda: {"f32": [v for row in gelu_q_intervals() for v in row]},
+    "gelu_dq_intervals": lambda: {"f32": [v for row in gelu_dq_intervals() for v in row]},
     "gelu_intervals16": lambda: {"f32": [v for row in gelu_intervals(7, 1.0, slots=16)
                                          for v in row]},
 }
@@ -616,6 +692,7 @@ BLOCKS = {
     ("gelu_intervals", "f32"): [(GELU_TABLE, "fa_gelu_table", None)],
     ("gelu_intervals16", "f32"): [(GELU_TABLE, "fa_gelu_table16", None)],
     ("gelu_q_intervals", "f32"): [(GELU_TABLE, "fa_gelu_q_table", None)],
+    ("gelu_dq_intervals", "f32"): [(GELU_TABLE, "fa_gelu_dq_table", None)],
 }
 for _name, _fn in (("gelu_root", "_gelu_deriv_root"), ("gelu_tanh_root", "_gelu_tanh_deriv_root"),
                    ("mish_root", "_mish_deriv_root")):

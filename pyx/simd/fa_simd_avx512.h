@@ -892,6 +892,96 @@ FA512 __m512 fa512_gelu_deriv(__m512 x) {
 }
 
 
+/* out of line: the common path's loop keeps its table in registers */
+__attribute__((noinline)) static __m512 fa512_gelu_deriv_ool(__m512 x) {
+    return fa512_gelu_deriv(x);
+}
+
+/* gelu''s common path, |x| < FA_GELU_Q_END: G(a) = Phi(-a) - a phi(a) from
+ * the interval table fa_gelu_dq_table (slots of 1/8, degree 5, c0 a pair, the
+ * last two Horner steps compensated: within 1.112 x 2^-24 of G on every
+ * float32 a outside the root window), gelu' = G(|x|) for x < 0 and 1 - G(x)
+ * for x >= 0; the lanes within 1/16 of the root -0.75179 take the root
+ * polynomial, as fa512_gelu_deriv's.  About 30 instructions per 16 lanes
+ * (7 vpermt2ps) against that form's 112. */
+FA512 __m512 fa512_gelu_deriv_common(__m512 x) {
+    __m512 t = _mm512_mul_ps(fa512_abs(x), FA512_F(8.0f));
+    __m512 u = _mm512_reduce_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512i k = _mm512_cvt_roundps_epi32(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+#define FA512_GELU_DQ(row) _mm512_permutex2var_ps(_mm512_load_ps(fa_gelu_dq_table[row]), k, \
+                                                  _mm512_load_ps(fa_gelu_dq_table[row] + 16))
+    __m512 P2 = _mm512_fmadd_ps(FA512_GELU_DQ(6), u, FA512_GELU_DQ(5));
+    P2 = _mm512_fmadd_ps(P2, u, FA512_GELU_DQ(4));
+    P2 = _mm512_fmadd_ps(P2, u, FA512_GELU_DQ(3));
+    __m512 c1 = FA512_GELU_DQ(2), c0 = FA512_GELU_DQ(0);
+    __m512 P = _mm512_fmadd_ps(P2, u, c1);
+    __m512 e1 = _mm512_fmadd_ps(P2, u, _mm512_sub_ps(c1, P));
+    __m512 Gh = _mm512_fmadd_ps(P, u, c0);
+    __m512 Gl = _mm512_fmadd_ps(e1, u, _mm512_add_ps(_mm512_fmadd_ps(P, u, _mm512_sub_ps(c0, Gh)),
+                                                     FA512_GELU_DQ(1)));
+#undef FA512_GELU_DQ
+    __m512 r = _mm512_sub_ps(_mm512_sub_ps(FA512_F(1.0f), Gh), Gl);
+    r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ),
+                           _mm512_add_ps(Gh, Gl));
+    return fa512_deriv_finish(x, r, -0.7517915368080139f, 1.211444988769017e-08f,
+                              fa_gelu_root_q, FA_GELU_CLAMP, -FA_GELU_CLAMP, FA_DERIV_ROOT_WINDOW);
+}
+
+/* The gelu' kernel, g gelu'(x), in blocks of FA_GELU_BLOCK entries as the
+ * forward's (fa_simd_gelu_forward_f32): the common path for every vector with
+ * a lane in its range, the out-of-range lanes (|x| >= 3.9375, inf, NaN) with
+ * their g compressed into a batch that fa512_gelu_deriv takes 16 at a time
+ * after the block, a vector of only such lanes that form whole.  Every lane's
+ * result is a function of its own x and g. */
+static void fa_simd_gelu_backward_f32(const float* gs, const float* xs, float* out,
+                                      Py_ssize_t n, const float* prm) {
+    float stage[FA_GELU_BLOCK] __attribute__((aligned(64)));
+    float rx[FA_GELU_BLOCK + 16], rg[FA_GELU_BLOCK + 16];
+    int ri[FA_GELU_BLOCK + 16];
+    const int stream = prm[3] != 0;
+    const __m512i iota = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    for (Py_ssize_t i0 = 0; i0 < n; i0 += FA_GELU_BLOCK) {
+        const int m = (int)(n - i0 < FA_GELU_BLOCK ? n - i0 : FA_GELU_BLOCK);
+        float* dst = stream ? stage : out + i0;
+        int cnt = 0, j;
+        for (j = 0; j < m; j += 16) {
+            __mmask16 lanes = m - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (m - j)) - 1u);
+            __m512 x = _mm512_maskz_loadu_ps(lanes, xs + i0 + j);
+            __m512 g = _mm512_maskz_loadu_ps(lanes, gs + i0 + j);
+            __mmask16 rare = _mm512_mask_cmp_ps_mask(lanes, fa512_abs(x),
+                                                     FA512_F(FA_GELU_Q_END), _CMP_NLT_UQ);
+            __m512 d;
+            if (rare == lanes) {
+                d = fa512_gelu_deriv_ool(x);
+            } else {
+                if (rare) {    /* vcompressps to a register, a whole store */
+                    _mm512_storeu_ps(rx + cnt, _mm512_maskz_compress_ps(rare, x));
+                    _mm512_storeu_ps(rg + cnt, _mm512_maskz_compress_ps(rare, g));
+                    _mm512_storeu_si512((void*)(ri + cnt), _mm512_maskz_compress_epi32(
+                        rare, _mm512_add_epi32(_mm512_set1_epi32(j), iota)));
+                    cnt += __builtin_popcount((unsigned)rare);
+                }
+                d = fa512_gelu_deriv_common(x);
+            }
+            _mm512_mask_storeu_ps(dst + j, lanes, _mm512_mul_ps(g, d));
+        }
+        for (j = 0; j < cnt; j += 16) {
+            __mmask16 l = cnt - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (cnt - j)) - 1u);
+            _mm512_mask_i32scatter_ps(dst, l, _mm512_maskz_loadu_epi32(l, ri + j),
+                                      _mm512_mul_ps(_mm512_maskz_loadu_ps(l, rg + j),
+                                                    fa512_gelu_deriv_ool(
+                                                        _mm512_maskz_loadu_ps(l, rx + j))), 4);
+        }
+        if (stream) {
+            for (j = 0; j + 16 <= m; j += 16)
+                _mm512_stream_ps(out + i0 + j, _mm512_load_ps(stage + j));
+            if (j < m)
+                _mm512_mask_storeu_ps(out + i0 + j, (__mmask16)((1u << (m - j)) - 1u),
+                                      _mm512_load_ps(stage + j));
+        }
+    }
+}
+
 /* ---- whole-array loops (contiguous; out may alias an input) ---- */
 
 #define FA512_LOOP1(name, EXPR)                                                       \
@@ -1019,7 +1109,7 @@ FA512_LOOP2(mish_backward, fa512_mish_deriv(x))
 
 #define FA_SIMD_HAVE_gelu_backward
 #define FA_SIMD_gelu_backward_f32 1
-FA512_LOOP2(gelu_backward, fa512_gelu_deriv(x))
+/* fa_simd_gelu_backward_f32: above, with the R-table forms */
 
 /* the float64 kernels */
 #include "fa_simd_avx512_f64.h"
