@@ -897,7 +897,7 @@ __attribute__((noinline)) static __m512 fa512_gelu_deriv_ool(__m512 x) {
     return fa512_gelu_deriv(x);
 }
 
-/* gelu''s common path, |x| < FA_GELU_Q_END: G(a) = Phi(-a) - a phi(a) from
+/* gelu' (the derivative): its common path, |x| < FA_GELU_Q_END: G(a) = Phi(-a) - a phi(a) from
  * the interval table fa_gelu_dq_table (slots of 1/8, degree 5, c0 a pair, the
  * last two Horner steps compensated: within 1.112 x 2^-24 of G on every
  * float32 a outside the root window), gelu' = G(|x|) for x < 0 and 1 - G(x)
