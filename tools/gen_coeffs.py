@@ -392,53 +392,84 @@ def gelu_intervals(deg=6, width=0.5, clamp=14.5, slots=32, verbose=True, q=False
     width 1 and degree 7 there)."""
     import numpy as np
     from scipy.special import erfc, erfcx
-    f32 = np.float32
 
     def R(a):
         # q: Phi(-a) itself (gelu_q_intervals), else erfcx
         return 0.5 * (erfc if q else erfcx)(a / np.sqrt(2.0))
 
+    nslot = int(round(clamp / width)) + 1
+    return _interval_table(R, deg, width, nslot, slots, 300, verbose)
+
+
+def _interval_table(f, deg, width, nslot, slots, npts, verbose, comp2=False, skip=None,
+                    note=""):
+    """The interval tables of gelu_intervals and gelu_dq_intervals: for each
+    slot k of ``nslot``, f = (c0 + c0_lo) + u (c1 + u (c2 + ... + u c_deg)),
+    u = a / width - k in [-1/2, 1/2], c0 = f(k width) as a float32 pair, c1
+    rounded after the first fit and the rest refitted (relative error, on
+    ``npts`` Chebyshev nodes); checked on every float32 a of the slot with
+    float32 Horner and the last step compensated as the kernel computes it
+    (``comp2``: the step of c1 too).  ``skip(a)``: the a the kernel does not
+    take from the table (left out of fit and check; a slot with too few
+    nodes left gets c1 .. c_deg = 0).  Rows c0, c0_lo, c1 .. c_deg, ``slots``
+    entries each (padding repeats the last slot)."""
+    import numpy as np
+    f32 = np.float32
+
     def fma32(a, b, c):
         return (a.astype(np.float64) * b + c).astype(f32)
 
-    nslot = int(round(clamp / width)) + 1
     rows = [[] for _ in range(deg + 2)]
     worst = 0.0
     for k in range(nslot):
         lo = 0.0 if k == 0 else -0.5
-        npts = 300
         u = (lo + 0.5) / 2 + (0.5 - lo) / 2 * np.cos(np.pi * (np.arange(npts) + 0.5) / npts)
         u = np.concatenate([[lo, 0.5], u])
         u = u[u != 0]
-        y = R((k + u) * width)
-        c0 = R(k * width)
+        if skip is not None:
+            u = u[~skip((k + u) * width)]
+        c0 = f(k * width)
         c0h = float(f32(c0))
         c0l = float(f32(c0 - c0h))
-        rhs = y - c0
-        c = _lawson_f64(u, rhs / u, u / y, [u ** j for j in range(deg)])
-        c1 = float(f32(c[0]))
-        c = _lawson_f64(u, (rhs - c1 * u) / u ** 2, u ** 2 / y, [u ** j for j in range(deg - 1)])
-        coeffs = [c0h, c0l, c1] + [float(f32(v)) for v in c]
-        # every float32 a of the slot (from 2^-10 in slot 0: below, R = c0)
+        if len(u) < 2 * deg:        # the slot lies where the table is not used
+            coeffs = [c0h, c0l] + [0.0] * deg
+        else:
+            y = f((k + u) * width)
+            rhs = y - c0
+            c = _lawson_f64(u, rhs / u, u / np.abs(y), [u ** j for j in range(deg)])
+            c1 = float(f32(c[0]))
+            c = _lawson_f64(u, (rhs - c1 * u) / u ** 2, u ** 2 / np.abs(y),
+                            [u ** j for j in range(deg - 1)])
+            coeffs = [c0h, c0l, c1] + [float(f32(v)) for v in c]
+        # every float32 a of the slot (from 2^-10 in slot 0: below, f = c0)
         a0 = max((k + lo) * width, 2.0 ** -10)
         a = np.arange(f32(a0).view(np.int32), f32((k + 0.5) * width).view(np.int32) + 1,
                       dtype=np.int32).view(f32)
         t = a / f32(width)
-        a, t = a[np.rint(t) == k], t[np.rint(t) == k]
-        uu = (t - np.rint(t)).astype(f32)
-        Q = f32(coeffs[-1])
-        for v in reversed(coeffs[3:-1]):
-            Q = fma32(Q, uu, f32(v))
-        Q = fma32(Q, uu, f32(c1))
-        Rh = fma32(Q, uu, f32(c0h))
-        Rl = fma32(Q, uu, f32(c0h) - Rh)
-        val = Rh.astype(np.float64) + (Rl.astype(np.float64) + c0l)
-        yy = R(a.astype(np.float64))
-        err = np.max(np.abs(val - yy) / yy) / 2.0 ** -24
+        keep = np.rint(t) == k
+        if skip is not None:
+            keep &= ~skip(a.astype(np.float64))
+        a, t = a[keep], t[keep]
+        err = 0.0
+        if len(a):
+            uu = (t - np.rint(t)).astype(f32)
+            P = np.full_like(uu, f32(coeffs[-1]))
+            for v in reversed(coeffs[3:-1]):
+                P = fma32(P, uu, f32(v))
+            P2, P = P, fma32(P, uu, f32(coeffs[2]))
+            hi = fma32(P, uu, f32(c0h))
+            rest = fma32(P, uu, (f32(c0h) - hi).astype(f32))
+            if comp2:       # e1 = P2 u + c1 - P; lo = u e1 + (rest + c0_lo), in float32
+                e1 = fma32(P2, uu, (f32(coeffs[2]) - P).astype(f32))
+                val = hi.astype(np.float64) + fma32(e1, uu, (rest + f32(c0l)).astype(f32))
+            else:
+                val = hi.astype(np.float64) + (rest.astype(np.float64) + c0l)
+            yy = f(a.astype(np.float64))
+            err = float(np.max(np.abs(val - yy) / np.abs(yy))) / 2.0 ** -24
         worst = max(worst, err)
         if verbose:
             print(f"# slot {k:2d} [{max((k + lo) * width, 0):.4g}, {(k + 0.5) * width:.4g}]: "
-                  f"max {err:.3f} x 2^-24 relative (float32, every input)")
+                  f"max {err:.3f} x 2^-24 relative (float32, every input{note})")
         for row, v in zip(rows, coeffs):
             row.append(v)
     for row in rows:
@@ -473,64 +504,13 @@ def gelu_dq_intervals(deg=5, width=0.125, slots=32, window=0.0625, verbose=True)
     kernel computes it.  Rows c0, c0_lo, c1, c1_lo, c2 .. c_deg."""
     import numpy as np
     from scipy.special import erfc
-    f32 = np.float32
 
     def G(a):
         return 0.5 * erfc(a / np.sqrt(2.0)) - a * np.exp(-a * a / 2) / np.sqrt(2 * np.pi)
 
-    def fma32(a, b, c):
-        return (a.astype(np.float64) * b + c).astype(f32)
-
-    rows = [[] for _ in range(deg + 2)]
-    worst = 0.0
-    for k in range(slots):
-        lo = 0.0 if k == 0 else -0.5
-        npts = 400
-        u = (lo + 0.5) / 2 + (0.5 - lo) / 2 * np.cos(np.pi * (np.arange(npts) + 0.5) / npts)
-        u = np.concatenate([[lo, 0.5], u])
-        u = u[(u != 0) & (np.abs((k + u) * width - GELU_DERIV_ROOT) >= window)]
-        c0 = G(k * width)
-        c0h = float(f32(c0))
-        c0l = float(f32(c0 - c0h))
-        if len(u) < 2 * deg:      # the slot lies in the window: any polynomial
-            coeffs = [c0h, c0l] + [0.0] * deg
-        else:
-            y = G((k + u) * width)
-            rhs = y - c0
-            c = _lawson_f64(u, rhs / u, u / np.abs(y), [u ** j for j in range(deg)])
-            c1 = float(f32(c[0]))
-            c = _lawson_f64(u, (rhs - c1 * u) / u ** 2, u ** 2 / np.abs(y),
-                            [u ** j for j in range(deg - 1)])
-            coeffs = [c0h, c0l, c1] + [float(f32(v)) for v in c]
-        a0 = max((k + lo) * width, 2.0 ** -10)
-        a = np.arange(f32(a0).view(np.int32), f32((k + 0.5) * width).view(np.int32) + 1,
-                      dtype=np.int32).view(f32)
-        t = a * f32(1 / width)
-        keep = (np.rint(t) == k) & (np.abs(a.astype(np.float64) - GELU_DERIV_ROOT) >= window)
-        a, t = a[keep], t[keep]
-        err = 0.0
-        if len(a):
-            uu = (t - np.rint(t)).astype(f32)
-            P = np.full_like(uu, f32(coeffs[-1]))
-            for v in reversed(coeffs[3:-1]):
-                P = fma32(P, uu, f32(v))
-            P2 = P
-            P = fma32(P2, uu, f32(coeffs[2]))
-            e1 = fma32(P2, uu, (f32(coeffs[2]) - P).astype(f32))
-            Gh = fma32(P, uu, f32(c0h))
-            Gl = fma32(e1, uu, (fma32(P, uu, (f32(c0h) - Gh).astype(f32)) + f32(c0l)).astype(f32))
-            val = Gh.astype(np.float64) + Gl.astype(np.float64)
-            yy = G(a.astype(np.float64))
-            err = float(np.max(np.abs(val - yy) / np.abs(yy))) / 2.0 ** -24
-        worst = max(worst, err)
-        if verbose:
-            print(f"# slot {k:2d} [{max((k + lo) * width, 0):.4g}, {(k + 0.5) * width:.4g}]: "
-                  f"max {err:.3f} x 2^-24 relative (float32, every input outside the window)")
-        for row, v in zip(rows, coeffs):
-            row.append(v)
-    if verbose:
-        print(f"# {slots} slots; worst {worst:.3f} x 2^-24")
-    return rows
+    return _interval_table(G, deg, width, slots, slots, 400, verbose, comp2=True,
+                           skip=lambda a: np.abs(a - GELU_DERIV_ROOT) < window,
+                           note=" outside the window")
 
 
 # ---------------------------------------------------------------------------
