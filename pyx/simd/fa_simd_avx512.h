@@ -713,13 +713,27 @@ FA512 __m512 fa512_gelu_scale(__m512 Fh, __m512 Fl, __m512 s, __m512 tl, __m512*
     return fa512_fast_two_sum(Fh, _mm512_fmadd_ps(Fh, s, _mm512_fmadd_ps(C, s, C)), S_lo);
 }
 
-/* 1 - 2^n (S + S_lo) for 2^n S <= 1/2 in magnitude, as w + (w_lo - 2^n S_lo),
- * 1 - 2^n S by Fast2Sum; one = 1 (gelu') or x (gelu) */
-FA512 __m512 fa512_one_minus(__m512 one, __m512 S, __m512 S_lo, __m512 n, __m512* T) {
-    __m512 w_lo;
-    *T = _mm512_scalef_ps(S, n);
-    __m512 w = fa512_fast_two_sum(one, _mm512_sub_ps(_mm512_setzero_ps(), *T), &w_lo);
-    return _mm512_add_ps(w, _mm512_sub_ps(w_lo, _mm512_scalef_ps(S_lo, n)));
+/* The two sides of gelu and gelu' from S + S_lo (x q 2^-n, or G's), x's sign
+ * choosing: x < 0, 2^n S (rounded once more only in the subnormal range);
+ * otherwise one - 2^n (S + S_lo) for 2^n S <= 1/2 in magnitude, as w + (w_lo -
+ * 2^n S_lo), one - 2^n S by Fast2Sum (one = x for gelu, 1 for gelu').
+ * No subnormal intermediate where the result is not one: an Intel core
+ * takes a microcode assist for every vector that makes one (uniform data on
+ * [-30, 30] ran gelu at 10 ns per element, gelu' at 9.6; |x| in [4, 12] 2.5).
+ * So the x >= 0 side scales by 2^n at n >= -40 (from |x| = 7.4 on, 2^n S and
+ * 2^n S_lo are below half an ulp of one either way), and 2^n S is formed
+ * only where x < 0 and |x| <= 14.5 (past it the callers' clamps decide; the
+ * sum 2^n S + 2^n S_lo this replaced in gelu' is 2^n S wherever that is
+ * normal: S + S_lo is a Fast2Sum pair). */
+FA512 __m512 fa512_gelu_sides(__m512 x, __m512 one, __m512 S, __m512 S_lo, __m512 n) {
+    __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+    __mmask16 far = _mm512_cmp_ps_mask(fa512_abs(x), FA512_F(FA_GELU_CLAMP), _CMP_GT_OQ);
+    __m512 np = _mm512_max_ps(n, FA512_F(-40.0f)), w_lo;
+    __m512 w = fa512_fast_two_sum(one, _mm512_sub_ps(_mm512_setzero_ps(),
+                                                     _mm512_scalef_ps(S, np)), &w_lo);
+    __m512 pos = _mm512_add_ps(w, _mm512_sub_ps(w_lo, _mm512_scalef_ps(S_lo, np)));
+    return _mm512_mask_mov_ps(pos, neg, _mm512_scalef_ps(
+        S, _mm512_maskz_mov_ps((__mmask16)(neg & ~far), n)));
 }
 
 /* gelu(x) = x Phi(x) for any x (the reference: pyx/_exponential.pxd
@@ -733,24 +747,13 @@ FA512 __m512 fa512_one_minus(__m512 one, __m512 S, __m512 S_lo, __m512 n, __m512
  * sign of x throughout (gelu(-0) = -0). */
 FA512 __m512 fa512_gelu_any(__m512 x) {
     __m512 a = _mm512_min_ps(FA512_F(FA_GELU_CLAMP), fa512_abs(x));
-    __m512 Rl, tl, n, S_lo, T;
+    __m512 Rl, tl, n, S_lo;
     __m512 Rh = fa512_gelu_R(a, &Rl);
     __m512 s = fa512_gauss(a, &tl, &n);
     __m512 A = _mm512_mul_ps(x, Rh);
     __m512 S = fa512_gelu_scale(A, _mm512_fmadd_ps(x, Rl, _mm512_fmsub_ps(x, Rh, A)), s, tl,
                                 &S_lo);
-    /* No subnormal intermediate where the result is not one: an Intel core
-     * takes a microcode assist for every vector that makes one (uniform data
-     * on [-30, 30] ran at 10 ns per element, |x| in [4, 12] at 2.5).  So x > 0
-     * takes 2^n at n >= -40 (from |x| = 7.4 on the terms 2^n S, 2^n S_lo are
-     * far below half an ulp of x either way: the result is x), and 2^n S, the
-     * result where x < 0, is formed only there, and not where |x| > 14.5
-     * (a -0). */
-    __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
-    __mmask16 far = _mm512_cmp_ps_mask(fa512_abs(x), FA512_F(FA_GELU_CLAMP), _CMP_GT_OQ);
-    __m512 y = fa512_one_minus(x, S, S_lo, _mm512_max_ps(n, FA512_F(-40.0f)), &T);
-    T = _mm512_scalef_ps(S, _mm512_maskz_mov_ps((__mmask16)(neg & ~far), n));
-    y = _mm512_mask_mov_ps(y, neg, T);
+    __m512 y = fa512_gelu_sides(x, x, S, S_lo, n);
     y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, FA512_F(FA_GELU_CLAMP), _CMP_GT_OQ), x);
     y = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, FA512_F(-FA_GELU_CLAMP), _CMP_NLT_UQ), y);
     return fa512_copysign(y, x);
@@ -867,7 +870,7 @@ static const float fa_gelu_root_q[11] = {
  * cancels, d Q(d) (fa512_deriv_finish, as gelu_tanh'). */
 FA512 __m512 fa512_gelu_deriv(__m512 x) {
     __m512 a = _mm512_min_ps(FA512_F(FA_GELU_CLAMP), fa512_abs(x));
-    __m512 Rl, tl, n, S_lo, T, Gl;
+    __m512 Rl, tl, n, S_lo, Gl;
     __m512 Rh = fa512_gelu_R(a, &Rl);
     __m512 s = fa512_gauss(a, &tl, &n);
     __m512 P = _mm512_mul_ps(a, FA512_F(0.3989422917366028f));
@@ -876,17 +879,7 @@ FA512 __m512 fa512_gelu_deriv(__m512 x) {
     __m512 Gh = fa512_two_sum(Rh, _mm512_sub_ps(_mm512_setzero_ps(), P), &Gl);
     Gl = _mm512_add_ps(Gl, _mm512_sub_ps(Rl, Pl));
     __m512 S = fa512_gelu_scale(Gh, Gl, s, tl, &S_lo);
-    /* No subnormal intermediate where the result is not one (as fa512_gelu_any:
-     * uniform data on [-30, 30] ran at 9.6 ns per element): x > 0 takes 2^n at
-     * n >= -40 (from |x| = 7.4 on 1 - 2^n S rounds to 1 either way), and x < 0
-     * 2^n S alone, formed only there and not where |x| > 14.5 (the sum 2^n S +
-     * 2^n S_lo it replaces is 2^n S wherever that is normal: S + S_lo is a
-     * Fast2Sum pair). */
-    __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
-    __mmask16 far = _mm512_cmp_ps_mask(fa512_abs(x), FA512_F(FA_GELU_CLAMP), _CMP_GT_OQ);
-    __m512 r = fa512_one_minus(FA512_F(1.0f), S, S_lo, _mm512_max_ps(n, FA512_F(-40.0f)), &T);
-    r = _mm512_mask_mov_ps(r, neg,
-                           _mm512_scalef_ps(S, _mm512_maskz_mov_ps((__mmask16)(neg & ~far), n)));
+    __m512 r = fa512_gelu_sides(x, FA512_F(1.0f), S, S_lo, n);
     return fa512_deriv_finish(x, r, -0.7517915368080139f, 1.211444988769017e-08f,
                               fa_gelu_root_q, FA_GELU_CLAMP, -FA_GELU_CLAMP, FA_DERIV_ROOT_WINDOW);
 }
